@@ -1,0 +1,22 @@
+# Build: compile the translation catalogs and install the package into a virtual environment.
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /opt/companion
+COPY pyproject.toml setup.py MANIFEST.in README.md ./
+COPY bot ./bot
+COPY locales ./locales
+RUN /opt/companion/bin/pip install .
+
+# Run: only the virtual environment, as an unprivileged user, data in a volume.
+FROM python:3.11-slim
+ENV PATH=/opt/companion/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    DATA_DIR=/data
+RUN useradd --system --uid 10001 --home-dir /data companion \
+    && mkdir -p /data && chown companion /data
+COPY --from=build /opt/companion /opt/companion
+USER companion
+WORKDIR /data
+VOLUME ["/data"]
+CMD ["sh", "-c", "companion db upgrade && exec companion run"]

@@ -1,0 +1,191 @@
+"""The composition root: build_application(settings) wires the bot, its services and handlers.
+
+`start_bot`/`stop_bot` run it inside an event loop someone else owns (tests, the demo);
+`companion run` uses PTB's own `run_polling` with the same post_init/post_shutdown hooks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+import warnings
+from typing import Any
+
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
+
+from bot import handlers
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import CompanionApplication, Context, Services
+from bot.db import Database
+from bot.dispatch import OutboxSender
+from bot.handlers.menu import register_default_menus
+from bot.notices import tell_responsible_about_unreachable
+from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
+from bot.services import state
+from bot.updates import InboxBot, InboxUpdateProcessor, recover_unfinished
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def new_worker_id(kind: str) -> str:
+    """A name for this process in outbox claims: host, process and a random part."""
+    return f"{kind}:{socket.gethostname()[:20]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def build_services(
+    settings: Settings, *, clock: Clock | None = None, db: Database | None = None, kind: str
+) -> Services:
+    return Services(
+        settings=settings,
+        db=db or Database(settings.resolved_database_url),
+        clock=clock or SystemClock(),
+        limits=RateLimits(
+            Limits(
+                global_per_second=settings.rate_global_per_second,
+                per_chat_per_second=settings.rate_per_chat_per_second,
+                per_chat_burst=settings.rate_per_chat_burst,
+                per_group_per_minute=settings.rate_per_group_per_minute,
+            )
+        ),
+        worker_id=new_worker_id(kind),
+    )
+
+
+def build_bot(settings: Settings, services: Services) -> InboxBot:
+    timeout = settings.telegram_timeout_seconds
+    return InboxBot(
+        token=settings.require_token(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_file_base_url,
+        request=HTTPXRequest(
+            connection_pool_size=64,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            connect_timeout=timeout,
+            pool_timeout=timeout,
+        ),
+        get_updates_request=HTTPXRequest(
+            connection_pool_size=2,
+            read_timeout=timeout + settings.polling_timeout_seconds,
+            connect_timeout=timeout,
+        ),
+        defaults=Defaults(parse_mode=ParseMode.HTML),
+        rate_limiter=TelegramRateLimiter(services.limits),
+        db=services.db,
+        clock=services.clock,
+    )
+
+
+def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
+    _quiet_generic_call_warning()
+    settings = services.settings
+
+    async def on_unreachable(person_id: int) -> None:
+        await tell_responsible_about_unreachable(services, person_id=person_id)
+
+    return OutboxSender(
+        bot=bot,
+        db=services.db,
+        clock=services.clock,
+        worker_id=services.worker_id,
+        claim_seconds=settings.outbox_claim_seconds,
+        max_attempts=settings.outbox_max_attempts,
+        poll_seconds=settings.outbox_poll_seconds,
+        timeout_seconds=settings.telegram_timeout_seconds,
+        on_unreachable=on_unreachable,
+    )
+
+
+async def _post_init(application: Any) -> None:
+    """Start what the bot needs beside polling: menus, unfinished updates, the sender."""
+    assert isinstance(application, CompanionApplication)
+    services = application.services
+    bot = application.bot
+    async with services.db.session() as session:
+        await state.remember_bot(
+            session, username=bot.username, bot_id=bot.id, now=services.clock.now()
+        )
+    await register_default_menus(bot, services.settings.default_locale)
+    for update in await recover_unfinished(services.db, bot):
+        await application.update_queue.put(update)
+    if services.sender is not None:
+        await services.sender.start()
+    _LOGGER.info("bot @%s started (worker %s)", bot.username, services.worker_id)
+
+
+async def _post_shutdown(application: Any) -> None:
+    """Stop the sender and close the database."""
+    assert isinstance(application, CompanionApplication)
+    services = application.services
+    if services.sender is not None:
+        await services.sender.stop()
+    await services.db.dispose()
+    _LOGGER.info("bot stopped")
+
+
+def _quiet_generic_call_warning() -> None:
+    # The outbox sender makes every call through do_api_request on purpose (one generic path);
+    # PTB would otherwise warn for each known method.
+    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
+
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, db: Database | None = None
+) -> CompanionApplication:
+    """The bot, ready to be initialised and started."""
+    _quiet_generic_call_warning()
+    services = build_services(settings, clock=clock, db=db, kind="run")
+    bot = build_bot(settings, services)
+    processor = InboxUpdateProcessor(
+        db=services.db,
+        clock=services.clock,
+        default_locale=settings.default_locale,
+        max_concurrent=64,
+    )
+    services.processor = processor
+    services.sender = build_sender(bot, services)
+    application = (
+        ApplicationBuilder()
+        .application_class(CompanionApplication, kwargs={"services": services})
+        .bot(bot)
+        .context_types(ContextTypes(context=Context))
+        .concurrent_updates(processor)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    assert isinstance(application, CompanionApplication)
+    handlers.register_all(application)
+    return application
+
+
+async def start_bot(application: CompanionApplication, *, poll_interval: float = 0.0) -> None:
+    """Start polling inside a running event loop (run_polling would own and close the loop)."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=poll_interval,
+        timeout=application.services.settings.polling_timeout_seconds,
+        allowed_updates=None,
+    )
+    await application.start()
+
+
+async def stop_bot(application: CompanionApplication) -> None:
+    """Stop what start_bot started, in reverse order."""
+    assert application.updater is not None
+    if application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+    await application.shutdown()

@@ -1,0 +1,194 @@
+"""The `companion` command: run the bot, run a sender worker, the demo, migrations, coaches."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from telegram import Update
+
+from bot.config import ConfigError, Settings, load_settings
+
+_LOGGER = logging.getLogger("bot")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Each HTTP request would be logged at INFO; the bot's own events say what matters.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def _require_current_schema(settings: Settings) -> None:
+    from bot.db import Database
+    from bot.schema import is_current
+
+    db = Database(settings.resolved_database_url)
+    try:
+        if not await is_current(db):
+            raise ConfigError(
+                "DATABASE_URL: the database is not up to date; run `companion db upgrade` first"
+            )
+    finally:
+        await db.dispose()
+
+
+def cmd_run(settings: Settings) -> int:
+    """Long polling until interrupted."""
+    from bot.app import build_application
+
+    settings.require_token()
+    asyncio.run(_require_current_schema(settings))
+    application = build_application(settings)
+    application.run_polling(
+        allowed_updates=Update.ALL_TYPES,
+        timeout=settings.polling_timeout_seconds,
+        drop_pending_updates=False,
+    )
+    return 0
+
+
+async def _worker(settings: Settings) -> None:
+    from bot.app import build_bot, build_sender, build_services
+
+    await _require_current_schema(settings)
+    services = build_services(settings, kind="worker")
+    bot = build_bot(settings, services)
+    sender = build_sender(bot, services)
+    services.sender = sender
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with bot:
+        await sender.start()
+        _LOGGER.info("worker %s started", services.worker_id)
+        await stop.wait()
+        await sender.stop()
+    await services.db.dispose()
+
+
+def cmd_worker(settings: Settings) -> int:
+    """Deliver the outbox (no polling): more of these share the sending work."""
+    settings.require_token()
+    asyncio.run(_worker(settings))
+    return 0
+
+
+async def _db_upgrade(settings: Settings) -> None:
+    from bot.db import Database
+    from bot.schema import current_revision, upgrade
+
+    db = Database(settings.resolved_database_url)
+    try:
+        await upgrade(db)
+        print(f"database at revision {await current_revision(db)}")
+    finally:
+        await db.dispose()
+
+
+async def _coach_add(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.services import people
+
+    await _require_current_schema(settings)
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.session() as session:
+            person = await people.add_coach(
+                session,
+                telegram_user_id=args.telegram_id,
+                name=args.name,
+                organisation_name=args.org,
+                now=SystemClock().now(),
+                timezone=settings.default_timezone,
+                locale=settings.default_locale,
+                admin=args.admin,
+            )
+        role = "admin and coach" if args.admin else "coach"
+        print(f"{args.name} ({args.telegram_id}) is a {role} in {args.org} (person {person.id})")
+    finally:
+        await db.dispose()
+
+
+async def _coach_list(settings: Settings) -> None:
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.services import people
+
+    await _require_current_schema(settings)
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.session() as session:
+            coaches = await people.list_coaches(session, now=SystemClock().now())
+    finally:
+        await db.dispose()
+    if not coaches:
+        print("no coaches yet: add one with `companion coach add`")
+    for coach in coaches:
+        admin = " (admin)" if coach.admin else ""
+        print(f"{coach.telegram_user_id}\t{coach.name}\t{coach.organisation}{admin}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="companion",
+        description="A Telegram companion for job coaching: check-ins, goals, a line to the coach.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser("run", help="run the bot (long polling); needs BOT_TOKEN")
+    commands.add_parser("worker", help="deliver queued messages beside `run`; needs BOT_TOKEN")
+    commands.add_parser("demo", help="chat with the bot in this terminal: no token, no network")
+    db = commands.add_parser("db", help="the database")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="create or migrate the schema to the newest version")
+    coach = commands.add_parser("coach", help="coaches")
+    coach_commands = coach.add_subparsers(dest="coach_command", metavar="ACTION", required=True)
+    add = coach_commands.add_parser("add", help="register a coach by Telegram user id")
+    add.add_argument("--telegram-id", type=int, required=True, help="the coach's Telegram user id")
+    add.add_argument("--name", required=True, help="the coach's name as clients will see it")
+    add.add_argument("--org", default="Default", help="the organisation (created if new)")
+    add.add_argument("--admin", action="store_true", help="also an admin of the organisation")
+    coach_commands.add_parser("list", help="list the coaches")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        _setup_logging(settings.log_level if args.command != "demo" else "WARNING")
+        if args.command == "run":
+            return cmd_run(settings)
+        if args.command == "worker":
+            return cmd_worker(settings)
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo())
+        if args.command == "db":
+            asyncio.run(_db_upgrade(settings))
+            return 0
+        if args.command == "coach":
+            if args.coach_command == "add":
+                asyncio.run(_coach_add(settings, args))
+            else:
+                asyncio.run(_coach_list(settings))
+            return 0
+    except ConfigError as exc:
+        print(f"companion: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 1

@@ -1,0 +1,137 @@
+"""Settings from the environment (and an optional `.env`), validated once at start.
+
+A bad or missing value stops the program with one line naming the variable, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+LocaleCode = Literal["fi", "sv", "en"]
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the plain URL forms to the async drivers the bot uses."""
+    if url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://"):
+        return url
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    raise ValueError(
+        "must start with sqlite+aiosqlite://, sqlite://, postgresql+asyncpg:// or postgresql://"
+    )
+
+
+def file_base_url(base_url: str) -> str:
+    """The file download URL that belongs to an API base URL (`…/bot` → `…/file/bot`)."""
+    stripped = base_url.rstrip("/")
+    if stripped.endswith("/bot"):
+        return stripped[: -len("bot")] + "file/bot"
+    return stripped + "/file/bot"
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be told from outside."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str = Field(default="")
+    data_dir: Path = Path("data")
+    telegram_api_base_url: str = TELEGRAM_API_BASE_URL
+    default_timezone: str = "Europe/Helsinki"
+    default_locale: LocaleCode = "fi"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The username saved at the last start is used by offline commands; this overrides it.
+    bot_username: str | None = None
+
+    # Telegram's limits (about 30 messages a second overall, about 1 a second to one chat with a
+    # small burst, 20 a minute to one group); lower them, never raise them, in production.
+    rate_global_per_second: Annotated[float, Field(gt=0)] = 25.0
+    rate_per_chat_per_second: Annotated[float, Field(gt=0)] = 1.0
+    rate_per_chat_burst: Annotated[int, Field(ge=1)] = 3
+    rate_per_group_per_minute: Annotated[float, Field(gt=0)] = 20.0
+
+    # How long one Bot API call may take before it counts as timed out.
+    telegram_timeout_seconds: Annotated[float, Field(gt=0)] = 20.0
+    # Long-polling wait for new updates.
+    polling_timeout_seconds: Annotated[int, Field(ge=0)] = 30
+    outbox_max_attempts: Annotated[int, Field(ge=1)] = 30
+    # How long a sender's claim on an outbox message lasts before another sender may take it over.
+    outbox_claim_seconds: Annotated[int, Field(ge=5)] = 120
+    # How often the sender looks for work written by other processes.
+    outbox_poll_seconds: Annotated[float, Field(gt=0)] = 1.0
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalise_database_url(value) if value else ""
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and ":" not in value.get_secret_value():
+            raise ValueError("does not look like a bot token (expected 123456:ABC…)")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'companion.sqlite3').resolve()}"
+
+    @property
+    def telegram_file_base_url(self) -> str:
+        return file_base_url(self.telegram_api_base_url)
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        return ZoneInfo(self.default_timezone)
+
+    def require_token(self) -> str:
+        """The bot token, or a ConfigError naming BOT_TOKEN."""
+        if self.bot_token is None or not self.bot_token.get_secret_value():
+            raise ConfigError("BOT_TOKEN: missing (get one from @BotFather)")
+        return self.bot_token.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings, turning validation errors into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise ConfigError(f"{name}: {first['msg']}") from None

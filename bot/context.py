@@ -1,0 +1,70 @@
+"""What every handler receives: the services of the running bot and the person behind the update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.ratelimit import RateLimits
+from bot.services.people import Actor
+
+if TYPE_CHECKING:
+    from bot.dispatch import OutboxSender
+    from bot.updates import InboxUpdateProcessor
+
+
+@dataclass(slots=True)
+class Services:
+    """The long-lived parts of a running bot, built once in the composition root."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    limits: RateLimits
+    worker_id: str
+    sender: OutboxSender | None = None
+    processor: InboxUpdateProcessor | None = None
+
+    def wake_sender(self) -> None:
+        """Something was queued in the outbox: deliver it without waiting for the next poll."""
+        if self.sender is not None:
+            self.sender.wake()
+
+
+class CompanionApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """The PTB application, carrying its services so handlers get them typed."""
+
+    def __init__(self, *, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+
+
+class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context: services, plus the actor found by the first handler group."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self.actor: Actor | None = None
+
+    @property
+    def services(self) -> Services:
+        application = self.application
+        if not isinstance(application, CompanionApplication):
+            raise TypeError("handlers run inside a CompanionApplication")
+        return application.services
+
+    def require_actor(self) -> Actor:
+        """The person behind the update; set for every update that has a user."""
+        if self.actor is None:
+            raise RuntimeError("the update has no identified person")
+        return self.actor

@@ -1,0 +1,63 @@
+"""The last word: anything no other handler took gets a clear answer, never silence."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import Context
+from bot.handlers.replies import answer_query, escape, reply
+from bot.handlers.start import stranger_text
+from bot.i18n import _
+
+# Same group as the features, registered after them: only what no feature took lands here.
+GROUP = 0
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    command = message.text.split()[0].split("@")[0][:40]
+    await reply(
+        update,
+        context,
+        _("I do not know the command {command}. /help shows what I can do.").format(
+            command=escape(command)
+        ),
+        purpose="unknown-command",
+    )
+
+
+async def anything_else(update: Update, context: Context) -> None:
+    """A message no feature took: a stranger learns how to join; others where to look."""
+    actor = context.require_actor()
+    if not actor.is_known:
+        await reply(update, context, stranger_text(), purpose="stranger")
+        return
+    await reply(
+        update,
+        context,
+        _("I got your message, but I cannot do anything with it here. /help shows what I can do."),
+        purpose="unhandled",
+    )
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """A button from an old message, or one made up by someone."""
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query, _("This button no longer works."))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    application.add_handler(
+        MessageHandler(private & filters.COMMAND & ~filters.UpdateType.EDITED, unknown_command),
+        group=GROUP,
+    )
+    application.add_handler(
+        MessageHandler(private & ~filters.COMMAND & ~filters.UpdateType.EDITED, anything_else),
+        group=GROUP,
+    )
+    application.add_handler(CallbackQueryHandler(stale_button), group=GROUP)

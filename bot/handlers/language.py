@@ -1,0 +1,88 @@
+"""/language: each language offered by its own name; the choice is kept, a stranger's too."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import Context
+from bot.handlers import callbacks
+from bot.handlers.menu import sync_chat_menu
+from bot.handlers.replies import answer_query, edit_or_reply, reply
+from bot.i18n import LANGUAGE_NAMES, LOCALES, _, set_locale
+from bot.services import people
+
+ACTION = "lang"
+_FLAGS = {"fi": "🇫🇮", "sv": "🇸🇪", "en": "🇬🇧"}
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"{_FLAGS[code]} {LANGUAGE_NAMES[code]}",
+                    callback_data=callbacks.encode(ACTION, code),
+                )
+            ]
+            for code in LOCALES
+        ]
+    )
+
+
+async def ask_language(update: Update, context: Context) -> None:
+    """Offer the languages."""
+    await reply(
+        update,
+        context,
+        _("Which language do you want? Choose one:"),
+        reply_markup=language_keyboard(),
+        purpose="language",
+    )
+
+
+async def choose_language(update: Update, context: Context) -> None:
+    """Keep the chosen language and answer in it."""
+    query = update.callback_query
+    assert query is not None
+    _action, parts = callbacks.decode(query.data)
+    if len(parts) != 1 or parts[0] not in LOCALES:
+        await answer_query(query, _("This button no longer works."))
+        return
+    locale = parts[0]
+    services = context.services
+    actor = context.require_actor()
+    now = services.clock.now()
+    async with services.db.session() as session:
+        person = await people.choose_locale(
+            session,
+            telegram_user_id=actor.telegram_user_id,
+            locale=locale,
+            now=now,
+            default_timezone=services.settings.default_timezone,
+        )
+        actor = replace(actor, person_id=person.id, locale=locale, locale_chosen=True)
+        menu_changed = await sync_chat_menu(
+            session, actor=actor, chat_id=query.from_user.id, now=now
+        )
+    context.actor = actor
+    set_locale(locale)
+    if menu_changed:
+        services.wake_sender()
+    await answer_query(query)
+    await edit_or_reply(
+        update,
+        context,
+        _("OK! I will speak {language} with you.").format(language=LANGUAGE_NAMES[locale]),
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(
+        CommandHandler("language", ask_language, filters=filters.ChatType.PRIVATE)
+    )
+    application.add_handler(
+        CallbackQueryHandler(choose_language, pattern=callbacks.pattern(ACTION))
+    )

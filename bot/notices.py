@@ -1,0 +1,45 @@
+"""Messages the bot sends on its own initiative, not as a reply: composed in the recipient's
+language and queued in the outbox, which delivers them.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram.constants import ParseMode
+
+from bot.context import Services
+from bot.i18n import _, use_locale
+from bot.services import outbox, people, routing
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def tell_responsible_about_unreachable(services: Services, *, person_id: int) -> None:
+    """Tell a client's coach (or a coach's admins), once, that the bot cannot reach the person."""
+    now = services.clock.now()
+    async with services.db.session() as session:
+        targets = await routing.responsible_for(session, person_id=person_id, now=now)
+        for target in targets:
+            if target.id is None or target.chat_id is None:
+                continue
+            name = await people.name_as_seen_by(session, viewer_id=target.id, person_id=person_id)
+            with use_locale(target.locale):
+                text = _(
+                    "{name} cannot get my messages right now. They may have blocked me or "
+                    "removed the chat. What I have for them waits until they write to me again."
+                ).format(name=html.escape(name or _("A person"), quote=False))
+            await outbox.enqueue(
+                session,
+                chat_id=target.chat_id,
+                method="sendMessage",
+                payload={"text": text, "parse_mode": ParseMode.HTML},
+                now=now,
+                person_id=target.id,
+                purpose="unreachable-notice",
+                dedup_key=f"unreachable:{person_id}:{target.id}:{now.isoformat()}",
+            )
+    if not targets:
+        _LOGGER.warning("person %s cannot be reached and nobody is responsible for them", person_id)
+    services.wake_sender()

@@ -1,0 +1,67 @@
+"""getUpdates long polling and the webhook settings that exclude it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.sandbox.errors import bad_request, conflict
+from bot.sandbox.methods.context import CallContext
+
+# Telegram caps a long poll at 50 seconds.
+MAX_POLL_SECONDS = 50
+
+
+async def get_updates(ctx: CallContext) -> Any:
+    if ctx.state.webhook.url:
+        raise conflict(
+            "can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+            "the webhook first"
+        )
+    queue = ctx.updates
+    async with queue.exclusive_poll(ctx.alive):
+        queue.set_allowed(ctx.params.get("allowed_updates"))
+        queue.confirm(ctx.params.get("offset"))
+        limit = int(ctx.params.get("limit", 100))
+        timeout = min(max(int(ctx.params.get("timeout", 0)), 0), MAX_POLL_SECONDS)
+        await queue.wait(timeout)
+        return queue.peek(limit)
+
+
+async def set_webhook(ctx: CallContext) -> Any:
+    url = str(ctx.params.get("url") or "")
+    webhook = ctx.state.webhook
+    if url and not url.startswith(("https://", "http://")):
+        # Telegram wants HTTPS; plain HTTP is let through for local webhook tests.
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    webhook.url = url
+    webhook.max_connections = int(ctx.params.get("max_connections", 40))
+    webhook.allowed_updates = ctx.params.get("allowed_updates")
+    webhook.secret_token = ctx.params.get("secret_token")
+    webhook.ip_address = ctx.params.get("ip_address")
+    ctx.updates.set_allowed(ctx.params.get("allowed_updates"))
+    if ctx.flag("drop_pending_updates"):
+        ctx.updates.clear()
+    return True
+
+
+async def delete_webhook(ctx: CallContext) -> Any:
+    ctx.state.webhook.url = ""
+    if ctx.flag("drop_pending_updates"):
+        ctx.updates.clear()
+    return True
+
+
+async def get_webhook_info(ctx: CallContext) -> Any:
+    webhook = ctx.state.webhook
+    info: dict[str, Any] = {
+        "url": webhook.url,
+        "has_custom_certificate": False,
+        "pending_update_count": ctx.updates.pending_count,
+    }
+    if webhook.url:
+        info["max_connections"] = webhook.max_connections
+        if webhook.allowed_updates:
+            info["allowed_updates"] = webhook.allowed_updates
+        if webhook.ip_address:
+            info["ip_address"] = webhook.ip_address
+    return info

@@ -1,0 +1,94 @@
+"""The inbox: every update is written down before it is handled and marked done after.
+
+An update whose handling was cut off (the process died) is still `received` and is handled
+again on the next start; a repeated update_id is recognised and ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models.transport import InboxStatus, InboxUpdate
+from bot.services.sql import insert_ignoring_conflicts, table_of
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedUpdate:
+    """What the inbox needs to know of an update."""
+
+    update_id: int
+    chat_id: int | None
+    user_id: int | None
+    payload: dict[str, Any]
+
+
+async def record(
+    session: AsyncSession, *, updates: Sequence[ReceivedUpdate], now: dt.datetime
+) -> set[int]:
+    """Write updates down (once each) and return the ids among them that are already done."""
+    if not updates:
+        return set()
+    await insert_ignoring_conflicts(
+        session,
+        table_of(InboxUpdate),
+        [
+            {
+                "update_id": u.update_id,
+                "chat_id": u.chat_id,
+                "user_id": u.user_id,
+                "payload": u.payload,
+                "status": InboxStatus.RECEIVED,
+                "attempts": 0,
+                "received_at": now,
+            }
+            for u in updates
+        ],
+    )
+    done = await session.exec(
+        select(InboxUpdate.update_id).where(
+            col(InboxUpdate.update_id).in_([u.update_id for u in updates]),
+            InboxUpdate.status == InboxStatus.DONE,
+        )
+    )
+    return set(done.all())
+
+
+async def begin(session: AsyncSession, *, update: ReceivedUpdate, now: dt.datetime) -> bool:
+    """Start handling an update; False when it was handled already and must be skipped."""
+    await record(session, updates=[update], now=now)
+    result = await session.exec(
+        sa.update(InboxUpdate)
+        .where(
+            col(InboxUpdate.update_id) == update.update_id,
+            col(InboxUpdate.status) == InboxStatus.RECEIVED,
+        )
+        .values(attempts=InboxUpdate.attempts + 1, started_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def finish(session: AsyncSession, *, update_id: int, now: dt.datetime) -> None:
+    """Mark an update handled."""
+    await session.exec(
+        sa.update(InboxUpdate)
+        .where(col(InboxUpdate.update_id) == update_id)
+        .values(status=InboxStatus.DONE, finished_at=now)
+    )
+
+
+async def unfinished(session: AsyncSession, *, limit: int = 10_000) -> list[dict[str, Any]]:
+    """Payloads of updates received but never marked done, oldest first."""
+    rows = await session.exec(
+        select(InboxUpdate.payload)
+        .where(InboxUpdate.status == InboxStatus.RECEIVED)
+        .order_by(col(InboxUpdate.update_id))
+        .limit(limit)
+    )
+    return [dict(payload) for payload in rows.all()]

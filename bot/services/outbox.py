@@ -1,0 +1,287 @@
+"""The outbox: Bot API calls waiting to be made, claimed atomically by one sender at a time.
+
+Everything scheduled or relayed is written here first and sent by the sender in
+`bot/dispatch.py`; a crash between the two loses nothing, and a claim that outlives its
+sender (the process died) is taken over when it expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models.transport import OutboxMessage, OutboxStatus
+from bot.services.sql import dialect_name, insert_ignoring_conflicts, table_of
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    method: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    person_id: int | None = None,
+    purpose: str = "",
+    dedup_key: str | None = None,
+    not_before: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+    priority: int = 0,
+) -> None:
+    """Queue one call; with a dedup_key, queueing the same thing twice queues it once."""
+    row = {
+        "chat_id": chat_id,
+        "person_id": person_id,
+        "method": method,
+        "payload": payload,
+        "purpose": purpose,
+        "dedup_key": dedup_key,
+        "status": OutboxStatus.PENDING,
+        "priority": priority,
+        "not_before": not_before or now,
+        "expires_at": expires_at,
+        "attempts": 0,
+        "created_at": now,
+    }
+    if dedup_key is None:
+        session.add(OutboxMessage.model_validate(row))
+        await session.flush()
+    else:
+        await insert_ignoring_conflicts(
+            session,
+            table_of(OutboxMessage),
+            [row],
+        )
+
+
+def _due_condition(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        sa.and_(
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.not_before) <= now,
+        ),
+        # A claim that outlived its sender: the process died while the message was in flight.
+        sa.and_(
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.claim_until) < now,
+        ),
+    )
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    worker: str,
+    claim_seconds: int,
+    limit: int = 100,
+) -> list[OutboxMessage]:
+    """Atomically take up to `limit` due messages for this worker, most urgent first."""
+    await cancel_expired(session, now=now)
+    candidates = (
+        select(OutboxMessage.id)
+        .where(_due_condition(now))
+        .order_by(
+            col(OutboxMessage.priority).desc(),
+            col(OutboxMessage.not_before),
+            col(OutboxMessage.id),
+        )
+        .limit(limit)
+    )
+    if dialect_name(session) == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    stmt = (
+        sa.update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(candidates.scalar_subquery()))
+        .values(
+            status=OutboxStatus.SENDING,
+            claimed_by=worker,
+            claim_until=now + dt.timedelta(seconds=claim_seconds),
+        )
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.exec(stmt)
+    claimed = list(result.scalars().all())
+    claimed.sort(key=lambda m: (-m.priority, m.not_before, m.id or 0))
+    return claimed
+
+
+async def cancel_expired(session: AsyncSession, *, now: dt.datetime) -> int:
+    """Give up on pending messages that are no longer worth sending."""
+    result = await session.exec(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.expires_at).is_not(None),
+            col(OutboxMessage.expires_at) < now,
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error="expired")
+    )
+    return int(result.rowcount)
+
+
+async def _set(session: AsyncSession, message_id: int, worker: str, **values: Any) -> bool:
+    """Update a message this worker still holds; False when the claim was lost meanwhile."""
+    result = await session.exec(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.claimed_by) == worker,
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+async def mark_sent(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    worker: str,
+    now: dt.datetime,
+    telegram_message_id: int | None,
+) -> bool:
+    return await _set(
+        session,
+        message_id,
+        worker,
+        status=OutboxStatus.SENT,
+        sent_at=now,
+        sent_message_id=telegram_message_id,
+        claimed_by=None,
+        claim_until=None,
+        last_error=None,
+    )
+
+
+async def count_attempt(session: AsyncSession, *, message_id: int, worker: str, error: str) -> int:
+    """Count a failed attempt and return the number of attempts so far."""
+    await _set(
+        session,
+        message_id,
+        worker,
+        attempts=OutboxMessage.attempts + 1,
+        last_error=error[:300],
+    )
+    attempts = await session.exec(
+        select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)
+    )
+    return int(attempts.one())
+
+
+async def retry_later(
+    session: AsyncSession, *, message_id: int, worker: str, not_before: dt.datetime, error: str
+) -> bool:
+    """Put a message back in the queue for a later try."""
+    return await _set(
+        session,
+        message_id,
+        worker,
+        status=OutboxStatus.PENDING,
+        not_before=not_before,
+        claimed_by=None,
+        claim_until=None,
+        last_error=error[:300],
+    )
+
+
+async def release(session: AsyncSession, *, message_ids: Sequence[int], worker: str) -> None:
+    """Hand back claimed messages untouched (the sender is stopping)."""
+    if not message_ids:
+        return
+    await session.exec(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(list(message_ids)),
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.claimed_by) == worker,
+        )
+        .values(status=OutboxStatus.PENDING, claimed_by=None, claim_until=None)
+    )
+
+
+async def mark_failed(session: AsyncSession, *, message_id: int, worker: str, error: str) -> bool:
+    """Give up on a message Telegram refused; it is kept for the record, never retried."""
+    return await _set(
+        session,
+        message_id,
+        worker,
+        status=OutboxStatus.FAILED,
+        claimed_by=None,
+        claim_until=None,
+        last_error=error[:300],
+    )
+
+
+async def hold(session: AsyncSession, *, message_id: int, worker: str, error: str) -> bool:
+    """Keep a message for a recipient who cannot be reached now."""
+    return await _set(
+        session,
+        message_id,
+        worker,
+        status=OutboxStatus.HELD,
+        claimed_by=None,
+        claim_until=None,
+        last_error=error[:300],
+    )
+
+
+async def release_held(session: AsyncSession, *, person_id: int, now: dt.datetime) -> int:
+    """Queue again everything held for a person who can be reached again."""
+    result = await session.exec(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.person_id) == person_id,
+            col(OutboxMessage.status) == OutboxStatus.HELD,
+        )
+        .values(status=OutboxStatus.PENDING, not_before=now, last_error=None)
+    )
+    return int(result.rowcount)
+
+
+async def next_due_at(session: AsyncSession) -> dt.datetime | None:
+    """When the earliest pending message falls due (or a claim expires), if any."""
+    pending = await session.exec(
+        select(func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
+    )
+    claimed = await session.exec(
+        select(func.min(OutboxMessage.claim_until)).where(
+            OutboxMessage.status == OutboxStatus.SENDING
+        )
+    )
+    times = [t for t in (pending.one(), claimed.one()) if t is not None]
+    return min(times) if times else None
+
+
+async def count_by_status(session: AsyncSession) -> dict[str, int]:
+    rows = await session.exec(
+        select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
+    )
+    return {str(status): int(n) for status, n in rows.all()}
+
+
+async def count_due(session: AsyncSession, *, now: dt.datetime) -> int:
+    """Messages that should be on their way now (due, or claimed by a sender)."""
+    rows = await session.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            sa.or_(
+                sa.and_(
+                    col(OutboxMessage.status) == OutboxStatus.PENDING,
+                    col(OutboxMessage.not_before) <= now,
+                ),
+                col(OutboxMessage.status) == OutboxStatus.SENDING,
+            )
+        )
+    )
+    return int(rows.one())
