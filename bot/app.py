@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -27,7 +28,7 @@ from bot.dispatch import OutboxSender
 from bot.handlers.menu import register_default_menus
 from bot.notices import tell_responsible_about_unreachable
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
-from bot.services import state
+from bot.services import inbox, outbox, state
 from bot.updates import InboxBot, InboxUpdateProcessor, recover_unfinished
 
 _LOGGER = logging.getLogger(__name__)
@@ -102,6 +103,22 @@ def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
     )
 
 
+async def _prune(context: Context) -> None:
+    """Forget old transport rows: handled updates and settled outgoing messages."""
+    services = context.services
+    now = services.clock.now()
+    settings = services.settings
+    async with services.db.session() as session:
+        updates = await inbox.prune(
+            session, finished_before=now - dt.timedelta(hours=settings.inbox_retention_hours)
+        )
+        messages = await outbox.prune(
+            session, settled_before=now - dt.timedelta(days=settings.outbox_retention_days)
+        )
+    if updates or messages:
+        _LOGGER.info("pruned %d handled updates and %d settled messages", updates, messages)
+
+
 async def _post_init(application: Any) -> None:
     """Start what the bot needs beside polling: menus, unfinished updates, the sender."""
     assert isinstance(application, CompanionApplication)
@@ -116,6 +133,10 @@ async def _post_init(application: Any) -> None:
         await application.update_queue.put(update)
     if services.sender is not None:
         await services.sender.start()
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _prune, interval=3600, first=60, name="prune", job_kwargs={"misfire_grace_time": None}
+        )
     _LOGGER.info("bot @%s started (worker %s)", bot.username, services.worker_id)
 
 

@@ -27,6 +27,7 @@ def _setup_logging(level: str) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 async def _require_current_schema(settings: Settings) -> None:

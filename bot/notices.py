@@ -38,7 +38,6 @@ async def tell_responsible_about_unreachable(services: Services, *, person_id: i
                 now=now,
                 person_id=target.id,
                 purpose="unreachable-notice",
-                dedup_key=f"unreachable:{person_id}:{target.id}:{now.isoformat()}",
             )
     if not targets:
         _LOGGER.warning("person %s cannot be reached and nobody is responsible for them", person_id)

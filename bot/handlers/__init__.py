@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.handlers import errors, fallback, identify, language, start
+from bot.handlers import errors, fallback, identify, language, membership, start
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     identify.register(application)
+    membership.register(application)
     start.register(application)
     language.register(application)
     fallback.register(application)

@@ -35,7 +35,9 @@ async def identify(update: Update, context: Context) -> None:
             default_locale=services.settings.default_locale,
         )
         released = 0
-        if actor.person_id is not None:
+        # A person who writes or presses a button can be reached again; a block or an unblock
+        # (my_chat_member) is the membership handler's to judge.
+        if actor.person_id is not None and update.my_chat_member is None:
             released = await reachability.mark_reachable(
                 session, person_id=actor.person_id, now=now
             )

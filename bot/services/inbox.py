@@ -92,3 +92,14 @@ async def unfinished(session: AsyncSession, *, limit: int = 10_000) -> list[dict
         .limit(limit)
     )
     return [dict(payload) for payload in rows.all()]
+
+
+async def prune(session: AsyncSession, *, finished_before: dt.datetime) -> int:
+    """Forget handled updates (they hold what people wrote) once redelivery is no longer likely."""
+    result = await session.exec(
+        sa.delete(InboxUpdate).where(
+            col(InboxUpdate.status) == InboxStatus.DONE,
+            col(InboxUpdate.finished_at) < finished_before,
+        )
+    )
+    return int(result.rowcount)

@@ -285,3 +285,16 @@ async def count_due(session: AsyncSession, *, now: dt.datetime) -> int:
         )
     )
     return int(rows.one())
+
+
+async def prune(session: AsyncSession, *, settled_before: dt.datetime) -> int:
+    """Forget messages that were sent, refused or cancelled long enough ago."""
+    result = await session.exec(
+        sa.delete(OutboxMessage).where(
+            col(OutboxMessage.status).in_(
+                [OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED]
+            ),
+            col(OutboxMessage.created_at) < settled_before,
+        )
+    )
+    return int(result.rowcount)

@@ -171,3 +171,46 @@ async def test_a_blocked_client_is_held_for_and_their_coach_told_once(
     ]
     assert await _statuses(fast_harness) == Counter({"sent": 6})
     assert len(coach.bot_messages()) == 1
+
+
+async def test_blocking_the_bot_tells_the_coach_once_even_with_nothing_to_send(
+    fast_harness: Harness, clock: ManualClock
+) -> None:
+    sandbox = fast_harness.sandbox
+    coach = sandbox.add_user(first_name="Kaisa", language_code="sv")
+    client = sandbox.add_user(first_name="Liisa", language_code="sv")
+    sandbox.mark_started(coach.id)
+    async with fast_harness.db.session() as session:
+        demo = await seed(
+            session,
+            coach_telegram_id=coach.id,
+            coach_name="Kaisa",
+            client_telegram_id=client.id,
+            client_name="Liisa",
+            organisation_name="Verkstad",
+            locale="sv",
+            timezone="Europe/Helsinki",
+            now=clock.now(),
+        )
+    await client.send_text("/start")
+    await fast_harness.settle()
+    client.block_bot()
+    await fast_harness.settle()
+    client.unblock_bot()
+    await fast_harness.settle()
+    client.block_bot()
+    await fast_harness.settle()
+    notices = [m.text or "" for m in coach.bot_messages()]
+    # Told once per time the client became unreachable, in the coach's language.
+    assert (
+        notices
+        == [
+            "Liisa kan inte få mina meddelanden just nu. Personen har kanske blockerat "
+            "mig eller tagit bort chatten. Det jag har till personen väntar tills hen "
+            "skriver till mig igen."
+        ]
+        * 2
+    )
+    async with fast_harness.db.session() as session:
+        reach = await session.get(Reachability, demo.client_id)
+    assert reach is not None and reach.state == ReachabilityState.BLOCKED

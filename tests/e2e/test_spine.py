@@ -159,3 +159,28 @@ async def test_a_button_pressed_while_the_bot_was_down_still_works(harness: Harn
             await session.exec(select(Person).where(Person.telegram_user_id == user.id))
         ).one()
     assert person.locale == "en"
+
+
+async def test_a_coach_gets_the_coach_menu_in_their_chat(harness: Harness, clock) -> None:  # type: ignore[no-untyped-def]
+    coach = harness.sandbox.add_user(first_name="Kaisa", language_code="fi")
+    async with harness.db.session() as session:
+        await people.add_coach(
+            session,
+            telegram_user_id=coach.id,
+            name="Kaisa",
+            organisation_name="Työpaja",
+            now=clock.now(),
+            timezone="Europe/Helsinki",
+            locale="fi",
+        )
+    await _say(harness, coach, "/help")
+    menu = harness.sandbox.commands({"type": "chat", "chat_id": coach.id})
+    assert ("help", "Mitä voit tehdä täällä") in menu
+    # Registered once, not again for every message.
+    await _say(harness, coach, "/help")
+    calls = [
+        c
+        for c in harness.sandbox.calls_to("setMyCommands")
+        if c.params.get("scope", {}).get("type") == "chat"
+    ]
+    assert len(calls) == 1

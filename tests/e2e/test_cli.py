@@ -1,0 +1,102 @@
+"""The `companion` command as a person runs it: help, migrations, coaches, configuration errors,
+and the terminal demo with piped input.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def companion(
+    *args: str, env: dict[str, str] | None = None, cwd: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **(env or {})},
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = companion("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("run", "worker", "demo", "db", "coach"):
+        assert f"    {command} " in result.stdout
+
+
+def test_db_upgrade_and_coaches(tmp_path: Path, database_url: str) -> None:
+    env = {"DATABASE_URL": database_url}
+    upgraded = companion("db", "upgrade", env=env, cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "database at revision" in upgraded.stdout
+    added = companion(
+        "coach",
+        "add",
+        "--telegram-id",
+        "4242",
+        "--name",
+        "Kaisa Virtanen",
+        "--org",
+        "Työpaja",
+        "--admin",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    listed = companion("coach", "list", env=env, cwd=tmp_path)
+    assert "4242\tKaisa Virtanen\tTyöpaja (admin)" in listed.stdout
+
+
+def test_default_database_is_created_in_the_data_folder(tmp_path: Path) -> None:
+    result = companion("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "companion.sqlite3").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "variable"),
+    [
+        (("run",), {}, "BOT_TOKEN"),
+        (("db", "upgrade"), {"DATABASE_URL": "mysql://nowhere/x"}, "DATABASE_URL"),
+        (("coach", "list"), {"DEFAULT_TIMEZONE": "Europe/Atlantis"}, "DEFAULT_TIMEZONE"),
+        (("run",), {"BOT_TOKEN": "1:x", "DATABASE_URL": "sqlite:///fresh.db"}, "DATABASE_URL"),
+    ],
+)
+def test_a_bad_setting_stops_with_one_line_naming_it(
+    tmp_path: Path, args: tuple[str, ...], env: dict[str, str], variable: str
+) -> None:
+    result = companion(*args, env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"companion: configuration error: {variable}:")
+
+
+def test_the_demo_with_piped_input(tmp_path: Path) -> None:
+    script = "\n".join(
+        ["/help", "/language", "2", "/start", ":coach", "/help", ":say 7", ":help", ""]
+    )
+    result = companion("demo", cwd=tmp_path, stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "\033[" not in out  # no colours or prompts when piped
+    assert "Autan sinua pitämään yhteyttä työvalmentajaasi" in out  # the client's help, in Finnish
+    assert "[2] 🇸🇪 Svenska" in out
+    assert "Okej! Jag talar Svenska med dig." in out
+    assert "Hej, Liisa! 👋" in out
+    assert "Olet täällä työvalmentaja." in out  # the coach's help
+    assert ":quit – lopeta demo" in out
+    assert not list(tmp_path.iterdir())  # the demo leaves nothing behind in the folder
