@@ -9,7 +9,7 @@ import datetime as dt
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,6 +89,21 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
     yield database
     await database.dispose()
+
+
+WaitUntil = Callable[..., Awaitable[None]]
+
+
+async def _wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:  # noqa: ASYNC109
+    """Poll a condition about the outside world (a process, the sandbox) until it holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 - the condition has no event to wait on
+            await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def wait_until() -> WaitUntil:
+    return _wait_until
 
 
 @pytest.fixture

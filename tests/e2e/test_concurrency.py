@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest
 from telegram import Update
@@ -15,17 +16,14 @@ from bot.context import Context
 from bot.harness import Harness
 from bot.sandbox import FloodLimits
 
+if TYPE_CHECKING:
+    from conftest import WaitUntil
+
 pytestmark = pytest.mark.asyncio
 
 
-async def _until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]  # noqa: ASYNC109
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 async def test_one_slow_chat_does_not_hold_up_another_and_keeps_its_own_order(
-    harness: Harness,
+    harness: Harness, wait_until: WaitUntil
 ) -> None:
     handled: list[tuple[int, str]] = []
     release = asyncio.Event()
@@ -46,7 +44,7 @@ async def test_one_slow_chat_does_not_hold_up_another_and_keeps_its_own_order(
     await ben.send_text("/fast")
 
     # Ben's update is handled while Anna's first one is still running...
-    await _until(lambda: (ben.id, "/fast") in handled)
+    await wait_until(lambda: (ben.id, "/fast") in handled)
     await asyncio.sleep(0.2)
     assert handled == [(ben.id, "/fast")]
     # ...and Anna's second update waits for her first.

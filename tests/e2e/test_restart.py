@@ -8,8 +8,8 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlmodel import select
@@ -18,16 +18,10 @@ from bot.harness import SANDBOX_TOKEN, Harness
 from bot.models.transport import InboxStatus, InboxUpdate
 from bot.sandbox import FaultKind, Sandbox
 
+if TYPE_CHECKING:
+    from conftest import WaitUntil
+
 pytestmark = pytest.mark.asyncio
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 20.0) -> None:  # noqa: ASYNC109
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def _start_process(sandbox: Sandbox, database_url: str, folder: Path, name: str):  # type: ignore[no-untyped-def]
@@ -52,7 +46,7 @@ async def _inbox(harness: Harness) -> list[InboxUpdate]:
 
 
 async def test_an_update_cut_off_by_a_kill_is_handled_after_the_restart(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, wait_until: WaitUntil
 ) -> None:
     sandbox = Sandbox(token=SANDBOX_TOKEN)
     sandbox.hang_seconds = 60.0
@@ -60,12 +54,12 @@ async def test_an_update_cut_off_by_a_kill_is_handled_after_the_restart(
     harness = await Harness.create(database_url=database_url, sandbox=sandbox)
     try:
         first = await _start_process(sandbox, database_url, tmp_path, "first")
-        await _until(lambda: any(c.method == "getUpdates" for c in sandbox.calls))
+        await wait_until(lambda: any(c.method == "getUpdates" for c in sandbox.calls))
         user = sandbox.add_user(first_name="Liisa", language_code="en")
         # The answer to /help never comes back: the bot is stuck mid-reply when it is killed.
         sandbox.fail_next(1, FaultKind.TIMEOUT_DROP, methods=["sendMessage"])
         await user.send_text("/help")
-        await _until(lambda: sandbox.faults_fired >= 1)
+        await wait_until(lambda: sandbox.faults_fired >= 1)
         first.send_signal(signal.SIGKILL)
         await first.wait()
         assert user.bot_messages() == []
@@ -74,7 +68,7 @@ async def test_an_update_cut_off_by_a_kill_is_handled_after_the_restart(
 
         second = await _start_process(sandbox, database_url, tmp_path, "second")
         try:
-            await _until(lambda: len(user.bot_messages()) >= 1)
+            await wait_until(lambda: len(user.bot_messages()) >= 1)
             await asyncio.sleep(0.5)  # room for a duplicate to show up, if there were one
             [answer] = user.bot_messages()
             assert "you need an invite link from your job coach" in (answer.text or "")
