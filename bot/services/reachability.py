@@ -65,6 +65,8 @@ async def mark_reachable(session: AsyncSession, *, person_id: int, now: dt.datet
 
     Returns the number of messages released (0 when nothing was held).
     """
+    if await is_reachable(session, person_id=person_id):
+        return 0  # the common case, answered by a read: no write lock for every update
     result = await session.exec(
         sa.update(Reachability)
         .where(
