@@ -1,4 +1,4 @@
-"""How fast the outbox sender delivers: unthrottled (our own overhead) and under Telegram's limits."""
+"""How fast the outbox sender delivers: unthrottled (its own cost) and under Telegram's limits."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import people, running_bot  # noqa: E402
+from common import people, running_bot
 
-from bot.harness import Harness  # noqa: E402
-from bot.services import outbox  # noqa: E402
+from bot.harness import Harness
+from bot.services import outbox
 
 
 async def _burst(harness: Harness, recipients: int, per_person: int) -> float:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import running_bot  # noqa: E402
+from common import running_bot
 
-from bot.sandbox import SandboxMessage  # noqa: E402
+from bot.sandbox import SandboxMessage
 
 
 async def measure(label: str, **settings: object) -> None:
@@ -44,7 +44,8 @@ async def measure(label: str, **settings: object) -> None:
         p50 = statistics.median(latencies) * 1000
         p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000
         print(
-            f"{label}: {len(latencies)} answers to {concurrent} people writing at once, {rounds} rounds: "
+            f"{label}: {len(latencies)} answers to {concurrent} people writing at once, "
+            f"{rounds} rounds: "
             f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {latencies[-1] * 1000:.0f} ms; "
             f"{len(latencies) / elapsed:.0f} updates/s overall"
         )
