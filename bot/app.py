@@ -14,6 +14,7 @@ import uuid
 import warnings
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
@@ -26,7 +27,7 @@ from bot.context import CompanionApplication, Context, Services
 from bot.db import Database
 from bot.dispatch import OutboxSender
 from bot.handlers.menu import register_default_menus
-from bot.notices import tell_responsible_about_unreachable
+from bot.notices import queue_unreachable_notice
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.services import inbox, outbox, state
 from bot.updates import InboxBot, InboxUpdateProcessor, recover_unfinished
@@ -87,8 +88,8 @@ def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
     _quiet_generic_call_warning()
     settings = services.settings
 
-    async def on_unreachable(person_id: int) -> None:
-        await tell_responsible_about_unreachable(services, person_id=person_id)
+    async def on_unreachable(session: AsyncSession, person_id: int) -> None:
+        await queue_unreachable_notice(session, person_id=person_id, now=services.clock.now())
 
     return OutboxSender(
         bot=bot,
@@ -140,13 +141,17 @@ async def _post_init(application: Any) -> None:
     _LOGGER.info("bot @%s started (worker %s)", bot.username, services.worker_id)
 
 
-async def _post_shutdown(application: Any) -> None:
-    """Stop the sender and close the database."""
+async def _post_stop(application: Any) -> None:
+    """Stop the sender while the bot's HTTP client is still open (shutdown closes it)."""
     assert isinstance(application, CompanionApplication)
-    services = application.services
-    if services.sender is not None:
-        await services.sender.stop()
-    await services.db.dispose()
+    if application.services.sender is not None:
+        await application.services.sender.stop()
+
+
+async def _post_shutdown(application: Any) -> None:
+    """Close the database."""
+    assert isinstance(application, CompanionApplication)
+    await application.services.db.dispose()
     _LOGGER.info("bot stopped")
 
 
@@ -178,6 +183,7 @@ def build_application(
         .context_types(ContextTypes(context=Context))
         .concurrent_updates(processor)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -201,12 +207,14 @@ async def start_bot(application: CompanionApplication, *, poll_interval: float =
 
 
 async def stop_bot(application: CompanionApplication) -> None:
-    """Stop what start_bot started, in reverse order."""
+    """Stop what start_bot started, in reverse order (as run_polling does)."""
     assert application.updater is not None
     if application.updater.running:
         await application.updater.stop()
     if application.running:
         await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
-    await application.shutdown()

@@ -106,32 +106,34 @@ class Harness:
 
     async def settle(self, *, timeout: float = 15.0) -> None:  # noqa: ASYNC109
         """Wait until the bot has handled every update and sent everything that is due."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        quiet_rounds = 0
-        while quiet_rounds < 2:
-            if loop.time() > deadline:
-                raise TimeoutError("the bot did not go quiet")
-            remaining = max(0.1, deadline - loop.time())
-            await self.sandbox.wait_idle(quiet=0.02, timeout=remaining)
-            busy = False
-            if self.application is not None:
-                services = self.application.services
-                processor = services.processor
-                if self.application.update_queue.qsize() or (processor and processor.in_flight):
-                    busy = True
-                    if processor is not None:
-                        await asyncio.wait_for(processor.wait_idle(), timeout=remaining)
-                sender = services.sender
-                if sender is not None:
-                    async with services.db.session() as session:
-                        due = await outbox.count_due(session, now=services.clock.now())
-                    if due or sender.busy:
-                        busy = True
-                        sender.wake()
-                        await asyncio.sleep(0.01)
-                        await asyncio.wait_for(sender.wait_idle(), timeout=remaining)
-            quiet_rounds = 0 if busy else quiet_rounds + 1
+        async with asyncio.timeout(timeout):
+            quiet_rounds = 0
+            while quiet_rounds < 2:
+                await self.sandbox.wait_idle(quiet=0.02, timeout=timeout)
+                busy = await self._wait_for_bot()
+                quiet_rounds = 0 if busy else quiet_rounds + 1
+
+    async def _wait_for_bot(self) -> bool:
+        """Wait for the bot's own work in progress; True if there was any."""
+        if self.application is None:
+            return False
+        services = self.application.services
+        busy = False
+        processor = services.processor
+        if self.application.update_queue.qsize() or (processor and processor.in_flight):
+            busy = True
+            if processor is not None:
+                await processor.wait_idle()
+        sender = services.sender
+        if sender is not None:
+            async with services.db.session() as session:
+                due = await outbox.count_due(session, now=services.clock.now())
+            if due or sender.busy:
+                busy = True
+                sender.wake()
+                await asyncio.sleep(0.01)
+                await sender.wait_idle()
+        return busy
 
     async def __aenter__(self) -> Harness:
         return self

@@ -9,7 +9,10 @@ A 429's `retry_after` holds the chat until then. Every Bot API call that sends g
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+import math
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -37,6 +40,13 @@ SENDING_METHODS = frozenset(
         "sendMediaGroup",
         "sendAnimation",
         "sendLocation",
+        "sendVideoNote",
+        "sendPoll",
+        "sendContact",
+        "sendVenue",
+        "sendDice",
+        "sendPaidMedia",
+        "editMessageMedia",
         "editMessageText",
         "editMessageCaption",
         "editMessageReplyMarkup",
@@ -78,6 +88,18 @@ class _Bucket:
         return self.tokens >= self.capacity
 
 
+Key = int | str
+"""What a limit or a hold applies to: a chat id, or a method name for calls that name no chat."""
+
+
+class WaitTooLong(Exception):
+    """The chat is held for longer than the caller is willing to wait."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"held for {seconds:.1f}s")
+        self.seconds = seconds
+
+
 class RateLimits:
     """The shared state of the limits in this process."""
 
@@ -87,7 +109,7 @@ class RateLimits:
         now = clock()
         self._global = _Bucket(limits.global_per_second, max(1.0, limits.global_per_second), now)
         self._chats: dict[int, _Bucket] = {}
-        self._held_until: dict[int, float] = {}
+        self._held_until: dict[Key, float] = {}
         self._lock = asyncio.Lock()
 
     def _bucket(self, chat_id: int, now: float) -> _Bucket:
@@ -107,33 +129,37 @@ class RateLimits:
         # Buckets that are full again carry no information; drop them so memory stays small.
         for chat_id in [c for c, b in self._chats.items() if b.full(now)]:
             del self._chats[chat_id]
-        for chat_id in [c for c, t in self._held_until.items() if t <= now]:
-            del self._held_until[chat_id]
+        for key in [k for k, t in self._held_until.items() if t <= now]:
+            del self._held_until[key]
 
-    def hold(self, chat_id: int | None, seconds: float) -> None:
-        """Send nothing to this chat (or to anyone, for None) for `seconds`."""
-        key = 0 if chat_id is None else chat_id
+    def hold(self, key: Key, seconds: float) -> None:
+        """Send nothing to this chat (or call nothing of this method) for `seconds`."""
         until = self._clock() + seconds
         self._held_until[key] = max(until, self._held_until.get(key, 0.0))
 
-    def held_for(self, chat_id: int | None) -> float:
-        now = self._clock()
-        waits = [self._held_until.get(0, 0.0) - now]
-        if chat_id is not None:
-            waits.append(self._held_until.get(chat_id, 0.0) - now)
-        return max(0.0, *waits)
+    def held_for(self, key: Key) -> float:
+        return max(0.0, self._held_until.get(key, 0.0) - self._clock())
 
-    async def acquire(self, chat_id: int | None) -> None:
-        """Wait until one more message may go to this chat, then count it."""
+    async def acquire(self, key: Key, *, count: bool, max_wait: float | None = None) -> None:
+        """Wait until a call for `key` may go; when `count`, it uses up one message of the limits.
+
+        Raises WaitTooLong at once when a 429 holds the key for longer than `max_wait`.
+        """
         while True:
+            held = self.held_for(key)
+            if max_wait is not None and held > max_wait:
+                raise WaitTooLong(held)
             async with self._lock:
                 now = self._clock()
-                wait = max(self.held_for(chat_id), self._global.wait_time(now))
-                bucket = self._bucket(chat_id, now) if chat_id is not None else None
+                wait = self.held_for(key)
+                bucket = self._bucket(key, now) if count and isinstance(key, int) else None
+                if count:
+                    wait = max(wait, self._global.wait_time(now))
                 if bucket is not None:
                     wait = max(wait, bucket.wait_time(now))
                 if wait <= 0:
-                    self._global.take(now)
+                    if count:
+                        self._global.take(now)
                     if bucket is not None:
                         bucket.take(now)
                     return
@@ -146,16 +172,29 @@ class LimitArgs(TypedDict, total=False):
     no_retry: bool
 
 
-def _chat_of(data: dict[str, Any]) -> int | None:
+def limit_key(endpoint: str, data: dict[str, Any]) -> Key:
+    """The chat a call goes to (also inside a command scope), else the method itself."""
     chat_id = data.get("chat_id")
+    if chat_id is None:
+        scope = data.get("scope")
+        if isinstance(scope, str):
+            with contextlib.suppress(ValueError):
+                scope = json.loads(scope)
+        if isinstance(scope, dict):
+            chat_id = scope.get("chat_id")
     try:
-        return int(chat_id) if chat_id is not None else None
+        return int(chat_id) if chat_id is not None else endpoint
     except (TypeError, ValueError):
-        return None  # an @username: no per-chat limit can be kept for it
+        return str(chat_id)  # an @username: limits kept under that name
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    value = exc.retry_after
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 class TelegramRateLimiter(BaseRateLimiter[LimitArgs]):
-    """Paces every sending call and retries a direct reply after a 429, a few times."""
+    """Paces every sending call and retries a direct reply after a short 429, a few times."""
 
     def __init__(self, limits: RateLimits, *, max_retries: int = 3, max_wait: float = 30.0):
         self.limits = limits
@@ -177,28 +216,25 @@ class TelegramRateLimiter(BaseRateLimiter[LimitArgs]):
         data: dict[str, Any],
         rate_limit_args: LimitArgs | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        key = limit_key(endpoint, data)
         sending = endpoint in SENDING_METHODS
-        chat_id = _chat_of(data)
+        # The outbox waits out any hold (it has no person waiting); a direct reply does not wait
+        # long: it is handed to the outbox instead (see handlers/replies.py).
         no_retry = bool(rate_limit_args and rate_limit_args.get("no_retry"))
         attempt = 0
         while True:
-            if sending:
-                await self.limits.acquire(chat_id)
+            try:
+                await self.limits.acquire(
+                    key, count=sending, max_wait=None if no_retry else self.max_wait
+                )
+            except WaitTooLong as exc:
+                raise RetryAfter(math.ceil(exc.seconds)) from None
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                retry_after = exc.retry_after
-                seconds = (
-                    retry_after.total_seconds()
-                    if hasattr(retry_after, "total_seconds")
-                    else float(retry_after)
-                )
-                self.limits.hold(chat_id, seconds)
+                seconds = _retry_seconds(exc)
+                self.limits.hold(key, seconds)
                 attempt += 1
                 if no_retry or attempt > self.max_retries or seconds > self.max_wait:
                     raise
-                _LOGGER.info(
-                    "429 on %s to chat %s; retrying after %.1fs", endpoint, chat_id, seconds
-                )
-                if not sending:
-                    await asyncio.sleep(seconds)
+                _LOGGER.info("429 on %s to %s; retrying after %.1fs", endpoint, key, seconds)

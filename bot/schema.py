@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -28,14 +30,42 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
+class ForeignKeyViolation(RuntimeError):
+    """A migration left rows that point at nothing; it was rolled back."""
+
+
 def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+async def migrate(db: Database, action: Callable[[Connection], None]) -> None:
+    """Run schema changes in one transaction.
+
+    On SQLite, foreign keys are switched off meanwhile: Alembic changes a table there by copying
+    it and dropping the old one, and with foreign keys on that drop would cascade into every row
+    that refers to it. The references are checked before the change is committed.
+    """
+    sqlite = db.engine.dialect.name == "sqlite"
+    async with db.engine.connect() as connection:
+        if sqlite:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            await connection.run_sync(action)
+            if sqlite:
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    await connection.rollback()
+                    raise ForeignKeyViolation(f"{len(broken)} rows refer to missing rows")
+            await connection.commit()
+        finally:
+            if sqlite:
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await connection.commit()
+
+
 async def upgrade(db: Database) -> None:
     """Apply every migration the database lacks."""
-    async with db.engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    await migrate(db, _upgrade)
 
 
 async def current_revision(db: Database) -> str | None:

@@ -36,7 +36,8 @@ class InboxBot(ExtBot[None]):
     """A bot whose getUpdates writes every update to the inbox before returning it.
 
     The updater confirms updates to Telegram with the offset of its next getUpdates call, so an
-    update is on disk before Telegram forgets it. Updates already handled are filtered out.
+    update is on disk before Telegram forgets it. Updates handled before are still returned (the
+    updater moves its offset past them); the processor skips them.
     """
 
     def __init__(self, *args: Any, db: Database, clock: Clock, **kwargs: Any) -> None:
@@ -49,12 +50,10 @@ class InboxBot(ExtBot[None]):
         if not updates:
             return tuple(updates)
         async with self._inbox_db.session() as session:
-            done = await inbox.record(
+            await inbox.record(
                 session, updates=[received(u) for u in updates], now=self._inbox_clock.now()
             )
-        if done:
-            _LOGGER.info("ignoring %d updates handled before", len(done))
-        return tuple(u for u in updates if u.update_id not in done)
+        return tuple(updates)
 
 
 class _ChatLocks:
@@ -67,23 +66,47 @@ class _ChatLocks:
         entry = self._locks.get(key)
         lock, users = entry if entry is not None else (asyncio.Lock(), 0)
         self._locks[key] = (lock, users + 1)
-        await lock.acquire()
+        try:
+            await lock.acquire()
+        except BaseException:
+            self._forget(key)
+            raise
         return lock
 
-    def release(self, key: int) -> None:
+    def _forget(self, key: int) -> None:
         lock, users = self._locks[key]
-        lock.release()
         if users <= 1:
             del self._locks[key]
         else:
             self._locks[key] = (lock, users - 1)
 
+    def release(self, key: int) -> None:
+        lock, _users = self._locks[key]
+        lock.release()
+        self._forget(key)
+
 
 class InboxUpdateProcessor(BaseUpdateProcessor):
-    """Handles chats concurrently and each chat's updates in order, through the inbox."""
+    """Handles chats concurrently and each chat's updates in order, through the inbox.
 
-    def __init__(self, *, db: Database, clock: Clock, default_locale: str, max_concurrent: int):
-        super().__init__(max_concurrent_updates=max_concurrent)
+    PTB's own limit counts updates that merely wait for their chat's turn, so one busy chat could
+    fill it and stall everyone; it is therefore set high, and `max_concurrent` limits only the
+    updates actually being handled.
+    """
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        default_locale: str,
+        max_concurrent: int,
+        max_waiting: int = 4096,
+        max_attempts: int = 5,
+    ):
+        super().__init__(max_concurrent_updates=max_waiting)
+        self._working = asyncio.Semaphore(max_concurrent)
+        self._max_attempts = max_attempts
         self._db = db
         self._clock = clock
         self._default_locale = default_locale
@@ -126,28 +149,52 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         # The app's language until the handlers know the person; an apology is never untranslated.
         set_locale(resolve_locale(user.language_code if user else None, self._default_locale))
         if key is None:
-            await self._handle(update, coroutine)
+            async with self._working:
+                await self._handle(update, coroutine)
             return
         await self._locks.acquire(key)
         try:
-            await self._handle(update, coroutine)
+            async with self._working:
+                await self._handle(update, coroutine)
         finally:
             self._locks.release(key)
 
     async def _handle(self, update: Update, coroutine: Awaitable[Any]) -> None:
-        async with self._db.session() as session:
-            fresh = await inbox.begin(session, update=received(update), now=self._clock.now())
+        try:
+            async with self._db.session() as session:
+                fresh = await inbox.begin(
+                    session,
+                    update=received(update),
+                    now=self._clock.now(),
+                    max_attempts=self._max_attempts,
+                )
+        except BaseException:
+            # The update stays in the inbox (or on Telegram's side) and is handled again later.
+            _close(coroutine)
+            raise
         if not fresh:
-            _LOGGER.info("update %s was handled before; skipped", update.update_id)
-            close = getattr(coroutine, "close", None)
-            if close is not None:
-                close()
+            _LOGGER.info("update %s was handled before (or given up); skipped", update.update_id)
+            _close(coroutine)
             return
         await coroutine
         # Not reached when the task is cancelled or the process dies: the update stays
         # unfinished and is handled again at the next start.
-        async with self._db.session() as session:
-            await inbox.finish(session, update_id=update.update_id, now=self._clock.now())
+        for attempt in range(5):
+            try:
+                async with self._db.session() as session:
+                    await inbox.finish(session, update_id=update.update_id, now=self._clock.now())
+                return
+            except Exception:
+                if attempt == 4:
+                    raise
+                _LOGGER.warning("marking update %s done failed; retrying", update.update_id)
+                await asyncio.sleep(0.2 * (attempt + 1))
+
+
+def _close(coroutine: Awaitable[Any]) -> None:
+    close = getattr(coroutine, "close", None)
+    if close is not None:
+        close()
 
 
 async def recover_unfinished(db: Database, bot: ExtBot[Any]) -> list[Update]:

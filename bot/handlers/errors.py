@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.context import Context
+from bot.handlers.replies import answer_query, reply
 from bot.i18n import _, gettext
 from bot.services.errors import DomainError
 
@@ -35,16 +34,14 @@ async def on_error(update: object, context: Context) -> None:
 
 
 async def _apologise(update: Update, context: Context, text: str) -> None:
-    assert update.effective_chat is not None
     if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer()
+        await answer_query(update.callback_query)
     try:
-        await context.bot.send_message(
-            chat_id=update.effective_chat.id, text=text, parse_mode=ParseMode.HTML
-        )
+        # reply() hands the apology to the outbox when Telegram is slow or busy.
+        await reply(update, context, text, purpose="apology")
     except TelegramError as exc:
-        _LOGGER.warning("could not send the apology to chat %s: %s", update.effective_chat.id, exc)
+        chat_id = update.effective_chat.id if update.effective_chat else None
+        _LOGGER.warning("could not send the apology to chat %s: %s", chat_id, exc)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -12,7 +12,7 @@ from telegram.ext import Application, ChatMemberHandler
 
 from bot.context import Context
 from bot.models.people import ReachabilityState
-from bot.notices import tell_responsible_about_unreachable
+from bot.notices import queue_unreachable_notice
 from bot.services import reachability
 
 _LOGGER = logging.getLogger(__name__)
@@ -38,9 +38,11 @@ async def membership_changed(update: Update, context: Context) -> None:
                 error="blocked the bot",
                 now=now,
             )
+            if report:
+                await queue_unreachable_notice(session, person_id=actor.person_id, now=now)
         _LOGGER.info("person %s blocked the bot", actor.person_id)
         if report:
-            await tell_responsible_about_unreachable(services, person_id=actor.person_id)
+            services.wake_sender()
     elif status == ChatMember.MEMBER:
         async with services.db.session() as session:
             released = await reachability.mark_reachable(

@@ -8,7 +8,7 @@ import html
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
@@ -84,7 +84,7 @@ async def edit_or_reply(
 ) -> None:
     """Replace the message whose button was pressed, or send a new one if that is impossible."""
     query = update.callback_query
-    if query is not None and query.message is not None:
+    if query is not None and isinstance(query.message, Message):
         try:
             await query.edit_message_text(
                 text=text, parse_mode=ParseMode.HTML, reply_markup=reply_markup

@@ -7,6 +7,7 @@ again on the next start; a repeated update_id is recognised and ignored.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models.transport import InboxStatus, InboxUpdate
 from bot.services.sql import insert_ignoring_conflicts, table_of
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +63,37 @@ async def record(
     return set(done.all())
 
 
-async def begin(session: AsyncSession, *, update: ReceivedUpdate, now: dt.datetime) -> bool:
-    """Start handling an update; False when it was handled already and must be skipped."""
+async def begin(
+    session: AsyncSession, *, update: ReceivedUpdate, now: dt.datetime, max_attempts: int = 5
+) -> bool:
+    """Start handling an update; False when it was handled already and must be skipped.
+
+    An update whose handling was cut off `max_attempts` times (it crashes or hangs the bot) is
+    given up: kept for inspection, never replayed again.
+    """
     await record(session, updates=[update], now=now)
     result = await session.exec(
         sa.update(InboxUpdate)
         .where(
             col(InboxUpdate.update_id) == update.update_id,
             col(InboxUpdate.status) == InboxStatus.RECEIVED,
+            col(InboxUpdate.attempts) < max_attempts,
         )
         .values(attempts=InboxUpdate.attempts + 1, started_at=now)
     )
-    return bool(result.rowcount)
+    if result.rowcount:
+        return True
+    given_up = await session.exec(
+        sa.update(InboxUpdate)
+        .where(
+            col(InboxUpdate.update_id) == update.update_id,
+            col(InboxUpdate.status) == InboxStatus.RECEIVED,
+        )
+        .values(status=InboxStatus.FAILED, finished_at=now)
+    )
+    if given_up.rowcount:
+        _LOGGER.error("update %s given up after %d attempts", update.update_id, max_attempts)
+    return False
 
 
 async def finish(session: AsyncSession, *, update_id: int, now: dt.datetime) -> None:

@@ -192,10 +192,24 @@ async def retry_later(
     )
 
 
-async def release(session: AsyncSession, *, message_ids: Sequence[int], worker: str) -> None:
-    """Hand back claimed messages untouched (the sender is stopping)."""
+async def release(
+    session: AsyncSession,
+    *,
+    message_ids: Sequence[int],
+    worker: str,
+    not_before: dt.datetime | None = None,
+) -> None:
+    """Hand back claimed messages unsent (the sender is stopping, or an earlier one of the same
+    chat was put back and these must not overtake it)."""
     if not message_ids:
         return
+    values: dict[str, Any] = {
+        "status": OutboxStatus.PENDING,
+        "claimed_by": None,
+        "claim_until": None,
+    }
+    if not_before is not None:
+        values["not_before"] = not_before
     await session.exec(
         sa.update(OutboxMessage)
         .where(
@@ -203,7 +217,22 @@ async def release(session: AsyncSession, *, message_ids: Sequence[int], worker: 
             col(OutboxMessage.status) == OutboxStatus.SENDING,
             col(OutboxMessage.claimed_by) == worker,
         )
-        .values(status=OutboxStatus.PENDING, claimed_by=None, claim_until=None)
+        .values(**values)
+    )
+
+
+async def renew_claims(
+    session: AsyncSession, *, message_ids: Sequence[int], worker: str, claim_until: dt.datetime
+) -> None:
+    """Extend this worker's claims on messages it still has to send."""
+    await session.exec(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(list(message_ids)),
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.claimed_by) == worker,
+        )
+        .values(claim_until=claim_until)
     )
 
 
@@ -246,8 +275,10 @@ async def release_held(session: AsyncSession, *, person_id: int, now: dt.datetim
     return int(result.rowcount)
 
 
-async def next_due_at(session: AsyncSession) -> dt.datetime | None:
-    """When the earliest pending message falls due (or a claim expires), if any."""
+async def next_due_at(
+    session: AsyncSession, *, excluding_worker: str | None = None
+) -> dt.datetime | None:
+    """When the earliest pending message falls due, or another sender's claim expires."""
     pending = await session.exec(
         select(func.min(OutboxMessage.not_before)).where(
             OutboxMessage.status == OutboxStatus.PENDING
@@ -255,7 +286,8 @@ async def next_due_at(session: AsyncSession) -> dt.datetime | None:
     )
     claimed = await session.exec(
         select(func.min(OutboxMessage.claim_until)).where(
-            OutboxMessage.status == OutboxStatus.SENDING
+            OutboxMessage.status == OutboxStatus.SENDING,
+            col(OutboxMessage.claimed_by) != (excluding_worker or ""),
         )
     )
     times = [t for t in (pending.one(), claimed.one()) if t is not None]

@@ -4,6 +4,8 @@ errors and timeouts, and a person who blocked the bot is held for and reported o
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -214,3 +216,21 @@ async def test_blocking_the_bot_tells_the_coach_once_even_with_nothing_to_send(
     async with fast_harness.db.session() as session:
         reach = await session.get(Reachability, demo.client_id)
     assert reach is not None and reach.state == ReachabilityState.BLOCKED
+
+
+async def test_a_clock_jump_during_a_long_send_does_not_send_twice(
+    fast_harness: Harness, clock: ManualClock
+) -> None:
+    """Claims expire by the clock; a sender must not take its own queued messages again."""
+    sandbox = fast_harness.sandbox
+    sandbox.flood = FloodLimits(
+        global_per_second=30, per_chat_per_second=4, per_chat_burst=1, per_group_per_minute=20
+    )
+    [(person_id, user)] = await _people_who_started(fast_harness, 1)
+    await _enqueue(fast_harness, [(person_id, user)], per_person=8)
+    await asyncio.sleep(0.3)  # the sender is part-way through the chat's queue
+    clock.advance(dt.timedelta(hours=2))
+    fast_harness.wake()
+    await fast_harness.settle(timeout=30)
+    texts = [m.text for m in user.bot_messages()]  # type: ignore[attr-defined]
+    assert texts == [f"message {n} for {person_id}" for n in range(8)]

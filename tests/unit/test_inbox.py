@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.clock import ManualClock
 from bot.db import Database
+from bot.models.transport import InboxStatus, InboxUpdate
 from bot.services import inbox
 from bot.services.inbox import ReceivedUpdate
 
@@ -44,3 +45,18 @@ async def test_unfinished_updates_survive_for_the_next_start(
         payloads = await inbox.unfinished(session)
     assert [p["update_id"] for p in payloads] == [6, 7]
     assert payloads[0]["message"]["text"] == "hello 6"
+
+
+async def test_an_update_that_keeps_killing_the_bot_is_given_up(
+    db: Database, clock: ManualClock
+) -> None:
+    for _ in range(3):
+        async with db.session() as session:
+            assert await inbox.begin(session, update=_update(9), now=clock.now(), max_attempts=3)
+    async with db.session() as session:
+        assert not await inbox.begin(session, update=_update(9), now=clock.now(), max_attempts=3)
+    async with db.session() as session:
+        assert await inbox.unfinished(session) == []
+        row = await session.get(InboxUpdate, 9)
+    # Kept for inspection, not replayed.
+    assert row is not None and row.status == InboxStatus.FAILED

@@ -1,0 +1,51 @@
+"""The schema: migrations reach head; a table rebuilt on SQLite keeps the rows referring to it."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
+from sqlmodel import func, select
+
+from bot.clock import ManualClock
+from bot.db import Database
+from bot.models.people import Person
+from bot.models.transport import OutboxMessage
+from bot.schema import head_revision, is_current, migrate
+from bot.services import outbox
+
+
+async def test_the_test_database_is_at_head(db: Database) -> None:
+    assert head_revision() == "0001"
+    assert await is_current(db)
+
+
+async def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(
+    db: Database, clock: ManualClock
+) -> None:
+    if db.is_postgresql:
+        pytest.skip("only SQLite rebuilds a table to change it")
+    async with db.session() as session:
+        person = Person(telegram_user_id=1, chat_id=1)
+        session.add(person)
+        await session.flush()
+        await outbox.enqueue(
+            session,
+            chat_id=1,
+            method="sendMessage",
+            payload={"text": "hi"},
+            now=clock.now(),
+            person_id=person.id,
+        )
+
+    def rebuild_person(connection: Connection) -> None:
+        operations = Operations(MigrationContext.configure(connection))
+        with operations.batch_alter_table("person", recreate="always") as batch:
+            batch.add_column(sa.Column("nickname", sa.String(20), nullable=True))
+
+    await migrate(db, rebuild_person)
+    async with db.session() as session:
+        assert (await session.exec(select(func.count()).select_from(OutboxMessage))).one() == 1
+        assert (await session.exec(select(func.count()).select_from(Person))).one() == 1
