@@ -43,6 +43,8 @@ class OrganisationBase(SQLModel):
     crisis_line_number: str = Field(default="09 2525 0111", max_length=32)
     # A group chat of the coaching team: alerts without content go there.
     team_chat_id: int | None = Field(default=None, sa_type=BigInt)
+    # Who gets an urgent flag that the client's coach has not acknowledged in time (an admin).
+    backup_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     # Follow-up rhythm after placement and other tunables, as the placement issue defines them.
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
-from sqlmodel import func, select
+from sqlmodel import SQLModel, func, select
 
 from bot.clock import ManualClock
 from bot.db import Database
@@ -49,3 +50,16 @@ async def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(
     async with db.session() as session:
         assert (await session.exec(select(func.count()).select_from(OutboxMessage))).one() == 1
         assert (await session.exec(select(func.count()).select_from(Person))).one() == 1
+
+
+async def test_the_migrations_build_exactly_the_tables_of_the_models(db: Database) -> None:
+    """A change to the models without a migration (or the other way round) fails here."""
+    import bot.models  # noqa: F401 - every table in the metadata
+
+    def differences(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, SQLModel.metadata))
+
+    async with db.engine.connect() as connection:
+        diff = await connection.run_sync(differences)
+    assert diff == []
