@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models.people import Reachability, ReachabilityState
 from bot.models.transport import OutboxMessage, OutboxStatus
 from bot.services import outbox
+from bot.services.sql import insert_ignoring_conflicts, table_of
 
 
 def state_from_error(description: str) -> ReachabilityState:
@@ -34,11 +35,22 @@ async def mark_unreachable(
     Returns True when whoever is responsible should be told: the first time since the person was
     last reachable (told once, not for every message).
     """
-    row = await session.get(Reachability, person_id)
-    if row is None:
-        row = Reachability(person_id=person_id, state=state, since=now, last_error=error[:300])
-        session.add(row)
-    elif row.state == ReachabilityState.REACHABLE:
+    # The sender (a 403) and the membership handler (a block) may get here at the same time:
+    # make sure the row exists, then lock it, so exactly one of them reports.
+    await insert_ignoring_conflicts(
+        session,
+        table_of(Reachability),
+        [{"person_id": person_id, "state": ReachabilityState.REACHABLE, "since": now}],
+    )
+    row = (
+        await session.exec(
+            select(Reachability)
+            .where(Reachability.person_id == person_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    if row.state == ReachabilityState.REACHABLE:
         row.state = state
         row.since = now
         row.reported_at = None
