@@ -27,7 +27,7 @@ from bot.context import CompanionApplication, Context, Services
 from bot.db import Database
 from bot.dispatch import OutboxSender
 from bot.handlers.menu import register_default_menus
-from bot.notices import queue_unreachable_notice
+from bot.notices import after_held, after_sent, queue_unreachable_notice
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.services import inbox, outbox, state
 from bot.updates import InboxBot, InboxUpdateProcessor, recover_unfinished
@@ -91,6 +91,14 @@ def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
     async def on_unreachable(session: AsyncSession, person_id: int) -> None:
         await queue_unreachable_notice(session, person_id=person_id, now=services.clock.now())
 
+    async def on_sent(session: AsyncSession, purpose: str, message_id: int | None) -> None:
+        await after_sent(
+            session, purpose=purpose, telegram_message_id=message_id, now=services.clock.now()
+        )
+
+    async def on_held(session: AsyncSession, purpose: str) -> None:
+        await after_held(session, purpose=purpose)
+
     return OutboxSender(
         bot=bot,
         db=services.db,
@@ -101,6 +109,8 @@ def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
         poll_seconds=settings.outbox_poll_seconds,
         timeout_seconds=settings.telegram_timeout_seconds,
         on_unreachable=on_unreachable,
+        on_sent=on_sent,
+        on_held=on_held,
     )
 
 

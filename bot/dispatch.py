@@ -48,6 +48,10 @@ STOP_GRACE_SECONDS = 10.0
 
 # Called inside the transaction that marked the person unreachable, to queue the coach's notice.
 UnreachableCallback = Callable[[AsyncSession, int], Awaitable[None]]
+# Called inside the transaction that records a delivery: (session, purpose, Telegram message id).
+SentCallback = Callable[[AsyncSession, str, int | None], Awaitable[None]]
+# Called inside the transaction that holds a message for an unreachable person: (session, purpose).
+HeldCallback = Callable[[AsyncSession, str], Awaitable[None]]
 
 # Methods that act on the bot itself; their chat is named inside `scope`, not by chat_id.
 _WITHOUT_CHAT_ID = frozenset({"setMyCommands", "deleteMyCommands"})
@@ -89,6 +93,8 @@ class OutboxSender:
         poll_seconds: float,
         timeout_seconds: float,
         on_unreachable: UnreachableCallback | None = None,
+        on_sent: SentCallback | None = None,
+        on_held: HeldCallback | None = None,
         batch_size: int = 100,
     ) -> None:
         self._bot = bot
@@ -100,6 +106,8 @@ class OutboxSender:
         self._poll_seconds = poll_seconds
         self._timeout = timeout_seconds
         self._on_unreachable = on_unreachable
+        self._on_sent = on_sent
+        self._on_held = on_held
         self._batch_size = batch_size
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -407,6 +415,8 @@ class OutboxSender:
                         await reachability.mark_reachable(
                             session, person_id=message.person_id, now=self._clock.now()
                         )
+                    if kept and self._on_sent is not None:
+                        await self._on_sent(session, message.purpose, _telegram_message_id(result))
                 break
             except Exception:
                 if attempt == 4:
@@ -435,6 +445,8 @@ class OutboxSender:
                     await outbox.hold(
                         session, message_id=item.id, worker=self.worker_id, error=exc.message
                     )
+                    if self._on_held is not None:
+                        await self._on_held(session, item.purpose)
             if message.person_id is not None:
                 report = await reachability.mark_unreachable(
                     session,

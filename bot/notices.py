@@ -12,7 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
 from bot.i18n import _, use_locale
-from bot.services import outbox, people, routing
+from bot.models.messaging import RelayDirection, RelayedMessage
+from bot.models.people import Person
+from bot.services import outbox, people, relay, routing
+from bot.services.relay import Relay
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,3 +52,142 @@ async def queue_unreachable_notice(
     if not queued:
         _LOGGER.warning("person %s cannot be reached and nobody is responsible for them", person_id)
     return queued
+
+
+def _inline(text: str, callback_data: str) -> dict[str, object]:
+    return {"inline_keyboard": [[{"text": text, "callback_data": callback_data}]]}
+
+
+def _quote(message: RelayedMessage) -> str:
+    """A relayed message's text for a notice, escaped; media named by kind."""
+    if message.text:
+        return html.escape(message.text, quote=False)
+    return _("(no text)")
+
+
+async def queue_relay(session: AsyncSession, *, passed: Relay, now: dt.datetime) -> None:
+    """Send a relayed message on: a short header (unless the sender wrote just before) and the
+    message itself, copied with its content protected."""
+    message = passed.message
+    recipient = passed.recipient
+    assert message.id is not None and recipient.id is not None and recipient.chat_id is not None
+    sender_name: str | None = None
+    if message.sender_id is not None:
+        if message.direction == RelayDirection.CLIENT_TO_COACH:
+            sender_name = await people.name_as_seen_by(
+                session, viewer_id=recipient.id, person_id=message.sender_id
+            )
+        else:
+            sender = await session.get(Person, message.sender_id)
+            sender_name = people.first_name(sender.display_name if sender else None)
+    name = html.escape(sender_name or "?", quote=False)
+    with use_locale(recipient.locale):
+        if message.edit_of_id is not None:
+            copy: tuple[str, dict[str, object]] = (
+                "sendMessage",
+                {
+                    "text": _("✏️ {name} edited a message:").format(name=name)
+                    + "\n"
+                    + _quote(message),
+                    "parse_mode": ParseMode.HTML,
+                    "protect_content": True,
+                },
+            )
+            header = None
+        elif message.direction == RelayDirection.COACH_TO_CLIENT and message.content_kind == "text":
+            copy = (
+                "sendMessage",
+                {
+                    "text": f"💬 <b>{name}</b>:\n{_quote(message)}",
+                    "parse_mode": ParseMode.HTML,
+                    "protect_content": True,
+                },
+            )
+            header = None
+        else:
+            copy = (
+                "copyMessage",
+                {
+                    "from_chat_id": message.source_chat_id,
+                    "message_id": message.source_message_id,
+                    "protect_content": True,
+                },
+            )
+            header = None
+            if not passed.repeat:
+                if message.direction == RelayDirection.CLIENT_TO_COACH:
+                    header = {
+                        "text": _("💬 Message from {name}:").format(name=name),
+                        "parse_mode": ParseMode.HTML,
+                        "reply_markup": _inline(_("↩️ Reply"), f"rp:{message.id}"),
+                    }
+                else:
+                    header = {
+                        "text": _("💬 {name} sent:").format(name=name),
+                        "parse_mode": ParseMode.HTML,
+                    }
+    if header is not None:
+        message.header_outbox_id = await outbox.enqueue(
+            session,
+            chat_id=recipient.chat_id,
+            method="sendMessage",
+            payload=header,
+            now=now,
+            person_id=recipient.id,
+            purpose=f"relay-header:{message.id}",
+        )
+    message.copy_outbox_id = await outbox.enqueue(
+        session,
+        chat_id=recipient.chat_id,
+        method=copy[0],
+        payload=copy[1],
+        now=now,
+        person_id=recipient.id,
+        purpose=f"relay-copy:{message.id}",
+    )
+
+
+async def after_sent(
+    session: AsyncSession, *, purpose: str, telegram_message_id: int | None, now: dt.datetime
+) -> None:
+    """The sender delivered something: keep the ids of relayed messages, and tell a client whose
+    message waited for an unreachable coach that it has arrived now."""
+    kind, _sep, ref = purpose.partition(":")
+    if kind not in ("relay-header", "relay-copy") or not ref.isdigit():
+        return
+    part = "header" if kind == "relay-header" else "copy"
+    delivered = await relay.on_sent(
+        session, relayed_id=int(ref), part=part, telegram_message_id=telegram_message_id, now=now
+    )
+    if (
+        delivered is None
+        or delivered.direction != RelayDirection.CLIENT_TO_COACH
+        or delivered.sender_id is None
+        or delivered.recipient_id is None
+    ):
+        return
+    client = await session.get(Person, delivered.sender_id)
+    coach = await session.get(Person, delivered.recipient_id)
+    if client is None or client.chat_id is None or coach is None:
+        return
+    with use_locale(client.locale):
+        text = _("✓ {coach} got your message now.").format(
+            coach=html.escape(people.first_name(coach.display_name) or "", quote=False)
+        )
+    await outbox.enqueue(
+        session,
+        chat_id=client.chat_id,
+        method="sendMessage",
+        payload={"text": text, "parse_mode": ParseMode.HTML},
+        now=now,
+        person_id=client.id,
+        purpose="relay-arrived",
+        dedup_key=f"relay-arrived:{delivered.id}",
+    )
+
+
+async def after_held(session: AsyncSession, *, purpose: str) -> None:
+    """The sender held something for an unreachable person: a relayed message waits."""
+    kind, _sep, ref = purpose.partition(":")
+    if kind == "relay-copy" and ref.isdigit():
+        await relay.on_held(session, relayed_id=int(ref))

@@ -1,3 +1,27 @@
 """Multi-step conversations whose state lives in the database (one FlowState row per person),
 so that a restart, a crash or a second worker continues where the person left off.
+
+`text_step` names, per flow, what handles a person's typed answer while the flow waits for one.
 """
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+from bot.context import Context
+from bot.services.flows import Flow
+
+TextStep = Callable[[Update, Context, Flow], Awaitable[None]]
+
+
+def text_step(flow_name: str) -> TextStep | None:
+    """The handler of typed answers in the flow, if it takes any."""
+    from bot.flows import coach_reply, onboarding
+
+    steps: dict[str, TextStep] = {
+        onboarding.FLOW: onboarding.on_text,
+        coach_reply.REPLY_FLOW: coach_reply.on_reply_text,
+    }
+    return steps.get(flow_name)

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.handlers import errors, fallback, identify, language, membership, start
+from bot.flows import coach_reply, onboarding
+from bot.handlers import (
+    errors,
+    fallback,
+    home,
+    identify,
+    invites,
+    language,
+    membership,
+    messages,
+    start,
+)
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
@@ -16,5 +27,10 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     membership.register(application)
     start.register(application)
     language.register(application)
+    home.register(application)
+    invites.register(application)
+    onboarding.register(application)
+    coach_reply.register(application)
+    messages.register(application)
     fallback.register(application)
     errors.register(application)

@@ -15,7 +15,7 @@ from bot.i18n import LANGUAGE_NAMES, LOCALES, _, set_locale
 from bot.services import people
 
 ACTION = "lang"
-_FLAGS = {"fi": "🇫🇮", "sv": "🇸🇪", "en": "🇬🇧"}
+FLAGS = {"fi": "🇫🇮", "sv": "🇸🇪", "en": "🇬🇧"}
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -23,7 +23,7 @@ def language_keyboard() -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    f"{_FLAGS[code]} {LANGUAGE_NAMES[code]}",
+                    f"{FLAGS[code]} {LANGUAGE_NAMES[code]}",
                     callback_data=callbacks.encode(ACTION, code),
                 )
             ]

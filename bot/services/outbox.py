@@ -32,8 +32,8 @@ async def enqueue(
     not_before: dt.datetime | None = None,
     expires_at: dt.datetime | None = None,
     priority: int = 0,
-) -> None:
-    """Queue one call; with a dedup_key, queueing the same thing twice queues it once."""
+) -> int:
+    """Queue one call and return its id; with a dedup_key, the same thing is queued once."""
     row = {
         "chat_id": chat_id,
         "person_id": person_id,
@@ -49,14 +49,16 @@ async def enqueue(
         "created_at": now,
     }
     if dedup_key is None:
-        session.add(OutboxMessage.model_validate(row))
+        message = OutboxMessage.model_validate(row)
+        session.add(message)
         await session.flush()
-    else:
-        await insert_ignoring_conflicts(
-            session,
-            table_of(OutboxMessage),
-            [row],
-        )
+        assert message.id is not None
+        return message.id
+    await insert_ignoring_conflicts(session, table_of(OutboxMessage), [row])
+    found = await session.exec(select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key))
+    message_id = found.one()
+    assert message_id is not None
+    return message_id
 
 
 def _due_condition(now: dt.datetime) -> sa.ColumnElement[bool]:

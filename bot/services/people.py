@@ -257,3 +257,26 @@ async def name_as_seen_by(session: AsyncSession, *, viewer_id: int, person_id: i
         return name
     person = await session.get(Person, person_id)
     return person.display_name if person is not None else None
+
+
+def first_name(name: str | None) -> str | None:
+    """The first word of a name, as a coach signs an answer."""
+    if not name:
+        return None
+    return name.split()[0]
+
+
+async def coach_organisation_id(
+    session: AsyncSession, *, coach_id: int, now: dt.datetime
+) -> int | None:
+    """The organisation a coach works in (the first one, if several)."""
+    rows = await session.exec(
+        select(Membership.organisation_id)
+        .where(
+            Membership.person_id == coach_id,
+            col(Membership.role).in_([Role.COACH, Role.ADMIN]),
+            _active(now),
+        )
+        .order_by(col(Membership.organisation_id))
+    )
+    return rows.first()

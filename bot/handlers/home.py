@@ -1,0 +1,87 @@
+"""A home for the client: a persistent keyboard with the few things a client does, and /cancel."""
+
+from __future__ import annotations
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.context import Context
+from bot.handlers.replies import escape, reply
+from bot.i18n import LOCALES, N_, _, gettext, use_locale
+from bot.services import flows, people, routing
+
+MESSAGE_COACH = N_("💬 Message my coach")
+HELP = N_("❓ Help")
+
+
+def client_keyboard() -> ReplyKeyboardMarkup:
+    """The client's keyboard, in the current language."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(_(MESSAGE_COACH))], [KeyboardButton(_(HELP))]],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def label_filter(msgid: str) -> filters.MessageFilter:
+    """Matches a keyboard label as sent in any of our languages."""
+    labels = set()
+    for locale in LOCALES:
+        with use_locale(locale):
+            labels.add(gettext(msgid))
+    return filters.Text(sorted(labels))
+
+
+async def coach_first_name(context: Context, client_id: int) -> str:
+    """The first name of the coach who answers for the client now."""
+    services = context.services
+    async with services.db.session() as session:
+        coach = await routing.current_coach(session, client_id=client_id, now=services.clock.now())
+    return people.first_name(coach.display_name if coach else None) or _("your coach")
+
+
+async def message_my_coach(update: Update, context: Context) -> None:
+    """The client wants to write to their coach: tell them to just write."""
+    actor = context.require_actor()
+    if not actor.is_client or actor.person_id is None:
+        return
+    coach = await coach_first_name(context, actor.person_id)
+    await reply(
+        update,
+        context,
+        _(
+            "Write your message here. I will pass it on to {coach}. "
+            "You can also send a photo or a voice message."
+        ).format(coach=escape(coach)),
+        reply_markup=client_keyboard(),
+        purpose="message-coach",
+    )
+
+
+async def cancel(update: Update, context: Context) -> None:
+    """Leave whatever flow the person is in."""
+    actor = context.require_actor()
+    services = context.services
+    left = False
+    if actor.person_id is not None:
+        async with services.db.session() as session:
+            flow = await flows.current(session, person_id=actor.person_id, now=services.clock.now())
+            # Onboarding is not left with /cancel: without the agreement nothing can start.
+            if flow is not None and flow.name != "onboarding":
+                left = await flows.clear(session, person_id=actor.person_id)
+    text = (
+        _("OK, stopped. /help shows what you can do.") if left else _("There was nothing to stop.")
+    )
+    await reply(
+        update,
+        context,
+        text,
+        reply_markup=client_keyboard() if actor.is_client else None,
+        purpose="cancel",
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("cancel", cancel, filters=private))
+    application.add_handler(MessageHandler(private & label_filter(MESSAGE_COACH), message_my_coach))

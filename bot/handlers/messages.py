@@ -1,0 +1,196 @@
+"""What people write outside commands: an answer to the flow that asked for it, else a client's
+message for their coach, a coach's answer to a client, or the no-invite answer for a stranger.
+Edits of passed-on messages are passed on too. /inbox shows a coach their clients' messages.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.context import Context
+from bot.flows import coach_reply, onboarding, text_step
+from bot.flows.coach_reply import incoming_of
+from bot.handlers.home import client_keyboard
+from bot.handlers.replies import escape, reply
+from bot.handlers.start import stranger_text
+from bot.i18n import _, format_datetime
+from bot.models.messaging import ContentKind
+from bot.notices import queue_relay
+from bot.services import access, flows, people, relay
+
+_CONTENT = (
+    filters.TEXT
+    | filters.PHOTO
+    | filters.VOICE
+    | filters.Document.ALL
+    | filters.Sticker.ALL
+    | filters.VIDEO
+    | filters.AUDIO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.LOCATION
+    | filters.CONTACT
+)
+
+
+async def on_message(update: Update, context: Context) -> None:
+    """Route a message to the flow waiting for it, to the coach, or to a client."""
+    actor = context.require_actor()
+    message = update.effective_message
+    assert message is not None
+    if not actor.is_known or actor.person_id is None:
+        await reply(update, context, stranger_text(), purpose="stranger")
+        return
+    services = context.services
+    async with services.db.session() as session:
+        flow = await flows.current(session, person_id=actor.person_id, now=services.clock.now())
+    if flow is not None and flow.awaiting_text:
+        step = text_step(flow.name)
+        if step is not None:
+            await step(update, context, flow)
+            return
+    if flow is not None and flow.name == onboarding.FLOW:
+        await onboarding.resume(update, context, actor.person_id)
+        return
+    if actor.is_coach:
+        await _from_coach(update, context, actor.person_id, message)
+    elif actor.is_client:
+        await _from_client(update, context, actor.person_id, message)
+
+
+async def _from_client(update: Update, context: Context, client_id: int, message: Message) -> None:
+    """A client's message goes to their coach; the client learns it was sent or will be."""
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        passed = await relay.from_client(
+            session, client_id=client_id, incoming=incoming_of(message), now=now
+        )
+        if passed is not None:
+            await queue_relay(session, passed=passed, now=now)
+    if passed is None:
+        await reply(
+            update,
+            context,
+            _(
+                "I could not pass your message on: nobody is your coach here right now. "
+                "Please contact your organisation."
+            ),
+            reply_markup=client_keyboard(),
+            purpose="relay-nobody",
+        )
+        return
+    services.wake_sender()
+    coach = escape(people.first_name(passed.recipient.display_name) or _("your coach"))
+    if not passed.reachable:
+        text = _(
+            "{coach} cannot be reached right now. Your message is saved, and {coach} "
+            "gets it when they are back."
+        ).format(coach=coach)
+    elif passed.repeat:
+        return
+    else:
+        text = _("✓ Sent to {coach}.").format(coach=coach)
+    await reply(update, context, text, reply_markup=client_keyboard(), purpose="relay-confirm")
+
+
+async def _from_coach(update: Update, context: Context, coach_id: int, message: Message) -> None:
+    """A coach's reply to a client's message reaches that client; anything else asks whom for."""
+    services = context.services
+    original = None
+    if message.reply_to_message is not None:
+        async with services.db.session() as session:
+            original = await relay.replied_to(
+                session,
+                chat_id=message.chat_id,
+                message_id=message.reply_to_message.message_id,
+            )
+    if original is None:
+        await coach_reply.ask_whom(update, context)
+        return
+    name = await coach_reply.send_to_client(
+        update,
+        context,
+        coach_id=coach_id,
+        client_id=original.client_id,
+        incoming=incoming_of(message),
+        reply_to_id=original.id,
+    )
+    await reply(update, context, _("✓ Sent to {name}.").format(name=escape(name)), purpose="sent")
+
+
+async def on_edit(update: Update, context: Context) -> None:
+    """A passed-on message was edited: the other side gets the new text, marked as edited."""
+    actor = context.require_actor()
+    message = update.edited_message
+    if message is None or actor.person_id is None or not actor.is_known:
+        return
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        passed = await relay.edited(
+            session, sender_id=actor.person_id, incoming=incoming_of(message), now=now
+        )
+        if passed is not None:
+            await queue_relay(session, passed=passed, now=now)
+    if passed is not None:
+        services.wake_sender()
+
+
+def _snippet(kind: str, text: str | None) -> str:
+    labels = {
+        ContentKind.PHOTO: _("[photo]"),
+        ContentKind.VOICE: _("[voice message]"),
+        ContentKind.DOCUMENT: _("[document]"),
+        ContentKind.STICKER: _("[sticker]"),
+        ContentKind.VIDEO: _("[video]"),
+        ContentKind.AUDIO: _("[audio]"),
+        ContentKind.OTHER: _("[message]"),
+    }
+    body = text[:120] + ("…" if text and len(text) > 120 else "") if text else ""
+    label = "" if kind == ContentKind.TEXT else labels.get(ContentKind(kind), "")
+    return escape(" ".join(part for part in (label, body) if part))
+
+
+async def show_inbox(update: Update, context: Context) -> None:
+    """A coach's newest messages from clients; seeing them marks them read."""
+    actor = context.require_actor()
+    if not actor.is_coach or actor.person_id is None:
+        raise access.AccessDenied("/inbox is for coaches")
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        messages = await relay.inbox(session, coach_id=actor.person_id)
+        lines = []
+        for item in messages:
+            name = await people.name_as_seen_by(
+                session, viewer_id=actor.person_id, person_id=item.client_id
+            )
+            when = format_datetime(item.created_at, timezone=actor.timezone, format="short")
+            marker = "🔵 " if item.read_at is None else ""
+            snippet = _snippet(item.content_kind, item.text)
+            lines.append(f"{marker}<b>{escape(name or '?')}</b>, {when}:\n{snippet}")
+        await relay.mark_read(session, coach_id=actor.person_id, client_id=None, now=now)
+    if not lines:
+        text = _("No messages from clients yet.")
+    else:
+        text = "\n\n".join(
+            [
+                _("Messages from your clients, newest first (🔵 = new):"),
+                *lines,
+                _("To answer, reply to a client's message above in the chat."),
+            ]
+        )
+    await reply(update, context, text, purpose="inbox")
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("inbox", show_inbox, filters=private))
+    application.add_handler(
+        MessageHandler(
+            private & _CONTENT & ~filters.COMMAND & ~filters.UpdateType.EDITED, on_message
+        )
+    )
+    application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, on_edit))

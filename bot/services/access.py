@@ -1,0 +1,123 @@
+"""Who may see what, decided in one place.
+
+- A client sees only their own data.
+- A coach sees the clients assigned to them (responsible) or handed over to them (substitute);
+  during a handover the responsible coach keeps read access, and the substitute acts.
+- An admin manages the coaches of their own organisation but does not read clients' data
+  unless they are also that client's coach.
+- Employers see nothing of a client's check-ins, moods, notes, goals or messages.
+
+Handlers call these functions for every object a command or a button names; a refusal is a
+DomainError with a translated message that names nothing of the object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.i18n import N_
+from bot.models.coaching import AssignmentKind, CoachAssignment, Coaching, CoachingStatus
+from bot.models.people import Membership, Role
+from bot.services import routing
+from bot.services.errors import DomainError
+
+NOT_AVAILABLE = N_("This is not available to you.")
+
+
+class AccessDenied(DomainError):
+    """The person may not see or touch this; the answer names nothing of it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, user_message=NOT_AVAILABLE)
+
+
+def _valid(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(CoachAssignment.valid_from) <= now,
+        sa.or_(col(CoachAssignment.valid_until).is_(None), col(CoachAssignment.valid_until) > now),
+    )
+
+
+_LIVE = [CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE, CoachingStatus.CLOSED]
+
+
+async def visible_client_ids(
+    session: AsyncSession, *, coach_id: int, now: dt.datetime
+) -> list[int]:
+    """The clients a coach may read: assigned to them or handed over to them, now."""
+    rows = await session.exec(
+        select(CoachAssignment.client_id)
+        .join(Coaching, col(Coaching.id) == col(CoachAssignment.coaching_id))
+        .where(
+            CoachAssignment.coach_id == coach_id,
+            _valid(now),
+            col(Coaching.status).in_(_LIVE),
+        )
+        .distinct()
+    )
+    return sorted(set(rows.all()))
+
+
+async def can_read_client(
+    session: AsyncSession, *, viewer_id: int, client_id: int, now: dt.datetime
+) -> bool:
+    """May the viewer read this client's data? The client themself, or one of their coaches."""
+    if viewer_id == client_id:
+        return True
+    return client_id in await visible_client_ids(session, coach_id=viewer_id, now=now)
+
+
+async def require_read(
+    session: AsyncSession, *, viewer_id: int, client_id: int, now: dt.datetime
+) -> None:
+    if not await can_read_client(session, viewer_id=viewer_id, client_id=client_id, now=now):
+        raise AccessDenied(f"person {viewer_id} may not read client {client_id}")
+
+
+async def can_act_for_client(
+    session: AsyncSession, *, coach_id: int, client_id: int, now: dt.datetime
+) -> bool:
+    """May this coach write to the client or about them now (the coach who answers for them)?"""
+    coach = await routing.current_coach(session, client_id=client_id, now=now)
+    return coach is not None and coach.id == coach_id
+
+
+async def require_act(
+    session: AsyncSession, *, coach_id: int, client_id: int, now: dt.datetime
+) -> None:
+    if not await can_act_for_client(session, coach_id=coach_id, client_id=client_id, now=now):
+        raise AccessDenied(f"coach {coach_id} may not act for client {client_id}")
+
+
+async def is_responsible(
+    session: AsyncSession, *, coach_id: int, client_id: int, now: dt.datetime
+) -> bool:
+    """Is this coach the client's responsible coach (who may hand them over or transfer them)?"""
+    rows = await session.exec(
+        select(CoachAssignment.id).where(
+            CoachAssignment.coach_id == coach_id,
+            CoachAssignment.client_id == client_id,
+            CoachAssignment.kind == AssignmentKind.RESPONSIBLE,
+            _valid(now),
+        )
+    )
+    return rows.first() is not None
+
+
+async def admin_organisations(
+    session: AsyncSession, *, person_id: int, now: dt.datetime
+) -> list[int]:
+    """The organisations in which the person is an admin."""
+    rows = await session.exec(
+        select(Membership.organisation_id).where(
+            Membership.person_id == person_id,
+            Membership.role == Role.ADMIN,
+            col(Membership.active_from) <= now,
+            sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+        )
+    )
+    return sorted(set(rows.all()))

@@ -1,0 +1,315 @@
+"""The line between a client and their coach: every message passed along is recorded with its
+Telegram ids on both sides, so a reply to it can be traced back, an edit passed on, and the
+client's history shown to them (/mydata) or erased (/forget).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models.messaging import ContentKind, RelayDirection, RelayedMessage, RelayStatus
+from bot.models.people import Person
+from bot.services import access, reachability, routing
+from bot.services.errors import DomainError
+
+MAX_TEXT = 4096
+# A client writing several messages in a row gets one confirmation, and their coach one header.
+QUIET_REPEAT = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A message someone sent the bot, as the line needs it."""
+
+    chat_id: int
+    message_id: int
+    kind: ContentKind
+    text: str | None = None
+    file_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """A recorded message on its way, and what the sender should be told."""
+
+    message: RelayedMessage
+    recipient: Person
+    reachable: bool
+    # The sender wrote just before: no second confirmation, no second header.
+    repeat: bool
+
+
+def _capped(text: str | None) -> str | None:
+    return text[:MAX_TEXT] if text is not None else None
+
+
+async def _last_between(
+    session: AsyncSession, *, sender_id: int, recipient_id: int
+) -> RelayedMessage | None:
+    rows = await session.exec(
+        select(RelayedMessage)
+        .where(
+            RelayedMessage.sender_id == sender_id,
+            RelayedMessage.recipient_id == recipient_id,
+            col(RelayedMessage.edit_of_id).is_(None),
+        )
+        .order_by(col(RelayedMessage.created_at).desc(), col(RelayedMessage.id).desc())
+        .limit(1)
+    )
+    return rows.first()
+
+
+async def _last_to(session: AsyncSession, *, recipient_id: int) -> RelayedMessage | None:
+    rows = await session.exec(
+        select(RelayedMessage)
+        .where(RelayedMessage.recipient_id == recipient_id)
+        .order_by(col(RelayedMessage.created_at).desc(), col(RelayedMessage.id).desc())
+        .limit(1)
+    )
+    return rows.first()
+
+
+async def _record(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    direction: RelayDirection,
+    sender_id: int,
+    recipient: Person,
+    incoming: Incoming,
+    now: dt.datetime,
+    reply_to_id: int | None = None,
+    edit_of_id: int | None = None,
+) -> Relay:
+    assert recipient.id is not None
+    previous_from_sender = await _last_between(
+        session, sender_id=sender_id, recipient_id=recipient.id
+    )
+    previous_to_recipient = await _last_to(session, recipient_id=recipient.id)
+    # A repeat: the recipient's chat has this sender's message last, and only a moment ago.
+    repeat = (
+        previous_from_sender is not None
+        and previous_to_recipient is not None
+        and previous_from_sender.id == previous_to_recipient.id
+        and previous_from_sender.created_at > now - QUIET_REPEAT
+    )
+    reachable = await reachability.is_reachable(session, person_id=recipient.id)
+    message = RelayedMessage(
+        client_id=client_id,
+        direction=direction,
+        sender_id=sender_id,
+        recipient_id=recipient.id,
+        source_chat_id=incoming.chat_id,
+        source_message_id=incoming.message_id,
+        content_kind=incoming.kind,
+        text=_capped(incoming.text),
+        file_id=incoming.file_id,
+        recipient_chat_id=recipient.chat_id,
+        status=RelayStatus.PENDING if reachable else RelayStatus.HELD,
+        reply_to_id=reply_to_id,
+        edit_of_id=edit_of_id,
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    return Relay(message=message, recipient=recipient, reachable=reachable, repeat=repeat)
+
+
+async def from_client(
+    session: AsyncSession, *, client_id: int, incoming: Incoming, now: dt.datetime
+) -> Relay | None:
+    """A client's message for their coach (or, with no coach, the organisation's admins).
+
+    None when there is nobody at all to receive it; the message is then not recorded.
+    """
+    recipients = await routing.responsible_for(session, person_id=client_id, now=now)
+    if not recipients:
+        return None
+    return await _record(
+        session,
+        client_id=client_id,
+        direction=RelayDirection.CLIENT_TO_COACH,
+        sender_id=client_id,
+        recipient=recipients[0],
+        incoming=incoming,
+        now=now,
+    )
+
+
+async def from_coach(
+    session: AsyncSession,
+    *,
+    coach_id: int,
+    client_id: int,
+    incoming: Incoming,
+    now: dt.datetime,
+    reply_to_id: int | None = None,
+) -> Relay:
+    """A coach's message for a client they answer for."""
+    await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
+    client = await session.get(Person, client_id)
+    if client is None:
+        raise DomainError("client gone")
+    relay = await _record(
+        session,
+        client_id=client_id,
+        direction=RelayDirection.COACH_TO_CLIENT,
+        sender_id=coach_id,
+        recipient=client,
+        incoming=incoming,
+        now=now,
+        reply_to_id=reply_to_id,
+    )
+    await mark_read(session, coach_id=coach_id, client_id=client_id, now=now)
+    return relay
+
+
+async def replied_to(
+    session: AsyncSession, *, chat_id: int, message_id: int
+) -> RelayedMessage | None:
+    """The relayed message whose header or copy in this chat is `message_id`."""
+    rows = await session.exec(
+        select(RelayedMessage).where(
+            RelayedMessage.recipient_chat_id == chat_id,
+            sa.or_(
+                col(RelayedMessage.header_message_id) == message_id,
+                col(RelayedMessage.copy_message_id) == message_id,
+            ),
+        )
+    )
+    return rows.first()
+
+
+async def edited(
+    session: AsyncSession, *, sender_id: int, incoming: Incoming, now: dt.datetime
+) -> Relay | None:
+    """A sender edited a message that was passed on: pass the new text on, marked as edited."""
+    rows = await session.exec(
+        select(RelayedMessage)
+        .where(
+            RelayedMessage.source_chat_id == incoming.chat_id,
+            RelayedMessage.source_message_id == incoming.message_id,
+            RelayedMessage.sender_id == sender_id,
+        )
+        .order_by(col(RelayedMessage.id))
+    )
+    original = rows.first()
+    if original is None or original.recipient_id is None:
+        return None
+    recipient = await session.get(Person, original.recipient_id)
+    if recipient is None:
+        return None
+    if original.direction == RelayDirection.COACH_TO_CLIENT and not await access.can_act_for_client(
+        session, coach_id=sender_id, client_id=original.client_id, now=now
+    ):
+        return None
+    original.edited_at = now
+    return await _record(
+        session,
+        client_id=original.client_id,
+        direction=original.direction,
+        sender_id=sender_id,
+        recipient=recipient,
+        incoming=incoming,
+        now=now,
+        edit_of_id=original.id,
+    )
+
+
+async def mark_read(
+    session: AsyncSession, *, coach_id: int, client_id: int | None, now: dt.datetime
+) -> None:
+    """The coach has seen the client's messages (all clients' when client_id is None)."""
+    stmt = sa.update(RelayedMessage).where(
+        col(RelayedMessage.recipient_id) == coach_id,
+        col(RelayedMessage.direction) == RelayDirection.CLIENT_TO_COACH,
+        col(RelayedMessage.read_at).is_(None),
+    )
+    if client_id is not None:
+        stmt = stmt.where(col(RelayedMessage.client_id) == client_id)
+    await session.exec(stmt.values(read_at=now))
+
+
+async def inbox(session: AsyncSession, *, coach_id: int, limit: int = 10) -> list[RelayedMessage]:
+    """The newest messages from clients to this coach."""
+    rows = await session.exec(
+        select(RelayedMessage)
+        .where(
+            RelayedMessage.recipient_id == coach_id,
+            RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
+        )
+        .order_by(col(RelayedMessage.created_at).desc(), col(RelayedMessage.id).desc())
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def recent_clients(
+    session: AsyncSession, *, coach_id: int, now: dt.datetime, limit: int = 5
+) -> list[int]:
+    """The clients this coach answers for, most recently in touch first."""
+    visible = await access.visible_client_ids(session, coach_id=coach_id, now=now)
+    actable = [
+        c
+        for c in visible
+        if await access.can_act_for_client(session, coach_id=coach_id, client_id=c, now=now)
+    ]
+    if not actable:
+        return []
+    last = (
+        select(RelayedMessage.client_id, sa.func.max(RelayedMessage.created_at).label("last"))
+        .where(col(RelayedMessage.client_id).in_(actable))
+        .group_by(col(RelayedMessage.client_id))
+    )
+    latest = {client_id: when for client_id, when in (await session.exec(last)).all()}
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
+    ordered = sorted(actable, key=lambda c: (latest.get(c) or never, -c), reverse=True)
+    return ordered[:limit]
+
+
+async def unread_counts(session: AsyncSession, *, coach_id: int) -> dict[int, int]:
+    """Unread messages per client for this coach."""
+    rows = await session.exec(
+        select(RelayedMessage.client_id, sa.func.count())
+        .where(
+            RelayedMessage.recipient_id == coach_id,
+            RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
+            col(RelayedMessage.read_at).is_(None),
+        )
+        .group_by(col(RelayedMessage.client_id))
+    )
+    return {client_id: int(n) for client_id, n in rows.all()}
+
+
+async def on_sent(
+    session: AsyncSession,
+    *,
+    relayed_id: int,
+    part: str,
+    telegram_message_id: int | None,
+    now: dt.datetime,
+) -> RelayedMessage | None:
+    """The sender delivered a header or a copy: keep its id; returns the message if it had been
+    held (its sender may be told it arrived now)."""
+    message = await session.get(RelayedMessage, relayed_id)
+    if message is None:
+        return None
+    if part == "header":
+        message.header_message_id = telegram_message_id
+        return None
+    message.copy_message_id = telegram_message_id
+    was_held = message.status == RelayStatus.HELD
+    message.status = RelayStatus.DELIVERED
+    message.delivered_at = now
+    return message if was_held else None
+
+
+async def on_held(session: AsyncSession, *, relayed_id: int) -> None:
+    message = await session.get(RelayedMessage, relayed_id)
+    if message is not None and message.status != RelayStatus.DELIVERED:
+        message.status = RelayStatus.HELD

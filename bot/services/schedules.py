@@ -1,0 +1,63 @@
+"""Check-in schedules: the times and weekdays at which a client gets their check-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models.checkins import CheckinSchedule
+
+WEEKDAYS = "12345"
+EVERY_DAY = "1234567"
+_TIME = re.compile(r"^\s*(?:klo\s*|kl\.?\s*|at\s*)?(\d{1,2})(?:[.:,]\s*(\d{2}))?\s*$", re.I)
+
+
+def parse_time(text: str) -> dt.time | None:
+    """A time of day as people type it: 8, 8.30, 08:30, klo 8.30, kl 8:30; None if unclear."""
+    match = _TIME.match(text)
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return dt.time(hour, minute)
+
+
+async def schedules_of(session: AsyncSession, *, client_id: int) -> list[CheckinSchedule]:
+    rows = await session.exec(
+        select(CheckinSchedule)
+        .where(CheckinSchedule.client_id == client_id, CheckinSchedule.active == True)  # noqa: E712
+        .order_by(col(CheckinSchedule.local_time))
+    )
+    return list(rows.all())
+
+
+async def set_single_time(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    local_time: dt.time,
+    timezone: str,
+    now: dt.datetime,
+    weekdays: str = WEEKDAYS,
+) -> CheckinSchedule:
+    """Give the client one daily check-in time (replacing the times they had)."""
+    existing = await schedules_of(session, client_id=client_id)
+    for schedule in existing:
+        schedule.active = False
+        schedule.updated_at = now
+    schedule = CheckinSchedule(
+        client_id=client_id,
+        local_time=local_time,
+        weekdays=weekdays,
+        timezone=timezone,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(schedule)
+    await session.flush()
+    return schedule
