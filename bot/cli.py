@@ -145,6 +145,44 @@ async def _coach_list(settings: Settings) -> None:
         print(f"{coach.telegram_user_id}\t{coach.name}\t{coach.organisation}{admin}")
 
 
+async def _invite_coach(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.models.invites import InviteKind
+    from bot.services import invites, people, state
+
+    await _require_current_schema(settings)
+    db = Database(settings.resolved_database_url)
+    now = SystemClock().now()
+    try:
+        async with db.session() as session:
+            username = settings.bot_username or await state.bot_username(session)
+            if not username:
+                raise ConfigError(
+                    "BOT_USERNAME: unknown; start the bot once with `companion run`, or set it"
+                )
+            organisation = await people.ensure_organisation(
+                session,
+                name=args.org,
+                now=now,
+                timezone=settings.default_timezone,
+                locale=settings.default_locale,
+            )
+            assert organisation.id is not None
+            created, token = await invites.create(
+                session,
+                kind=InviteKind.COACH,
+                organisation_id=organisation.id,
+                client_name=args.name,
+                now=now,
+            )
+    finally:
+        await db.dispose()
+    print(f"A one-time link for a new coach in {args.org}, valid until "
+          f"{created.expires_at:%Y-%m-%d %H:%M} UTC:")
+    print(invites.deep_link(username.lstrip("@"), token))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="companion",
@@ -165,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--org", default="Default", help="the organisation (created if new)")
     add.add_argument("--admin", action="store_true", help="also an admin of the organisation")
     coach_commands.add_parser("list", help="list the coaches")
+    invite = commands.add_parser("invite", help="one-time links into the bot")
+    invite_commands = invite.add_subparsers(dest="invite_command", metavar="WHO", required=True)
+    invite_coach = invite_commands.add_parser("coach", help="a link that makes its user a coach")
+    invite_coach.add_argument("--org", default="Default", help="the organisation (created if new)")
+    invite_coach.add_argument("--name", default=None, help="the coach's name, if not their own")
     return parser
 
 
@@ -183,6 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo())
         if args.command == "db":
             asyncio.run(_db_upgrade(settings))
+            return 0
+        if args.command == "invite":
+            asyncio.run(_invite_coach(settings, args))
             return 0
         if args.command == "coach":
             if args.coach_command == "add":

@@ -113,10 +113,26 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def harness(database_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
-    """The real bot polling the local sandbox, on a fresh database, with the clock injected."""
-    from bot.harness import Harness
+    """The real bot polling the local sandbox, on a fresh database, with the clock injected.
 
-    h = await Harness.create(database_url=database_url, clock=clock)
+    Telegram's flood limits are lifted on both sides here so that conversations run at full
+    speed; the tests of the limits themselves set them explicitly.
+    """
+    from bot.harness import Harness
+    from bot.sandbox import FloodLimits
+
+    h = await Harness.create(
+        database_url=database_url,
+        clock=clock,
+        rate_global_per_second=1000.0,
+        rate_per_chat_per_second=100.0,
+        rate_per_chat_burst=100,
+        rate_per_group_per_minute=6000.0,
+    )
+    h.sandbox.flood = FloodLimits(
+        global_per_second=1000, per_chat_per_second=100, per_chat_burst=100,
+        per_group_per_minute=6000,
+    )
     try:
         await h.start_bot()
         await h.settle()

@@ -100,3 +100,15 @@ def test_the_demo_with_piped_input(tmp_path: Path) -> None:
     assert "Olet täällä työvalmentaja." in out  # the coach's help
     assert ":quit – lopeta demo" in out
     assert not list(tmp_path.iterdir())  # the demo leaves nothing behind in the folder
+
+
+def test_an_admin_makes_a_coach_invite(tmp_path: Path, database_url: str) -> None:
+    env = {"DATABASE_URL": database_url, "BOT_USERNAME": "@companion_test_bot"}
+    result = companion("invite", "coach", "--org", "Työpaja", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "https://t.me/companion_test_bot?start=" in result.stdout
+    unknown = companion(
+        "invite", "coach", env={"DATABASE_URL": database_url}, cwd=tmp_path
+    )
+    assert unknown.returncode == 2
+    assert "BOT_USERNAME" in unknown.stderr
