@@ -145,6 +145,7 @@ class Demo:
                         _(":client – type as the client"),
                         _(":coach – type as the coach"),
                         _(":say TEXT – send TEXT as it is (also a number)"),
+                        _(":reply TEXT – answer the bot's last message with Telegram's reply"),
                         _(":help – this list"),
                         _(":quit – end the demo"),
                         _("A line with only a number presses that button."),
@@ -158,8 +159,10 @@ class Demo:
             self._print(self._style(_("You are now the {who}.").format(who=who), "2"))
             self._show_new()
             return True
-        if command == "say" and rest:
-            await self.personas[self.current].user.send_text(rest)
+        if command in ("say", "reply") and rest:
+            user = self.personas[self.current].user
+            last = user.last_bot_message() if command == "reply" else None
+            await user.send_text(rest, reply_to=last)
             await self.harness.settle()
             self._show_new()
             return True
@@ -188,6 +191,9 @@ async def run_demo(*, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> in
                 organisation_name = _("Demo workshop")
             coach_user = sandbox.add_user(first_name="Kaisa", language_code=locale)
             client_user = sandbox.add_user(first_name=client_name, language_code=locale)
+            # Both have opened the bot before, as people who joined through an invite have.
+            sandbox.mark_started(coach_user.id)
+            sandbox.mark_started(client_user.id)
             async with harness.db.session() as session:
                 await seed(
                     session,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -61,3 +62,45 @@ async def set_single_time(
     session.add(schedule)
     await session.flush()
     return schedule
+
+
+def _wall_clock_exists(naive: dt.datetime, zone: ZoneInfo) -> bool:
+    aware = naive.replace(tzinfo=zone)
+    return aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) == naive
+
+
+def resolve_local(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The UTC moment of a wall-clock time on a given day.
+
+    A time that does not exist (the hour skipped when clocks go forward) resolves to the first
+    valid minute after it; a time that happens twice (the hour repeated when clocks go back)
+    resolves to its first occurrence, so it fires once.
+    """
+    candidate = naive
+    for _ in range(24 * 60):
+        if _wall_clock_exists(candidate, zone):
+            return candidate.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
+        candidate = (candidate + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    raise ValueError(f"no valid time near {naive} in {zone}")
+
+
+def next_occurrence(
+    *, local_time: dt.time, weekdays: str, timezone: str, after: dt.datetime
+) -> dt.datetime | None:
+    """The first moment strictly after `after` at which the schedule falls due (UTC).
+
+    None when the schedule has no weekdays.
+    """
+    days = {int(d) for d in weekdays if d.isdigit() and 1 <= int(d) <= 7}
+    if not days:
+        return None
+    zone = ZoneInfo(timezone)
+    start = after.astimezone(zone).date()
+    for offset in range(0, 9):
+        day = start + dt.timedelta(days=offset)
+        if day.isoweekday() not in days:
+            continue
+        moment = resolve_local(dt.datetime.combine(day, local_time), zone)
+        if moment > after:
+            return moment
+    return None
