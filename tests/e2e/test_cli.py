@@ -107,8 +107,6 @@ def test_an_admin_makes_a_coach_invite(tmp_path: Path, database_url: str) -> Non
     result = companion("invite", "coach", "--org", "Työpaja", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "https://t.me/companion_test_bot?start=" in result.stdout
-    unknown = companion(
-        "invite", "coach", env={"DATABASE_URL": database_url}, cwd=tmp_path
-    )
+    unknown = companion("invite", "coach", env={"DATABASE_URL": database_url}, cwd=tmp_path)
     assert unknown.returncode == 2
     assert "BOT_USERNAME" in unknown.stderr

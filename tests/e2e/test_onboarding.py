@@ -23,7 +23,7 @@ pytestmark = pytest.mark.asyncio
 
 
 async def _coach(harness: Harness, clock: ManualClock, name: str = "Kaisa Virtanen") -> SandboxUser:
-    user = harness.sandbox.add_user(first_name=name.split()[0], language_code="en")
+    user = harness.sandbox.add_user(first_name=name.split(maxsplit=1)[0], language_code="en")
     harness.sandbox.mark_started(user.id)
     async with harness.db.session() as session:
         await people.add_coach(
@@ -43,7 +43,9 @@ async def _invite(harness: Harness, coach: SandboxUser, name: str = "Liisa") -> 
     await coach.send_text(f"/invite {name}")
     await harness.settle()
     [answer] = coach.bot_messages()[before:]
-    match = re.search(r"https://t\.me/companion_test_bot\?start=([A-Za-z0-9_-]+)", answer.text or "")
+    match = re.search(
+        r"https://t\.me/companion_test_bot\?start=([A-Za-z0-9_-]+)", answer.text or ""
+    )
     assert match, answer.text
     return match.group(1)
 

@@ -82,8 +82,10 @@ def test_next_is_always_later_on_an_allowed_day_and_near_the_wall_clock(
     assert str(wall.isoweekday()) in days
     # Exactly the wall-clock time, or up to an hour later when that time did not exist.
     wanted = wall.replace(hour=hour, minute=minute)
-    assert dt.timedelta(0) <= wall.replace(tzinfo=None) - wanted.replace(tzinfo=None) <= (
-        dt.timedelta(hours=1)
+    assert (
+        dt.timedelta(0)
+        <= wall.replace(tzinfo=None) - wanted.replace(tzinfo=None)
+        <= (dt.timedelta(hours=1))
     )
 
 
