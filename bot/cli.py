@@ -178,9 +178,74 @@ async def _invite_coach(settings: Settings, args: argparse.Namespace) -> None:
             )
     finally:
         await db.dispose()
-    print(f"A one-time link for a new coach in {args.org}, valid until "
-          f"{created.expires_at:%Y-%m-%d %H:%M} UTC:")
+    print(
+        f"A one-time link for a new coach in {args.org}, valid until "
+        f"{created.expires_at:%Y-%m-%d %H:%M} UTC:"
+    )
     print(invites.deep_link(username.lstrip("@"), token))
+
+
+async def _coach_transfer(settings: Settings, args: argparse.Namespace) -> int:
+    """Move a leaving coach's clients (or one, by name) to another coach for good."""
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.handover_notices import queue_transfer_notices
+    from bot.services import handover, people
+    from bot.services.errors import DomainError
+
+    await _require_current_schema(settings)
+    db = Database(settings.resolved_database_url)
+    now = SystemClock().now()
+    lines: list[str] = []
+    try:
+        async with db.session() as session:
+            old = await people.person_by_telegram_id(session, telegram_user_id=args.from_id)
+            new = await people.person_by_telegram_id(session, telegram_user_id=args.to_id)
+            for telegram_id, person in ((args.from_id, old), (args.to_id, new)):
+                if person is None or person.id is None:
+                    print(f"companion: nobody with Telegram id {telegram_id}", file=sys.stderr)
+                    return 1
+            assert old is not None and old.id is not None and new is not None
+            assert new.id is not None
+            client_ids = None
+            if args.client_name:
+                client_ids = await handover.find_client_by_name(
+                    session, coach_id=old.id, name=args.client_name, now=now
+                )
+                if len(client_ids) != 1:
+                    problem = "no client" if not client_ids else "more than one client"
+                    print(
+                        f"companion: {problem} of {old.display_name} is called {args.client_name}",
+                        file=sys.stderr,
+                    )
+                    return 1
+            try:
+                moved = await handover.transfer(
+                    session,
+                    from_coach_id=old.id,
+                    to_coach_id=new.id,
+                    client_ids=client_ids,
+                    now=now,
+                    actor_id=None,
+                )
+            except DomainError as exc:
+                await session.rollback()
+                print(f"companion: cannot transfer: {exc}", file=sys.stderr)
+                return 1
+            await queue_transfer_notices(session, moved=moved, now=now)
+            for item in moved:
+                name = await people.name_as_seen_by(
+                    session, viewer_id=new.id, person_id=item.client_id
+                )
+                lines.append(
+                    f"moved {name} (person {item.client_id}) "
+                    f"from {old.display_name} to {new.display_name}"
+                )
+    finally:
+        await db.dispose()
+    print("\n".join(lines))
+    print(f"{len(lines)} client(s) transferred; they and {new.display_name} will be told.")
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -203,6 +268,18 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--org", default="Default", help="the organisation (created if new)")
     add.add_argument("--admin", action="store_true", help="also an admin of the organisation")
     coach_commands.add_parser("list", help="list the coaches")
+    transfer = coach_commands.add_parser(
+        "transfer", help="move a coach's clients to another coach of the organisation for good"
+    )
+    transfer.add_argument(
+        "--from", dest="from_id", type=int, required=True, help="the leaving coach's Telegram id"
+    )
+    transfer.add_argument(
+        "--to", dest="to_id", type=int, required=True, help="the new coach's Telegram id"
+    )
+    transfer.add_argument(
+        "--client-name", default=None, help="only this client (as the leaving coach named them)"
+    )
     invite = commands.add_parser("invite", help="one-time links into the bot")
     invite_commands = invite.add_subparsers(dest="invite_command", metavar="WHO", required=True)
     invite_coach = invite_commands.add_parser("coach", help="a link that makes its user a coach")
@@ -231,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_invite_coach(settings, args))
             return 0
         if args.command == "coach":
+            if args.coach_command == "transfer":
+                return asyncio.run(_coach_transfer(settings, args))
             if args.coach_command == "add":
                 asyncio.run(_coach_add(settings, args))
             else:

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.flows import coach_reply, onboarding
+from bot.flows import coach_reply, handover, note, onboarding
 from bot.handlers import (
+    desk,
     errors,
     fallback,
+    forget,
+    groups,
     home,
     identify,
     invites,
     language,
     membership,
     messages,
+    mydata,
+    notes,
     start,
 )
 
@@ -32,5 +37,12 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     onboarding.register(application)
     coach_reply.register(application)
     messages.register(application)
+    groups.register(application)
+    mydata.register(application)
+    forget.register(application)
+    desk.register(application)
+    note.register(application)
+    notes.register(application)
+    handover.register(application)
     fallback.register(application)
     errors.register(application)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.context import Context
@@ -44,6 +44,17 @@ async def message_my_coach(update: Update, context: Context) -> None:
     """The client wants to write to their coach: tell them to just write."""
     actor = context.require_actor()
     if not actor.is_client or actor.person_id is None:
+        # A leftover keyboard of someone who is no longer a client.
+        await reply(
+            update,
+            context,
+            _(
+                "You are not connected to a coach here. To start, you need an invite link "
+                "from your job coach."
+            ),
+            reply_markup=ReplyKeyboardRemove(),
+            purpose="message-coach-none",
+        )
         return
     coach = await coach_first_name(context, actor.person_id)
     await reply(

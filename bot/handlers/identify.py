@@ -37,12 +37,13 @@ async def identify(update: Update, context: Context) -> None:
         released = 0
         # A person who writes or presses a button can be reached again; a block or an unblock
         # (my_chat_member) is the membership handler's to judge.
-        if actor.person_id is not None and update.my_chat_member is None:
+        chat = update.effective_chat
+        private = chat is not None and chat.type == chat.PRIVATE
+        if actor.person_id is not None and update.my_chat_member is None and private:
             released = await reachability.mark_reachable(
                 session, person_id=actor.person_id, now=now
             )
-            chat = update.effective_chat
-            if chat is not None and chat.type == chat.PRIVATE:
+            if chat is not None:
                 released += await sync_chat_menu(session, actor=actor, chat_id=chat.id, now=now)
     context.actor = actor
     set_locale(actor.locale)

@@ -34,11 +34,19 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("start", N_("Start")),
         ("help", N_("What I can do")),
         ("language", N_("Change the language")),
+        ("mydata", N_("Get everything saved about me")),
+        ("forget", N_("Erase everything saved about me")),
+        ("notes", N_("Read my coach's notes about me")),
     ),
     MenuKind.COACH: (
         ("start", N_("Start")),
         ("help", N_("What you can do here")),
         ("language", N_("Change the language")),
+        ("mydata", N_("Get what is saved about you")),
+        ("clients", N_("Your clients")),
+        ("note", N_("Write a note about a client")),
+        ("handover", N_("Hand clients to a substitute")),
+        ("transfer", N_("Transfer clients for good")),
     ),
 }
 

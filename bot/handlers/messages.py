@@ -161,7 +161,7 @@ async def show_inbox(update: Update, context: Context) -> None:
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
-        messages = await relay.inbox(session, coach_id=actor.person_id)
+        messages = await relay.inbox(session, coach_id=actor.person_id, now=now)
         lines = []
         for item in messages:
             name = await people.name_as_seen_by(

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_
 from bot.models.coaching import AssignmentKind, CoachAssignment, Coaching, CoachingStatus
+from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Membership, Role
 from bot.services import routing
 from bot.services.errors import DomainError
@@ -54,6 +55,23 @@ async def visible_client_ids(
         .join(Coaching, col(Coaching.id) == col(CoachAssignment.coaching_id))
         .where(
             CoachAssignment.coach_id == coach_id,
+            _valid(now),
+            col(Coaching.status).in_(_LIVE),
+        )
+        .distinct()
+    )
+    return sorted(set(rows.all()))
+
+
+async def readers_of_client(
+    session: AsyncSession, *, client_id: int, now: dt.datetime
+) -> list[int]:
+    """The coaches who may read this client now: responsible, and substitute during a handover."""
+    rows = await session.exec(
+        select(CoachAssignment.coach_id)
+        .join(Coaching, col(Coaching.id) == col(CoachAssignment.coaching_id))
+        .where(
+            CoachAssignment.client_id == client_id,
             _valid(now),
             col(Coaching.status).in_(_LIVE),
         )
@@ -98,11 +116,14 @@ async def is_responsible(
 ) -> bool:
     """Is this coach the client's responsible coach (who may hand them over or transfer them)?"""
     rows = await session.exec(
-        select(CoachAssignment.id).where(
+        select(CoachAssignment.id)
+        .join(Coaching, col(Coaching.id) == col(CoachAssignment.coaching_id))
+        .where(
             CoachAssignment.coach_id == coach_id,
             CoachAssignment.client_id == client_id,
             CoachAssignment.kind == AssignmentKind.RESPONSIBLE,
             _valid(now),
+            col(Coaching.status).in_(_LIVE),
         )
     )
     return rows.first() is not None
@@ -121,3 +142,49 @@ async def admin_organisations(
         )
     )
     return sorted(set(rows.all()))
+
+
+def require_own(*, viewer_id: int, owner_id: int) -> None:
+    """A person's own data (/mydata, /forget) is theirs alone: nobody else's id may be named."""
+    if viewer_id != owner_id:
+        raise AccessDenied(f"person {viewer_id} may not touch the own data of person {owner_id}")
+
+
+async def can_manage_coach(
+    session: AsyncSession, *, admin_id: int, coach_id: int, now: dt.datetime
+) -> bool:
+    """May this admin manage this coach: is the coach (now) in an organisation the admin runs?"""
+    organisations = await admin_organisations(session, person_id=admin_id, now=now)
+    if not organisations:
+        return False
+    rows = await session.exec(
+        select(Membership.id).where(
+            Membership.person_id == coach_id,
+            col(Membership.role).in_([Role.COACH, Role.ADMIN]),
+            col(Membership.organisation_id).in_(organisations),
+            col(Membership.active_from) <= now,
+            sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+        )
+    )
+    return rows.first() is not None
+
+
+_CLIENT_LINE = (RelayDirection.CLIENT_TO_COACH, RelayDirection.COACH_TO_CLIENT)
+
+
+async def can_read_message(
+    session: AsyncSession, *, viewer_id: int, message: RelayedMessage, now: dt.datetime
+) -> bool:
+    """May the viewer see this relayed message (e.g. in /inbox or an export)?
+
+    On the line between a client and their coach: the client, and the coaches who may read that
+    client now (a coach who handed the client over for good no longer does). On an employer's
+    line: only its two ends, never the client it is about.
+    """
+    if message.direction in _CLIENT_LINE:
+        return await can_read_client(
+            session, viewer_id=viewer_id, client_id=message.client_id, now=now
+        )
+    if viewer_id == message.client_id:
+        return False
+    return viewer_id in (message.sender_id, message.recipient_id)

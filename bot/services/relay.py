@@ -202,11 +202,19 @@ async def edited(
     if original is None or original.recipient_id is None:
         return None
     recipient = await session.get(Person, original.recipient_id)
-    if recipient is None:
-        return None
-    if original.direction == RelayDirection.COACH_TO_CLIENT and not await access.can_act_for_client(
-        session, coach_id=sender_id, client_id=original.client_id, now=now
+    if original.direction == RelayDirection.COACH_TO_CLIENT:
+        if not await access.can_act_for_client(
+            session, coach_id=sender_id, client_id=original.client_id, now=now
+        ):
+            return None
+    elif recipient is None or not await access.can_read_client(
+        session, viewer_id=original.recipient_id, client_id=original.client_id, now=now
     ):
+        # The coach who got the original no longer has the client: the edit goes to whoever
+        # answers for the client now.
+        current = await routing.responsible_for(session, person_id=original.client_id, now=now)
+        recipient = current[0] if current else None
+    if recipient is None:
         return None
     original.edited_at = now
     return await _record(
@@ -235,13 +243,17 @@ async def mark_read(
     await session.exec(stmt.values(read_at=now))
 
 
-async def inbox(session: AsyncSession, *, coach_id: int, limit: int = 10) -> list[RelayedMessage]:
-    """The newest messages from clients to this coach."""
+async def inbox(
+    session: AsyncSession, *, coach_id: int, now: dt.datetime, limit: int = 10
+) -> list[RelayedMessage]:
+    """The newest messages to this coach from clients they may still read."""
+    visible = await access.visible_client_ids(session, coach_id=coach_id, now=now)
     rows = await session.exec(
         select(RelayedMessage)
         .where(
             RelayedMessage.recipient_id == coach_id,
             RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
+            col(RelayedMessage.client_id).in_(visible),
         )
         .order_by(col(RelayedMessage.created_at).desc(), col(RelayedMessage.id).desc())
         .limit(limit)

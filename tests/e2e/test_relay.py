@@ -16,6 +16,7 @@ from bot.demo_seed import DemoPeople, seed
 from bot.harness import Harness
 from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
 from bot.sandbox import SandboxMessage, SandboxUser
+from bot.services import handover, people
 
 pytestmark = pytest.mark.asyncio
 
@@ -173,3 +174,42 @@ async def test_messages_wait_for_an_unreachable_coach_and_arrive_once(
         rows = (await session.exec(select(RelayedMessage))).all()
     assert {r.status for r in rows} == {RelayStatus.DELIVERED}
     assert all(r.direction == RelayDirection.CLIENT_TO_COACH and r.read_at for r in rows)
+
+
+async def test_after_a_transfer_the_old_coach_sees_nothing_and_edits_reach_the_new_one(
+    harness: Harness, line: Line, clock: ManualClock
+) -> None:
+    coach, client = line.coach, line.client
+    sent = await client.send_text("My first week went well")
+    await harness.settle()
+    newcomer = harness.sandbox.add_user(first_name="Matti", language_code="en")
+    harness.sandbox.mark_started(newcomer.id)
+    async with harness.db.session() as session:
+        matti = await people.add_coach(
+            session,
+            telegram_user_id=newcomer.id,
+            name="Matti Mäki",
+            organisation_name="Työpaja",
+            now=clock.now(),
+            timezone="Europe/Helsinki",
+            locale="en",
+        )
+        assert matti.id is not None
+        await handover.transfer(
+            session,
+            from_coach_id=line.ids.coach_id,
+            to_coach_id=matti.id,
+            client_ids=[line.ids.client_id],
+            now=clock.now(),
+            actor_id=line.ids.coach_id,
+        )
+    await coach.send_text("/inbox")
+    await harness.settle()
+    assert coach.bot_messages()[-1].text == "No messages from clients yet."
+
+    before_old, before_new = len(coach.bot_messages()), len(newcomer.bot_messages())
+    await client.edit_text(sent, "My first week went really well")
+    await harness.settle()
+    assert coach.bot_messages()[before_old:] == []
+    edits = [m.text or "" for m in newcomer.bot_messages()[before_new:]]
+    assert any("edited a message:\nMy first week went really well" in t for t in edits)

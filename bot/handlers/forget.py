@@ -1,0 +1,264 @@
+"""/forget: a client erases everything stored about them, after saying yes in plain words.
+
+The question says what goes, that it cannot be undone, and that the coach will be told. Its
+buttons carry the person's id and the time they were made: a button pressed by someone else,
+after the erasure, or long after is refused kindly and erases nothing. After the erasure the
+coach is told (in their language, by the name they gave, no content) and the bot treats the
+person as a stranger.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import Context
+from bot.handlers import callbacks
+from bot.handlers.replies import answer_query, escape, reply
+from bot.handlers.start import stranger_text
+from bot.i18n import _, use_locale
+from bot.services import access, forget, outbox, people, routing
+from bot.services.forget import CoachToTell, Eligibility
+
+_LOGGER = logging.getLogger(__name__)
+
+ACTION = "fg"
+YES = "yes"
+NO = "no"
+# A question left unanswered this long is asked again rather than acted on.
+VALID_FOR = dt.timedelta(hours=1)
+
+
+def _stamp(now: dt.datetime) -> int:
+    return int(now.timestamp()) // 60
+
+
+def _fresh(stamp: int, now: dt.datetime) -> bool:
+    age = dt.timedelta(minutes=_stamp(now) - stamp)
+    return dt.timedelta(0) <= age <= VALID_FOR
+
+
+def _question(coach: str) -> str:
+    return "\n".join(
+        [
+            _("🗑️ Do you want me to erase everything I have saved about you?"),
+            "",
+            _(
+                "I erase your check-ins, your messages, your goals, your coach's notes about "
+                "you, your consents and your profile."
+            ),
+            _("This cannot be undone."),
+            _("I tell {coach} that you erased your data. I do not tell them anything else.").format(
+                coach=coach
+            ),
+            _("After this I no longer know you. To use me again, you need a new invite link."),
+            "",
+            _("Tip: /mydata sends you a copy of your data first."),
+        ]
+    )
+
+
+async def ask(update: Update, context: Context) -> None:
+    """Ask the client, in plain words, whether to erase everything."""
+    actor = context.require_actor()
+    services = context.services
+    now = services.clock.now()
+    if actor.person_id is None:
+        await reply(update, context, stranger_text(), purpose="stranger")
+        return
+    async with services.db.session() as session:
+        allowed = await forget.eligibility(session, person_id=actor.person_id, now=now)
+        coach = await routing.current_coach(session, client_id=actor.person_id, now=now)
+    if allowed is Eligibility.NOBODY:
+        await reply(update, context, stranger_text(), purpose="stranger")
+        return
+    if allowed is Eligibility.STAFF:
+        await reply(
+            update,
+            context,
+            _(
+                "/forget is for clients. You work here as a coach, so your account is closed "
+                "by your organisation. Please ask your admin."
+            ),
+            purpose="forget-staff",
+        )
+        return
+    name = people.first_name(coach.display_name if coach else None) or _("your coach")
+    stamp = _stamp(now)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _("🗑️ Yes, erase everything"),
+                    callback_data=callbacks.encode(ACTION, YES, actor.person_id, stamp),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    _("↩️ No, keep"),
+                    callback_data=callbacks.encode(ACTION, NO, actor.person_id, stamp),
+                )
+            ],
+        ]
+    )
+    await reply(
+        update, context, _question(escape(name)), reply_markup=keyboard, purpose="forget-ask"
+    )
+
+
+async def _close_question(update: Update, chosen: str | None = None) -> None:
+    """Leave the question in the chat with the answer under it and no buttons to press again."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    text = query.message.text_html or ""
+    if chosen:
+        text = f"{text}\n\n✔️ {escape(chosen)}"
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+
+
+async def on_answer(update: Update, context: Context) -> None:
+    """Yes (erase now) or no (keep) to the question; anything stale or not theirs erases nothing."""
+    query = update.callback_query
+    assert query is not None
+    actor = context.require_actor()
+    services = context.services
+    now = services.clock.now()
+    _action, parts = callbacks.decode(query.data)
+    if (
+        len(parts) != 3
+        or parts[0] not in (YES, NO)
+        or not parts[1].isdigit()
+        or not parts[2].isdigit()
+        or actor.person_id is None
+    ):
+        await answer_query(query, _("This button no longer works."))
+        return
+    answer, owner_id, stamp = parts[0], int(parts[1]), int(parts[2])
+    access.require_own(viewer_id=actor.person_id, owner_id=owner_id)
+    if not _fresh(stamp, now):
+        await answer_query(
+            query, _("This question is too old. Send /forget again if you still want it.")
+        )
+        await _close_question(update)
+        return
+    if answer == NO:
+        await answer_query(query)
+        await _close_question(update, _("↩️ No, keep"))
+        await reply(
+            update,
+            context,
+            _("OK. I erased nothing. Everything stays as it was."),
+            purpose="forget-kept",
+        )
+        return
+    async with services.db.session() as session:
+        if await forget.eligibility(session, person_id=owner_id, now=now) is not Eligibility.CLIENT:
+            raise access.AccessDenied(f"person {owner_id} may not use /forget")
+        coach = await routing.current_coach(session, client_id=owner_id, now=now)
+        coach_name = people.first_name(coach.display_name if coach else None)
+        done = await forget.forget_person(session, person_id=owner_id, now=now)
+        if done is not None:
+            for told in done.coaches:
+                await queue_erasure_notice(session, told=told, now=now)
+            if done.had_chat_menu and done.chat_id is not None:
+                # Their chat had a menu of its own; a stranger has the default one.
+                await outbox.enqueue(
+                    session,
+                    chat_id=done.chat_id,
+                    method="deleteMyCommands",
+                    payload={"scope": {"type": "chat", "chat_id": done.chat_id}},
+                    now=now,
+                    purpose="menu",
+                )
+    if done is None:
+        await answer_query(query, _("This button no longer works."))
+        return
+    _LOGGER.info("person %s erased their data; %d coaches told", owner_id, len(done.coaches))
+    services.wake_sender()
+    await answer_query(query)
+    await _close_question(update, _("🗑️ Yes, erase everything"))
+    lines = [_("✅ Done. I erased everything I had saved about you.")]
+    if done.coaches:
+        lines.append(
+            _("I told {coach} that you erased your data.").format(
+                coach=escape(coach_name or _("your coach"))
+            )
+        )
+    lines.append(_("If you want to use me again, ask your coach for a new invite link."))
+    await _say_goodbye(update, context, "\n\n".join(lines))
+
+
+async def _say_goodbye(update: Update, context: Context, text: str) -> None:
+    """The last message to the person, taking away the client's keyboard."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await context.bot.send_message(
+            chat_id=chat.id,
+            text=text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=ReplyKeyboardRemove(),
+        )
+    except (NetworkError, RetryAfter) as exc:
+        if isinstance(exc, BadRequest):
+            raise
+        _LOGGER.info("goodbye to chat %s deferred to the outbox: %s", chat.id, exc)
+        services = context.services
+        payload: dict[str, Any] = {
+            "text": text,
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": {"remove_keyboard": True},
+        }
+        async with services.db.session() as session:
+            await outbox.enqueue(
+                session,
+                chat_id=chat.id,
+                method="sendMessage",
+                payload=payload,
+                now=services.clock.now(),
+                purpose="forget-done",
+                dedup_key=f"reply:{update.update_id}:forget-done",
+            )
+        services.wake_sender()
+
+
+async def queue_erasure_notice(
+    session: AsyncSession, *, told: CoachToTell, now: dt.datetime
+) -> None:
+    """Tell a coach, in their language, that their client erased their data (no content)."""
+    with use_locale(told.locale):
+        text = _(
+            "🗑️ {name} erased their data from the bot. Their check-ins, messages, goals and "
+            "your notes about them are gone. I can no longer pass messages between you."
+        ).format(name=escape(told.client_name or _("A client")))
+    await outbox.enqueue(
+        session,
+        chat_id=told.chat_id,
+        method="sendMessage",
+        payload={"text": text, "parse_mode": ParseMode.HTML},
+        now=now,
+        person_id=told.coach_id,
+        purpose="client-erased",
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("forget", ask, filters=filters.ChatType.PRIVATE))
+    application.add_handler(CallbackQueryHandler(on_answer, pattern=callbacks.pattern(ACTION)))
