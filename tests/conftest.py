@@ -130,7 +130,9 @@ async def harness(database_url: str, clock: ManualClock) -> AsyncIterator[Harnes
         rate_per_group_per_minute=6000.0,
     )
     h.sandbox.flood = FloodLimits(
-        global_per_second=1000, per_chat_per_second=100, per_chat_burst=100,
+        global_per_second=1000,
+        per_chat_per_second=100,
+        per_chat_burst=100,
         per_group_per_minute=6000,
     )
     try:
