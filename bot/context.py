@@ -14,7 +14,7 @@ from bot.ratelimit import RateLimits
 from bot.services.people import Actor
 
 if TYPE_CHECKING:
-    from bot.dispatch import OutboxSender
+    from bot.sender import OutboxSender
     from bot.updates import InboxUpdateProcessor
 
 

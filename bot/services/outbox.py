@@ -1,7 +1,7 @@
 """The outbox: Bot API calls waiting to be made, claimed atomically by one sender at a time.
 
 Everything scheduled or relayed is written here first and sent by the sender in
-`bot/dispatch.py`; a crash between the two loses nothing, and a claim that outlives its
+`bot/sender.py`; a crash between the two loses nothing, and a claim that outlives its
 sender (the process died) is taken over when it expires.
 """
 
