@@ -25,10 +25,10 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import CompanionApplication, Context, Services
 from bot.db import Database
-from bot.sender import OutboxSender
 from bot.handlers.menu import register_default_menus
 from bot.notices import after_held, after_sent, queue_unreachable_notice
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
+from bot.sender import OutboxSender
 from bot.services import inbox, outbox, state
 from bot.updates import InboxBot, InboxUpdateProcessor, recover_unfinished
 

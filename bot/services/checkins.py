@@ -1,0 +1,547 @@
+"""Daily-rhythm check-ins: when they fall due, their window, the answers, reminders and misses.
+
+The schedule of record is the database: a schedule row holds its next due time; claiming it
+moves that time forward and creates the check-in (one per schedule and due time, however many
+workers see it due). A check-in's window lasts until the client's next check-in or the end of
+their day, whichever is first; answers and corrections count inside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models.checkins import (
+    Checkin,
+    CheckinPause,
+    CheckinSchedule,
+    CheckinStatus,
+    DayKind,
+    GotUp,
+    Sleep,
+)
+from bot.models.people import Person
+from bot.services.errors import DomainError
+from bot.services.schedules import next_occurrence, resolve_local
+from bot.services.sql import dialect_name, insert_ignoring_conflicts, table_of
+
+# The questions of a rhythm check-in, in the order they are asked. The note is optional.
+RHYTHM = ("sleep", "got_up", "mood", "day", "note")
+REQUIRED = ("sleep", "got_up", "mood", "day")
+REMINDER_AFTER = dt.timedelta(hours=3)
+# Done with the note: the client wrote one, sent a voice message, or said they have none.
+NOTE_DONE = "note_done"
+
+VALUES: dict[str, tuple[str, ...]] = {
+    "sleep": tuple(s.value for s in Sleep),
+    "got_up": tuple(g.value for g in GotUp),
+    "mood": ("1", "2", "3", "4", "5"),
+    "day": tuple(d.value for d in DayKind),
+}
+
+
+class CheckinClosed(DomainError):
+    """The check-in's window has closed; answers no longer count."""
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A check-in that has just fallen due, with what sending it needs."""
+
+    checkin_id: int
+    client_id: int
+    chat_id: int
+    locale: str
+    timezone: str
+    due_at: dt.datetime
+    window_ends_at: dt.datetime
+
+
+def local_day(when: dt.datetime, timezone: str) -> dt.date:
+    return when.astimezone(ZoneInfo(timezone)).date()
+
+
+def end_of_day(when: dt.datetime, timezone: str) -> dt.datetime:
+    """Midnight after `when` in the timezone, as UTC."""
+    zone = ZoneInfo(timezone)
+    tomorrow = when.astimezone(zone).date() + dt.timedelta(days=1)
+    return resolve_local(dt.datetime.combine(tomorrow, dt.time(0, 0)), zone)
+
+
+def window_end(
+    due_at: dt.datetime, timezone: str, schedules: Sequence[CheckinSchedule]
+) -> dt.datetime:
+    """Until the client's next check-in or the end of their day, whichever is first."""
+    end = end_of_day(due_at, timezone)
+    for schedule in schedules:
+        following = next_occurrence(
+            local_time=schedule.local_time,
+            weekdays=schedule.weekdays,
+            timezone=schedule.timezone,
+            after=due_at,
+        )
+        if following is not None and following < end:
+            end = following
+    return end
+
+
+def _paused(pauses: Sequence[CheckinPause], day: dt.date) -> bool:
+    return any(p.starts_on <= day <= p.ends_on for p in pauses)
+
+
+async def claim_due_schedules(
+    session: AsyncSession, *, now: dt.datetime, limit: int = 500
+) -> list[Created]:
+    """Create the check-ins of schedules that have fallen due, and move the schedules on.
+
+    A due time whose window has already closed (the bot was down) or that falls on a paused day
+    creates nothing. Safe with several workers: each schedule's move is a compare-and-set, and a
+    due time creates at most one check-in.
+    """
+    query = (
+        select(CheckinSchedule)
+        .where(
+            CheckinSchedule.active == True,  # noqa: E712
+            col(CheckinSchedule.next_due_at) <= now,
+        )
+        .order_by(col(CheckinSchedule.next_due_at))
+        .limit(limit)
+    )
+    if dialect_name(session) == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    due = list((await session.exec(query)).all())
+    if not due:
+        return []
+    client_ids = sorted({s.client_id for s in due})
+    persons = {
+        p.id: p
+        for p in (await session.exec(select(Person).where(col(Person.id).in_(client_ids)))).all()
+    }
+    all_schedules: dict[int, list[CheckinSchedule]] = defaultdict(list)
+    for schedule in (
+        await session.exec(
+            select(CheckinSchedule).where(
+                col(CheckinSchedule.client_id).in_(client_ids),
+                CheckinSchedule.active == True,  # noqa: E712
+            )
+        )
+    ).all():
+        all_schedules[schedule.client_id].append(schedule)
+    pauses: dict[int, list[CheckinPause]] = defaultdict(list)
+    for pause in (
+        await session.exec(
+            select(CheckinPause).where(
+                col(CheckinPause.client_id).in_(client_ids),
+                col(CheckinPause.ends_on) >= (now - dt.timedelta(days=2)).date(),
+            )
+        )
+    ).all():
+        pauses[pause.client_id].append(pause)
+
+    rows: list[dict[str, object]] = []
+    for schedule in due:
+        assert schedule.id is not None and schedule.next_due_at is not None
+        old = schedule.next_due_at
+        moment: dt.datetime | None = old
+        person = persons.get(schedule.client_id)
+        while moment is not None and moment <= now:
+            ends = window_end(moment, schedule.timezone, all_schedules[schedule.client_id])
+            day = local_day(moment, schedule.timezone)
+            if (
+                person is not None
+                and person.chat_id is not None
+                and ends > now
+                and not _paused(pauses[schedule.client_id], day)
+            ):
+                reminder = moment + REMINDER_AFTER
+                rows.append(
+                    {
+                        "client_id": schedule.client_id,
+                        "schedule_id": schedule.id,
+                        "due_at": moment,
+                        "window_ends_at": ends,
+                        "status": CheckinStatus.SCHEDULED,
+                        "reminder_due_at": reminder if reminder < ends else None,
+                        "questions": list(RHYTHM),
+                        "extra_answers": {},
+                        "contact_requested": False,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+            moment = next_occurrence(
+                local_time=schedule.local_time,
+                weekdays=schedule.weekdays,
+                timezone=schedule.timezone,
+                after=moment,
+            )
+        moved = await session.exec(
+            sa.update(CheckinSchedule)
+            .where(col(CheckinSchedule.id) == schedule.id, col(CheckinSchedule.next_due_at) == old)
+            .values(next_due_at=moment, updated_at=now)
+        )
+        if not moved.rowcount:
+            # Another worker moved it first: its check-ins are that worker's to create.
+            rows = [r for r in rows if r["schedule_id"] != schedule.id]
+    if not rows:
+        return []
+    await insert_ignoring_conflicts(session, table_of(Checkin), rows)
+    keys = [(r["schedule_id"], r["due_at"]) for r in rows]
+    created = (
+        await session.exec(
+            select(Checkin).where(
+                col(Checkin.schedule_id).in_([k[0] for k in keys]),
+                col(Checkin.status) == CheckinStatus.SCHEDULED,
+                col(Checkin.created_at) == now,
+            )
+        )
+    ).all()
+    result = []
+    for checkin in created:
+        person = persons.get(checkin.client_id)
+        if person is None or person.chat_id is None or checkin.id is None:
+            continue
+        result.append(
+            Created(
+                checkin_id=checkin.id,
+                client_id=checkin.client_id,
+                chat_id=person.chat_id,
+                locale=person.locale,
+                timezone=person.timezone,
+                due_at=checkin.due_at,
+                window_ends_at=checkin.window_ends_at,
+            )
+        )
+    return result
+
+
+async def mark_sent(session: AsyncSession, *, checkin_ids: Sequence[int], now: dt.datetime) -> None:
+    """The question of these check-ins is on its way (in the outbox)."""
+    if checkin_ids:
+        await session.exec(
+            sa.update(Checkin)
+            .where(
+                col(Checkin.id).in_(list(checkin_ids)),
+                col(Checkin.status) == CheckinStatus.SCHEDULED,
+            )
+            .values(status=CheckinStatus.SENT, sent_at=now, updated_at=now)
+        )
+
+
+async def next_due(session: AsyncSession) -> dt.datetime | None:
+    """The earliest moment at which check-in work falls due: a schedule, a reminder or a miss."""
+    times = [
+        (
+            await session.exec(
+                select(sa.func.min(CheckinSchedule.next_due_at)).where(
+                    CheckinSchedule.active == True  # noqa: E712
+                )
+            )
+        ).one(),
+        (
+            await session.exec(
+                select(sa.func.min(Checkin.reminder_due_at)).where(
+                    Checkin.status == CheckinStatus.SENT,
+                    col(Checkin.reminded_at).is_(None),
+                )
+            )
+        ).one(),
+        (
+            await session.exec(
+                select(sa.func.min(Checkin.window_ends_at)).where(
+                    col(Checkin.status).in_([CheckinStatus.SENT, CheckinStatus.SCHEDULED])
+                )
+            )
+        ).one(),
+    ]
+    present = [t for t in times if t is not None]
+    return min(present) if present else None
+
+
+def next_question(checkin: Checkin) -> str | None:
+    """The first question not yet answered, or None when the check-in is complete."""
+    for question in checkin.questions or list(RHYTHM):
+        if question == "note":
+            if not checkin.extra_answers.get(NOTE_DONE):
+                return question
+        elif _answer_of(checkin, question) is None:
+            return question
+    return None
+
+
+def _answer_of(checkin: Checkin, question: str) -> object:
+    if question == "sleep":
+        return checkin.sleep
+    if question == "got_up":
+        return checkin.got_up
+    if question == "mood":
+        return checkin.mood
+    if question == "day":
+        return checkin.day_kind
+    return checkin.extra_answers.get(question)
+
+
+def _settle_status(checkin: Checkin) -> None:
+    if all(_answer_of(checkin, q) is not None for q in REQUIRED if q in checkin.questions):
+        checkin.status = CheckinStatus.ANSWERED
+    else:
+        checkin.status = CheckinStatus.PARTIAL
+
+
+async def own_checkin(
+    session: AsyncSession, *, checkin_id: int, client_id: int, now: dt.datetime
+) -> Checkin:
+    """A check-in of this client that still takes answers."""
+    checkin = await session.get(Checkin, checkin_id, populate_existing=True)
+    if checkin is None or checkin.client_id != client_id:
+        from bot.services.access import AccessDenied
+
+        raise AccessDenied(f"check-in {checkin_id} is not client {client_id}'s")
+    if checkin.window_ends_at <= now or checkin.status in (
+        CheckinStatus.MISSED,
+        CheckinStatus.CANCELLED,
+    ):
+        raise CheckinClosed(f"check-in {checkin_id} is closed")
+    return checkin
+
+
+async def answer(
+    session: AsyncSession,
+    *,
+    checkin_id: int,
+    client_id: int,
+    question: str,
+    value: str,
+    now: dt.datetime,
+) -> Checkin:
+    """Record one answer (a correction replaces the earlier one)."""
+    checkin = await own_checkin(session, checkin_id=checkin_id, client_id=client_id, now=now)
+    if question in VALUES and value not in VALUES[question]:
+        raise DomainError(f"bad answer {value!r} to {question}")
+    if question == "sleep":
+        checkin.sleep = Sleep(value)
+    elif question == "got_up":
+        checkin.got_up = GotUp(value)
+    elif question == "mood":
+        checkin.mood = int(value)
+    elif question == "day":
+        checkin.day_kind = DayKind(value)
+    elif question == "note":
+        checkin.extra_answers = {**checkin.extra_answers, NOTE_DONE: True}
+    else:
+        raise DomainError(f"unknown question {question!r}")
+    checkin.answered_at = checkin.answered_at or now
+    checkin.updated_at = now
+    _settle_status(checkin)
+    await session.flush()
+    return checkin
+
+
+async def add_note(
+    session: AsyncSession,
+    *,
+    checkin_id: int,
+    client_id: int,
+    now: dt.datetime,
+    text: str | None = None,
+    voice_file_id: str | None = None,
+) -> Checkin:
+    """The client's own word for the day, or a voice message; stored as sent (text capped)."""
+    checkin = await own_checkin(session, checkin_id=checkin_id, client_id=client_id, now=now)
+    if text is not None:
+        checkin.note = text[:4096] if not checkin.note else f"{checkin.note}\n{text}"[:4096]
+    if voice_file_id is not None:
+        checkin.voice_file_id = voice_file_id
+    checkin.extra_answers = {**checkin.extra_answers, NOTE_DONE: True}
+    checkin.answered_at = checkin.answered_at or now
+    checkin.updated_at = now
+    _settle_status(checkin)
+    await session.flush()
+    return checkin
+
+
+async def request_contact(
+    session: AsyncSession, *, checkin_id: int, client_id: int, now: dt.datetime
+) -> Checkin:
+    checkin = await own_checkin(session, checkin_id=checkin_id, client_id=client_id, now=now)
+    checkin.contact_requested = True
+    checkin.updated_at = now
+    await session.flush()
+    return checkin
+
+
+async def usual_answers(session: AsyncSession, *, client_id: int) -> dict[str, str]:
+    """What a normal day looks like for this client: their most common recent answers."""
+    recent = (
+        await session.exec(
+            select(Checkin)
+            .where(Checkin.client_id == client_id, col(Checkin.answered_at).is_not(None))
+            .order_by(col(Checkin.due_at).desc())
+            .limit(14)
+        )
+    ).all()
+
+    def most(values: list[str], default: str) -> str:
+        counted = Counter(v for v in values if v)
+        return counted.most_common(1)[0][0] if counted else default
+
+    return {
+        "sleep": most([str(c.sleep) for c in recent if c.sleep], Sleep.WELL.value),
+        "got_up": most([str(c.got_up) for c in recent if c.got_up], GotUp.YES.value),
+        "mood": most([str(c.mood) for c in recent if c.mood and c.mood >= 3], "4"),
+        "day": most(
+            [str(c.day_kind) for c in recent if c.day_kind], DayKind.WORK_OR_WORKSHOP.value
+        ),
+    }
+
+
+async def normal_day(
+    session: AsyncSession, *, checkin_id: int, client_id: int, now: dt.datetime
+) -> Checkin:
+    """Answer the usual in one tap."""
+    usual = await usual_answers(session, client_id=client_id)
+    checkin: Checkin | None = None
+    for question in REQUIRED:
+        checkin = await answer(
+            session,
+            checkin_id=checkin_id,
+            client_id=client_id,
+            question=question,
+            value=usual[question],
+            now=now,
+        )
+    assert checkin is not None
+    return checkin
+
+
+async def open_checkin(
+    session: AsyncSession, *, client_id: int, now: dt.datetime
+) -> Checkin | None:
+    """The client's check-in whose window is open now, newest first."""
+    return (
+        await session.exec(
+            select(Checkin)
+            .where(
+                Checkin.client_id == client_id,
+                col(Checkin.due_at) <= now,
+                col(Checkin.window_ends_at) > now,
+                col(Checkin.status).notin_([CheckinStatus.MISSED, CheckinStatus.CANCELLED]),
+            )
+            .order_by(col(Checkin.due_at).desc(), col(Checkin.id).desc())
+        )
+    ).first()
+
+
+async def start_now(session: AsyncSession, *, client_id: int, now: dt.datetime) -> Checkin:
+    """The open check-in, or a new one the client starts themself."""
+    found = await open_checkin(session, client_id=client_id, now=now)
+    if found is not None:
+        return found
+    person = await session.get(Person, client_id)
+    if person is None:
+        raise DomainError("no such client")
+    schedules = (
+        await session.exec(
+            select(CheckinSchedule).where(
+                CheckinSchedule.client_id == client_id,
+                CheckinSchedule.active == True,  # noqa: E712
+            )
+        )
+    ).all()
+    checkin = Checkin(
+        client_id=client_id,
+        due_at=now,
+        window_ends_at=window_end(now, person.timezone, schedules),
+        status=CheckinStatus.SENT,
+        sent_at=now,
+        questions=list(RHYTHM),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(checkin)
+    await session.flush()
+    return checkin
+
+
+async def claim_reminders(
+    session: AsyncSession, *, now: dt.datetime, limit: int = 500
+) -> list[Checkin]:
+    """Unanswered check-ins whose gentle reminder is due; each is claimed once."""
+    candidates = (
+        await session.exec(
+            select(Checkin)
+            .where(
+                Checkin.status == CheckinStatus.SENT,
+                col(Checkin.reminded_at).is_(None),
+                col(Checkin.reminder_due_at) <= now,
+                col(Checkin.window_ends_at) > now,
+            )
+            .order_by(col(Checkin.reminder_due_at))
+            .limit(limit)
+        )
+    ).all()
+    claimed = []
+    for checkin in candidates:
+        result = await session.exec(
+            sa.update(Checkin)
+            .where(col(Checkin.id) == checkin.id, col(Checkin.reminded_at).is_(None))
+            .values(reminded_at=now)
+        )
+        if result.rowcount:
+            claimed.append(checkin)
+    return claimed
+
+
+async def close_windows(
+    session: AsyncSession, *, now: dt.datetime, limit: int = 500
+) -> list[Checkin]:
+    """Check-ins whose window closed without any answer become missed; returns them."""
+    candidates = (
+        await session.exec(
+            select(Checkin)
+            .where(
+                col(Checkin.status).in_([CheckinStatus.SENT, CheckinStatus.SCHEDULED]),
+                col(Checkin.window_ends_at) <= now,
+            )
+            .order_by(col(Checkin.window_ends_at))
+            .limit(limit)
+        )
+    ).all()
+    missed = []
+    for checkin in candidates:
+        result = await session.exec(
+            sa.update(Checkin)
+            .where(
+                col(Checkin.id) == checkin.id,
+                col(Checkin.status).in_([CheckinStatus.SENT, CheckinStatus.SCHEDULED]),
+            )
+            .values(status=CheckinStatus.MISSED, updated_at=now)
+        )
+        if result.rowcount:
+            checkin.status = CheckinStatus.MISSED
+            missed.append(checkin)
+    return missed
+
+
+async def recent(session: AsyncSession, *, client_id: int, limit: int = 7) -> list[Checkin]:
+    """The client's latest check-ins whose time has come, newest first."""
+    return list(
+        (
+            await session.exec(
+                select(Checkin)
+                .where(
+                    Checkin.client_id == client_id,
+                    col(Checkin.status).notin_([CheckinStatus.SCHEDULED, CheckinStatus.CANCELLED]),
+                )
+                .order_by(col(Checkin.due_at).desc(), col(Checkin.id).desc())
+                .limit(limit)
+            )
+        ).all()
+    )
