@@ -25,6 +25,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import CompanionApplication, Context, Services
 from bot.db import Database
+from bot.dispatcher import Dispatcher
 from bot.handlers.menu import register_default_menus
 from bot.notices import after_held, after_sent, queue_unreachable_notice
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
@@ -82,6 +83,10 @@ def build_bot(settings: Settings, services: Services) -> InboxBot:
         db=services.db,
         clock=services.clock,
     )
+
+
+def build_dispatcher(services: Services) -> Dispatcher:
+    return Dispatcher(db=services.db, clock=services.clock, on_queued=services.wake_sender)
 
 
 def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
@@ -144,6 +149,8 @@ async def _post_init(application: Any) -> None:
         await application.update_queue.put(update)
     if services.sender is not None:
         await services.sender.start()
+    if services.dispatcher is not None:
+        await services.dispatcher.start()
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             _prune, interval=3600, first=60, name="prune", job_kwargs={"misfire_grace_time": None}
@@ -154,6 +161,8 @@ async def _post_init(application: Any) -> None:
 async def _post_stop(application: Any) -> None:
     """Stop the sender while the bot's HTTP client is still open (shutdown closes it)."""
     assert isinstance(application, CompanionApplication)
+    if application.services.dispatcher is not None:
+        await application.services.dispatcher.stop()
     if application.services.sender is not None:
         await application.services.sender.stop()
 
@@ -186,6 +195,7 @@ def build_application(
     )
     services.processor = processor
     services.sender = build_sender(bot, services)
+    services.dispatcher = build_dispatcher(services)
     application = (
         ApplicationBuilder()
         .application_class(CompanionApplication, kwargs={"services": services})

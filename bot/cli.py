@@ -63,21 +63,25 @@ def cmd_run(settings: Settings) -> int:
 
 
 async def _worker(settings: Settings) -> None:
-    from bot.app import build_bot, build_sender, build_services
+    from bot.app import build_bot, build_dispatcher, build_sender, build_services
 
     await _require_current_schema(settings)
     services = build_services(settings, kind="worker")
     bot = build_bot(settings, services)
     sender = build_sender(bot, services)
     services.sender = sender
+    dispatcher = build_dispatcher(services)
+    services.dispatcher = dispatcher
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with bot:
         await sender.start()
+        await dispatcher.start()
         _LOGGER.info("worker %s started", services.worker_id)
         await stop.wait()
+        await dispatcher.stop()
         await sender.stop()
     await services.db.dispose()
 
@@ -255,7 +259,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.add_parser("run", help="run the bot (long polling); needs BOT_TOKEN")
-    commands.add_parser("worker", help="deliver queued messages beside `run`; needs BOT_TOKEN")
+    commands.add_parser(
+        "worker", help="send due check-ins and queued messages beside `run`; needs BOT_TOKEN"
+    )
     commands.add_parser("demo", help="chat with the bot in this terminal: no token, no network")
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

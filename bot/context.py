@@ -14,6 +14,7 @@ from bot.ratelimit import RateLimits
 from bot.services.people import Actor
 
 if TYPE_CHECKING:
+    from bot.dispatcher import Dispatcher
     from bot.sender import OutboxSender
     from bot.updates import InboxUpdateProcessor
 
@@ -28,12 +29,18 @@ class Services:
     limits: RateLimits
     worker_id: str
     sender: OutboxSender | None = None
+    dispatcher: Dispatcher | None = None
     processor: InboxUpdateProcessor | None = None
 
     def wake_sender(self) -> None:
         """Something was queued in the outbox: deliver it without waiting for the next poll."""
         if self.sender is not None:
             self.sender.wake()
+
+    def wake_dispatcher(self) -> None:
+        """A schedule or a due time changed: the dispatcher looks again."""
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
 
 
 class CompanionApplication(Application[Any, Any, Any, Any, Any, Any]):

@@ -100,9 +100,15 @@ class Harness:
         await self.sandbox.stop()
 
     def wake(self) -> None:
-        """The clock moved: let the sender look for what fell due."""
+        """The clock moved: let the dispatcher and the sender look for what fell due."""
         if self.application is not None:
+            self.application.services.wake_dispatcher()
             self.application.services.wake_sender()
+
+    async def tick(self, *, timeout: float = 15.0) -> None:  # noqa: ASYNC109
+        """After moving the clock: let the due work happen and wait until all is quiet."""
+        self.wake()
+        await self.settle(timeout=timeout)
 
     async def settle(self, *, timeout: float = 15.0) -> None:  # noqa: ASYNC109
         """Wait until the bot has handled every update and sent everything that is due."""
@@ -119,6 +125,9 @@ class Harness:
             return False
         services = self.application.services
         busy = False
+        dispatcher = services.dispatcher
+        if dispatcher is not None:
+            await dispatcher.wait_idle()
         processor = services.processor
         if self.application.update_queue.qsize() or (processor and processor.in_flight):
             busy = True

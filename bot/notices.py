@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
 from bot.i18n import _, use_locale
+from bot.models.checkins import Checkin
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Person
 from bot.services import outbox, people, relay, routing
@@ -153,6 +154,11 @@ async def after_sent(
     """The sender delivered something: keep the ids of relayed messages, and tell a client whose
     message waited for an unreachable coach that it has arrived now."""
     kind, _sep, ref = purpose.partition(":")
+    if kind == "checkin-question" and ref.isdigit():
+        checkin = await session.get(Checkin, int(ref))
+        if checkin is not None:
+            checkin.question_message_id = telegram_message_id
+        return
     if kind not in ("relay-header", "relay-copy") or not ref.isdigit():
         return
     part = "header" if kind == "relay-header" else "copy"

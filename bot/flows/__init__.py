@@ -18,10 +18,11 @@ TextStep = Callable[[Update, Context, Flow], Awaitable[None]]
 
 def text_step(flow_name: str) -> TextStep | None:
     """The handler of typed answers in the flow, if it takes any."""
-    from bot.flows import coach_reply, handover, note, onboarding
+    from bot.flows import checkin, coach_reply, handover, note, onboarding
 
     steps: dict[str, TextStep] = {
         onboarding.FLOW: onboarding.on_text,
+        checkin.FLOW: checkin.on_note,
         coach_reply.REPLY_FLOW: coach_reply.on_reply_text,
         note.FLOW: note.on_text,
         handover.HANDOVER_FLOW: handover.on_text,

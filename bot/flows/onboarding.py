@@ -363,6 +363,7 @@ async def _finish(
     )
     await reply(update, context, text, reply_markup=client_keyboard(), purpose="onboarding-done")
     services.wake_sender()
+    services.wake_dispatcher()
 
 
 async def _decline(update: Update, context: Context, client_id: int, flow: Flow) -> None:

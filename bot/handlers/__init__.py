@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.flows import coach_reply, handover, note, onboarding
+from bot.flows import checkin, coach_reply, handover, note, onboarding
 from bot.handlers import (
     desk,
     errors,
@@ -36,7 +36,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     invites.register(application)
     onboarding.register(application)
     coach_reply.register(application)
-    messages.register(application)
+    checkin.register(application)
     groups.register(application)
     mydata.register(application)
     forget.register(application)
@@ -44,5 +44,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     note.register(application)
     notes.register(application)
     handover.register(application)
+    # What people write outside commands and buttons: after every feature, before the fallback.
+    messages.register(application)
     fallback.register(application)
     errors.register(application)

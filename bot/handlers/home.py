@@ -10,6 +10,7 @@ from bot.handlers.replies import escape, reply
 from bot.i18n import LOCALES, N_, _, gettext, use_locale
 from bot.services import flows, people, routing
 
+CHECK_IN = N_("✅ Check in")
 MESSAGE_COACH = N_("💬 Message my coach")
 HELP = N_("❓ Help")
 
@@ -17,7 +18,10 @@ HELP = N_("❓ Help")
 def client_keyboard() -> ReplyKeyboardMarkup:
     """The client's keyboard, in the current language."""
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(_(MESSAGE_COACH))], [KeyboardButton(_(HELP))]],
+        [
+            [KeyboardButton(_(CHECK_IN)), KeyboardButton(_(MESSAGE_COACH))],
+            [KeyboardButton(_(HELP))],
+        ],
         resize_keyboard=True,
         is_persistent=True,
     )

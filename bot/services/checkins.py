@@ -377,6 +377,22 @@ async def request_contact(
     return checkin
 
 
+async def reopen(
+    session: AsyncSession, *, checkin_id: int, client_id: int, now: dt.datetime
+) -> Checkin:
+    """The client wants to change their answers: ask again from the first question."""
+    checkin = await own_checkin(session, checkin_id=checkin_id, client_id=client_id, now=now)
+    checkin.sleep = None
+    checkin.got_up = None
+    checkin.mood = None
+    checkin.day_kind = None
+    checkin.extra_answers = {k: v for k, v in checkin.extra_answers.items() if k != NOTE_DONE}
+    checkin.status = CheckinStatus.PARTIAL
+    checkin.updated_at = now
+    await session.flush()
+    return checkin
+
+
 async def usual_answers(session: AsyncSession, *, client_id: int) -> dict[str, str]:
     """What a normal day looks like for this client: their most common recent answers."""
     recent = (

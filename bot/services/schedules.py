@@ -56,6 +56,9 @@ async def set_single_time(
         weekdays=weekdays,
         timezone=timezone,
         active=True,
+        next_due_at=next_occurrence(
+            local_time=local_time, weekdays=weekdays, timezone=timezone, after=now
+        ),
         created_at=now,
         updated_at=now,
     )

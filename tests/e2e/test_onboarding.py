@@ -94,7 +94,7 @@ async def test_a_client_joins_through_their_coachs_link(
     done = await _last(harness, client)
     assert done.startswith("All set, Lisu! ✅")
     assert "8:30\u202fAM" in done  # Babel puts a narrow no-break space before AM
-    assert client.reply_keyboard == [["💬 Message my coach"], ["❓ Help"]]
+    assert client.reply_keyboard == [["✅ Check in", "💬 Message my coach"], ["❓ Help"]]
     assert [m.text for m in coach.bot_messages()][-1] == (
         "✅ Liisa joined. They accepted the coaching agreement."
     )

@@ -1,0 +1,173 @@
+"""The dispatcher: wakes when the next row of due work falls due (a check-in, a reminder, a
+closing window), claims it atomically and hands the messages to the outbox.
+
+No job per client: the database holds every next due time. Several processes may run it on one
+database; claims are compare-and-set and the messages carry dedup keys, so nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.flows.checkin import payload as checkin_payload
+from bot.i18n import _, use_locale
+from bot.models.checkins import Checkin
+from bot.models.people import Person
+from bot.services import checkins, outbox, quiet
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_SLEEP_SECONDS = 60.0
+
+
+class Dispatcher:
+    """Turns due rows into outbox messages; one loop per process."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        on_queued: Callable[[], None],
+        max_sleep: float = MAX_SLEEP_SECONDS,
+        batch: int = 500,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._on_queued = on_queued
+        self._max_sleep = max_sleep
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="dispatcher")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._idle.set()
+
+    def wake(self) -> None:
+        """Look for due work now (the clock moved, or a schedule changed)."""
+        self._idle.clear()
+        self._wake.set()
+
+    async def wait_idle(self) -> None:
+        await self._idle.wait()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                while await self.tick():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                _LOGGER.exception("dispatcher: a tick failed; trying again shortly")
+            sleep = await self._sleep_time()
+            if not self._wake.is_set():
+                self._idle.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=sleep)
+
+    async def _sleep_time(self) -> float:
+        try:
+            async with self._db.session() as session:
+                due = await checkins.next_due(session)
+        except Exception:
+            _LOGGER.exception("dispatcher: could not read the next due time")
+            return 5.0
+        if due is None:
+            return self._max_sleep
+        seconds = (due - self._clock.now()).total_seconds()
+        return max(0.05, min(self._max_sleep, seconds))
+
+    async def tick(self) -> int:
+        """Do the due work once; returns how much was done (0 when nothing was due)."""
+        done = await self._checkins_due()
+        done += await self._reminders_due()
+        done += await self._windows_closed()
+        if done:
+            self._on_queued()
+        return done
+
+    async def _checkins_due(self) -> int:
+        now = self._clock.now()
+        async with self._db.session() as session:
+            created = await checkins.claim_due_schedules(session, now=now, limit=self._batch)
+            if not created:
+                return 0
+            hours = await quiet.quiet_hours(session, person_ids=[c.client_id for c in created])
+            for item in created:
+                checkin = await session.get(Checkin, item.checkin_id)
+                assert checkin is not None
+                start, end = hours[item.client_id]
+                with use_locale(item.locale):
+                    message = checkin_payload(
+                        checkin, silent=quiet.is_quiet(now, item.timezone, start, end)
+                    )
+                checkin.question_outbox_id = await outbox.enqueue(
+                    session,
+                    chat_id=item.chat_id,
+                    method="sendMessage",
+                    payload=message,
+                    now=now,
+                    person_id=item.client_id,
+                    purpose=f"checkin-question:{item.checkin_id}",
+                    dedup_key=f"checkin:{item.checkin_id}:ask",
+                    expires_at=item.window_ends_at,
+                )
+            await checkins.mark_sent(session, checkin_ids=[c.checkin_id for c in created], now=now)
+        _LOGGER.info("dispatcher: %d check-ins due", len(created))
+        return len(created)
+
+    async def _reminders_due(self) -> int:
+        now = self._clock.now()
+        async with self._db.session() as session:
+            due = await checkins.claim_reminders(session, now=now, limit=self._batch)
+            if not due:
+                return 0
+            hours = await quiet.quiet_hours(session, person_ids=[c.client_id for c in due])
+            for checkin in due:
+                person = await session.get(Person, checkin.client_id)
+                if person is None or person.chat_id is None or checkin.id is None:
+                    continue
+                start, end = hours[checkin.client_id]
+                with use_locale(person.locale):
+                    message = checkin_payload(
+                        checkin, silent=quiet.is_quiet(now, person.timezone, start, end)
+                    )
+                    message["text"] = _("🙂 A gentle reminder: the check-in is still open.") + (
+                        "\n\n" + message["text"]
+                    )
+                checkin.reminder_outbox_id = await outbox.enqueue(
+                    session,
+                    chat_id=person.chat_id,
+                    method="sendMessage",
+                    payload=message,
+                    now=now,
+                    person_id=checkin.client_id,
+                    purpose=f"checkin-reminder:{checkin.id}",
+                    dedup_key=f"checkin:{checkin.id}:remind",
+                    expires_at=checkin.window_ends_at,
+                )
+        return len(due)
+
+    async def _windows_closed(self) -> int:
+        now = self._clock.now()
+        async with self._db.session() as session:
+            missed = await checkins.close_windows(session, now=now, limit=self._batch)
+        return len(missed)

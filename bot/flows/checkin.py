@@ -1,0 +1,287 @@
+"""The check-in, button first: how did you sleep, did you get up as planned, mood, what is today,
+and an optional word or voice message. One message that moves from question to question as the
+client answers, hours apart if they like, also after a restart (the answers are in the database).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import Context
+from bot.handlers import callbacks
+from bot.handlers.home import CHECK_IN, label_filter
+from bot.handlers.messages import on_message
+from bot.handlers.replies import answer_query, reply
+from bot.i18n import N_, _
+from bot.models.checkins import Checkin
+from bot.services import checkins, flows
+from bot.services.checkins import CheckinClosed
+from bot.services.flows import Flow
+
+FLOW = "checkin"
+ACTION = "ci"
+# Short codes keep callback_data small: ci:<check-in id>:<question>:<value>.
+_Q = {"s": "sleep", "g": "got_up", "m": "mood", "d": "day", "n": "note"}
+_Q_CODE = {v: k for k, v in _Q.items()}
+
+SLEEP = {"well": N_("😴 Well"), "so_so": N_("😐 So-so"), "badly": N_("😫 Badly")}
+GOT_UP = {"yes": N_("✅ Yes"), "later": N_("🕐 Later"), "no": N_("❌ No")}
+MOOD = {
+    "1": N_("😢 Very bad"),
+    "2": N_("🙁 Bad"),
+    "3": N_("😐 Okay"),
+    "4": N_("🙂 Good"),
+    "5": N_("😄 Very good"),
+}
+DAY = {
+    "work_or_workshop": N_("🛠️ Work or workshop"),
+    "appointment": N_("📅 An appointment"),
+    "home": N_("🏠 At home"),
+    "other": N_("✨ Something else"),
+}
+CONTACT = N_("📞 Ask my coach to contact me")
+
+
+def _data(checkin_id: int, code: str, value: str) -> str:
+    return callbacks.encode(ACTION, checkin_id, code, value)
+
+
+def _rows(checkin_id: int, question: str) -> list[list[tuple[str, str]]]:
+    code = _Q_CODE.get(question, "x")
+    if question == "sleep":
+        return [
+            [(_(label), _data(checkin_id, code, value)) for value, label in SLEEP.items()],
+            [(_("🙂 Normal day"), _data(checkin_id, "x", "normal"))],
+        ]
+    if question == "got_up":
+        return [[(_(label), _data(checkin_id, code, value)) for value, label in GOT_UP.items()]]
+    if question == "mood":
+        items = [(_(label), _data(checkin_id, code, value)) for value, label in MOOD.items()]
+        return [items[:3], items[3:]]
+    if question == "day":
+        items = [(_(label), _data(checkin_id, code, value)) for value, label in DAY.items()]
+        return [items[:2], items[2:]]
+    if question == "note":
+        return [
+            [(_("✅ No, that is all"), _data(checkin_id, code, "none"))],
+            [(_(CONTACT), _data(checkin_id, "c", "yes"))],
+        ]
+    return [[(_("✏️ Change my answers"), _data(checkin_id, "e", "yes"))]]
+
+
+def _question_text(question: str, first: bool) -> str:
+    texts = {
+        "sleep": _("How did you sleep?"),
+        "got_up": _("Did you get up as planned?"),
+        "mood": _("How do you feel today?"),
+        "day": _("What is today like?"),
+        "note": _("Anything else? You can write a few words or send a voice message."),
+    }
+    text = texts[question]
+    return _("☀️ Hello! Time for a short check-in.") + "\n\n" + text if first else text
+
+
+def summary_text(checkin: Checkin) -> str:
+    """The client's answers in one line each, in plain words."""
+    lines = [_("Thank you! ✅ Your answers today:")]
+    if checkin.sleep:
+        lines.append(_("Sleep: {answer}").format(answer=_(SLEEP[str(checkin.sleep)])))
+    if checkin.got_up:
+        lines.append(_("Got up as planned: {answer}").format(answer=_(GOT_UP[str(checkin.got_up)])))
+    if checkin.mood:
+        lines.append(_("Mood: {answer}").format(answer=_(MOOD[str(checkin.mood)])))
+    if checkin.day_kind:
+        lines.append(_("Today: {answer}").format(answer=_(DAY[str(checkin.day_kind)])))
+    if checkin.note:
+        lines.append(_("Your words: {note}").format(note=html.escape(checkin.note, quote=False)))
+    if checkin.voice_file_id:
+        lines.append(_("🎤 Your voice message is saved."))
+    if checkin.contact_requested:
+        lines.append(_("📞 Your coach will contact you."))
+    return "\n".join(lines)
+
+
+def view(checkin: Checkin) -> tuple[str, list[list[tuple[str, str]]]]:
+    """What the check-in message shows now, in the current language."""
+    assert checkin.id is not None
+    question = checkins.next_question(checkin)
+    if question is None:
+        return summary_text(checkin), _rows(checkin.id, "done")
+    first = checkin.answered_at is None
+    return _question_text(question, first), _rows(checkin.id, question)
+
+
+def payload(checkin: Checkin, *, silent: bool) -> dict[str, Any]:
+    """The check-in as a sendMessage for the outbox."""
+    text, rows = view(checkin)
+    return {
+        "text": text,
+        "parse_mode": ParseMode.HTML,
+        "disable_notification": silent,
+        "reply_markup": {
+            "inline_keyboard": [
+                [{"text": label, "callback_data": data} for label, data in row] for row in rows
+            ]
+        },
+    }
+
+
+def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def _show(update: Update, context: Context, checkin: Checkin, *, edit: bool) -> None:
+    """Put the check-in's current state on screen: in the pressed message, or as a new one."""
+    text, rows = view(checkin)
+    query = update.callback_query
+    if edit and query is not None and isinstance(query.message, Message):
+        try:
+            await query.edit_message_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=markup(rows)
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return
+    await reply(update, context, text, reply_markup=markup(rows), purpose="checkin")
+
+
+async def _after_answer(context: Context, checkin: Checkin, client_id: int) -> None:
+    """Wait for typed words while the note question is open; stop waiting otherwise."""
+    services = context.services
+    async with services.db.session() as session:
+        if checkins.next_question(checkin) == "note":
+            await flows.set_step(
+                session,
+                person_id=client_id,
+                flow=FLOW,
+                step="note",
+                now=services.clock.now(),
+                data={"checkin_id": checkin.id},
+                awaiting_text=True,
+                merge=False,
+            )
+        else:
+            await flows.clear(session, person_id=client_id, flow=FLOW)
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """An answer button of a check-in."""
+    query = update.callback_query
+    assert query is not None
+    actor = context.require_actor()
+    _action, parts = callbacks.decode(query.data)
+    if actor.person_id is None or len(parts) != 3 or not parts[0].isdigit():
+        await answer_query(query, _("This button no longer works."))
+        return
+    checkin_id, code, value = int(parts[0]), parts[1], parts[2]
+    services = context.services
+    now = services.clock.now()
+    try:
+        async with services.db.session() as session:
+            if code == "x":
+                checkin = await checkins.normal_day(
+                    session, checkin_id=checkin_id, client_id=actor.person_id, now=now
+                )
+            elif code == "c":
+                checkin = await checkins.request_contact(
+                    session, checkin_id=checkin_id, client_id=actor.person_id, now=now
+                )
+                checkin = await checkins.answer(
+                    session,
+                    checkin_id=checkin_id,
+                    client_id=actor.person_id,
+                    question="note",
+                    value="none",
+                    now=now,
+                )
+            elif code == "e":
+                checkin = await checkins.reopen(
+                    session, checkin_id=checkin_id, client_id=actor.person_id, now=now
+                )
+            elif code in _Q:
+                checkin = await checkins.answer(
+                    session,
+                    checkin_id=checkin_id,
+                    client_id=actor.person_id,
+                    question=_Q[code],
+                    value=value,
+                    now=now,
+                )
+            else:
+                await answer_query(query, _("This button no longer works."))
+                return
+    except CheckinClosed:
+        await answer_query(query, _("This check-in is closed. The next one comes at its time."))
+        return
+    await answer_query(query)
+    await _after_answer(context, checkin, actor.person_id)
+    await _show(update, context, checkin, edit=True)
+
+
+async def on_note(update: Update, context: Context, flow: Flow) -> None:
+    """Typed words or a voice message for the open note question."""
+    actor = context.require_actor()
+    message = update.effective_message
+    assert actor.person_id is not None and message is not None
+    services = context.services
+    now = services.clock.now()
+    text = message.text
+    voice = message.voice.file_id if message.voice is not None else None
+    if text is None and voice is None:
+        # A photo or a sticker is not an answer: it goes to the coach like any message.
+        async with services.db.session() as session:
+            await flows.clear(session, person_id=actor.person_id, flow=FLOW)
+        await on_message(update, context)
+        return
+    try:
+        async with services.db.session() as session:
+            checkin = await checkins.add_note(
+                session,
+                checkin_id=int(str(flow.data["checkin_id"])),
+                client_id=actor.person_id,
+                now=now,
+                text=text,
+                voice_file_id=voice,
+            )
+            await flows.clear(session, person_id=actor.person_id, flow=FLOW)
+    except CheckinClosed:
+        async with services.db.session() as session:
+            await flows.clear(session, person_id=actor.person_id, flow=FLOW)
+        await reply(
+            update,
+            context,
+            _("This check-in is closed. The next one comes at its time."),
+            purpose="checkin-closed",
+        )
+        return
+    await _show(update, context, checkin, edit=False)
+
+
+async def start_from_keyboard(update: Update, context: Context) -> None:
+    """The client starts a check-in themself (or continues the open one)."""
+    actor = context.require_actor()
+    if not actor.is_client or actor.person_id is None:
+        return
+    services = context.services
+    async with services.db.session() as session:
+        checkin = await checkins.start_now(
+            session, client_id=actor.person_id, now=services.clock.now()
+        )
+    await _after_answer(context, checkin, actor.person_id)
+    await _show(update, context, checkin, edit=False)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & label_filter(CHECK_IN), start_from_keyboard)
+    )
