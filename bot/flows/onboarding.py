@@ -97,7 +97,7 @@ def _step_view(
         )
         rows = [
             [_button(_("✅ Yes, I agree"), version, "yes")],
-            [_button(_("❌ No"), version, "no")],
+            [_button(_("❌ No, I do not accept"), version, "no")],
         ]
         return text, InlineKeyboardMarkup(rows)
     if step == "decline":

@@ -126,7 +126,7 @@ async def test_declining_the_agreement_stores_nothing_and_tells_the_coach(
     await harness.settle()
     await client.press("👍 I understand")
     await harness.settle()
-    await client.press("❌ No")
+    await client.press("❌ No, I do not accept")
     assert "Are you sure?" in await _last(harness, client)
     await client.press("❌ Yes, I do not join")
     assert "You did not join" in await _last(harness, client)
