@@ -102,7 +102,7 @@ def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
         )
 
     async def on_held(session: AsyncSession, purpose: str) -> None:
-        await after_held(session, purpose=purpose)
+        await after_held(session, purpose=purpose, now=services.clock.now())
 
     return OutboxSender(
         bot=bot,

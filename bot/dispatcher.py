@@ -12,13 +12,14 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from bot import flag_notices
 from bot.clock import Clock
 from bot.db import Database
 from bot.flows.checkin import payload as checkin_payload
 from bot.i18n import _, use_locale
 from bot.models.checkins import Checkin
 from bot.models.people import Person
-from bot.services import checkins, outbox, quiet
+from bot.services import checkins, flags, outbox, quiet
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -86,7 +87,9 @@ class Dispatcher:
     async def _sleep_time(self) -> float:
         try:
             async with self._db.session() as session:
-                due = await checkins.next_due(session)
+                times = [await checkins.next_due(session), await flags.next_due(session)]
+                present = [t for t in times if t is not None]
+                due = min(present) if present else None
         except Exception:
             _LOGGER.exception("dispatcher: could not read the next due time")
             return 5.0
@@ -100,6 +103,8 @@ class Dispatcher:
         done = await self._checkins_due()
         done += await self._reminders_due()
         done += await self._windows_closed()
+        done += await self._flags_due()
+        done += await self._escalations_due()
         if done:
             self._on_queued()
         return done
@@ -170,4 +175,24 @@ class Dispatcher:
         now = self._clock.now()
         async with self._db.session() as session:
             missed = await checkins.close_windows(session, now=now, limit=self._batch)
+            if missed:
+                await flags.after_missed(session, client_ids=[c.client_id for c in missed], now=now)
         return len(missed)
+
+    async def _flags_due(self) -> int:
+        now = self._clock.now()
+        async with self._db.session() as session:
+            due = await flags.claim_notifications(session, now=now)
+            for flag in due:
+                await flag_notices.deliver(session, flag=flag, now=now)
+        return len(due)
+
+    async def _escalations_due(self) -> int:
+        now = self._clock.now()
+        async with self._db.session() as session:
+            due = await flags.claim_escalations(session, now=now)
+            for flag in due:
+                await flag_notices.escalate(session, flag=flag, now=now)
+        if due:
+            _LOGGER.warning("dispatcher: %d urgent flags escalated", len(due))
+        return len(due)

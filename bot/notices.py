@@ -13,9 +13,10 @@ from telegram.constants import ParseMode
 
 from bot.i18n import _, use_locale
 from bot.models.checkins import Checkin
+from bot.models.flags import Flag, FlagEventKind, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Person
-from bot.services import outbox, people, relay, routing
+from bot.services import flags, outbox, people, relay, routing
 from bot.services.relay import Relay
 
 _LOGGER = logging.getLogger(__name__)
@@ -192,8 +193,25 @@ async def after_sent(
     )
 
 
-async def after_held(session: AsyncSession, *, purpose: str) -> None:
-    """The sender held something for an unreachable person: a relayed message waits."""
+async def after_held(session: AsyncSession, *, purpose: str, now: dt.datetime) -> None:
+    """The sender held something for an unreachable person: a relayed message waits; an urgent
+    flag that could not reach the backup goes on to the admins at once."""
     kind, _sep, ref = purpose.partition(":")
     if kind == "relay-copy" and ref.isdigit():
         await relay.on_held(session, relayed_id=int(ref))
+    if kind == "flag" and purpose.endswith(":backup"):
+        from bot import flag_notices
+
+        flag_id = ref.split(":")[0]
+        flag = await session.get(Flag, int(flag_id)) if flag_id.isdigit() else None
+        if flag is not None and flag.status == FlagStatus.OPEN and flag.escalation_level < 2:
+            flag.escalation_level = 2
+            flag.escalate_at = None
+            await flags.log(
+                session,
+                flag_id=flag.id or 0,
+                kind=FlagEventKind.DELIVERY_FAILED,
+                now=now,
+                note="backup unreachable",
+            )
+            await flag_notices.escalate(session, flag=flag, now=now)

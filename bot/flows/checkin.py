@@ -15,12 +15,15 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.context import Context
 from bot.handlers import callbacks
+from bot.handlers.flags import answer_crisis
 from bot.handlers.home import CHECK_IN, label_filter
 from bot.handlers.messages import on_message
 from bot.handlers.replies import answer_query, reply
 from bot.i18n import N_, _
 from bot.models.checkins import Checkin
-from bot.services import checkins, flows
+from bot.models.flags import FlagKind
+from bot.models.people import Person
+from bot.services import checkins, flags, flows
 from bot.services.checkins import CheckinClosed
 from bot.services.flows import Flow
 
@@ -223,8 +226,37 @@ async def on_button(update: Update, context: Context) -> None:
         await answer_query(query, _("This check-in is closed. The next one comes at its time."))
         return
     await answer_query(query)
+    await _raise_flags(context, checkin, actor.person_id, code)
     await _after_answer(context, checkin, actor.person_id)
     await _show(update, context, checkin, edit=True)
+
+
+async def _raise_flags(context: Context, checkin: Checkin, client_id: int, code: str) -> None:
+    """A mood answer may complete a low-mood run; a contact request is a flag of its own."""
+    services = context.services
+    now = services.clock.now()
+    raised = False
+    async with services.db.session() as session:
+        if code in ("m", "x"):
+            person = await session.get(Person, client_id)
+            timezone = person.timezone if person is not None else "Europe/Helsinki"
+            raised = (
+                await flags.after_mood(session, client_id=client_id, timezone=timezone, now=now)
+                is not None
+            )
+        if code == "c":
+            raised = (
+                await flags.raise_flag(
+                    session,
+                    client_id=client_id,
+                    kind=FlagKind.CONTACT_REQUEST,
+                    now=now,
+                    source=("checkin", checkin.id or 0),
+                )
+                is not None
+            )
+    if raised:
+        services.wake_dispatcher()
 
 
 async def on_note(update: Update, context: Context, flow: Flow) -> None:
@@ -236,6 +268,7 @@ async def on_note(update: Update, context: Context, flow: Flow) -> None:
     now = services.clock.now()
     text = message.text
     voice = message.voice.file_id if message.voice is not None else None
+    await answer_crisis(update, context, client_id=actor.person_id, text=text)
     if text is None and voice is None:
         # A photo or a sticker is not an answer: it goes to the coach like any message.
         async with services.db.session() as session:

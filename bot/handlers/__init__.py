@@ -13,6 +13,7 @@ from bot.handlers import (
     desk,
     errors,
     fallback,
+    flags,
     forget,
     groups,
     home,
@@ -37,6 +38,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     onboarding.register(application)
     coach_reply.register(application)
     checkin.register(application)
+    flags.register(application)
     groups.register(application)
     mydata.register(application)
     forget.register(application)

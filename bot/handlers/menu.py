@@ -33,6 +33,7 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
     MenuKind.DEFAULT: (
         ("start", N_("Start")),
         ("help", N_("What I can do")),
+        ("contact", N_("Ask my coach to contact me")),
         ("language", N_("Change the language")),
         ("mydata", N_("Get everything saved about me")),
         ("forget", N_("Erase everything saved about me")),

@@ -1,0 +1,121 @@
+"""A coach's answer to a flag (I'll contact / Done / Later), a client's request to be contacted,
+and the crisis answer that goes to a client before anything else.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import Context
+from bot.flag_notices import ACTION, crisis_text
+from bot.handlers import callbacks
+from bot.handlers.replies import answer_query, reply
+from bot.i18n import _
+from bot.models.flags import FlagKind, FlagStatus
+from bot.services import crisis, flags, people, routing
+from bot.services.access import AccessDenied
+
+CONTACT_ACTION = "cr"
+
+
+async def on_flag_button(update: Update, context: Context) -> None:
+    """The coach pressed I'll contact, Done or Later under a flag."""
+    query = update.callback_query
+    assert query is not None
+    actor = context.require_actor()
+    _action, parts = callbacks.decode(query.data)
+    if actor.person_id is None or len(parts) != 2 or not parts[0].isdigit():
+        await answer_query(query, _("This button no longer works."))
+        return
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        flag = await flags.handle(
+            session, flag_id=int(parts[0]), person_id=actor.person_id, action=parts[1], now=now
+        )
+        name = await people.name_as_seen_by(
+            session, viewer_id=actor.person_id, person_id=flag.client_id
+        )
+    shown = html.escape(name or "", quote=False)
+    outcome = {
+        FlagStatus.ACKNOWLEDGED: _("✔️ You will contact {name}.").format(name=shown),
+        FlagStatus.DONE: _("✔️ Done.").format(name=shown),
+        FlagStatus.SNOOZED: _("⏰ I will remind you tomorrow.").format(name=shown),
+    }.get(FlagStatus(flag.status), _("✔️ Done."))
+    await answer_query(query)
+    if isinstance(query.message, Message):
+        old = query.message.text_html or ""
+        try:
+            await query.edit_message_text(
+                f"{old}\n\n{outcome}", parse_mode=ParseMode.HTML, reply_markup=None
+            )
+            return
+        except BadRequest:
+            pass
+    await reply(update, context, outcome, purpose="flag-handled")
+    services.wake_dispatcher()
+
+
+async def ask_for_contact(update: Update, context: Context) -> None:
+    """The client wants their coach to contact them (from /help or /contact)."""
+    query = update.callback_query
+    actor = context.require_actor()
+    if not actor.is_client or actor.person_id is None:
+        if query is not None:
+            raise AccessDenied("only clients ask for contact")
+        return
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        await flags.raise_flag(
+            session, client_id=actor.person_id, kind=FlagKind.CONTACT_REQUEST, now=now
+        )
+        coach = await routing.current_coach(session, client_id=actor.person_id, now=now)
+    if query is not None:
+        await answer_query(query)
+    coach_name = people.first_name(coach.display_name if coach else None) or _("your coach")
+    await reply(
+        update,
+        context,
+        _("OK. I told {coach} that you want them to contact you.").format(
+            coach=html.escape(coach_name, quote=False)
+        ),
+        purpose="contact-requested",
+    )
+    services.wake_dispatcher()
+
+
+async def answer_crisis(
+    update: Update, context: Context, *, client_id: int, text: str | None
+) -> bool:
+    """If the client's words speak of crisis: the crisis numbers to them at once, and an urgent
+    flag to their coach. True when it was so."""
+    if not crisis.mentions_crisis(text):
+        return False
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        answer = await crisis_text(session, client_id=client_id, now=now)
+    # The answer goes first, before the flag and before anything else is done with the message.
+    await reply(update, context, answer, purpose="crisis")
+    async with services.db.session() as session:
+        await flags.raise_flag(
+            session, client_id=client_id, kind=FlagKind.CRISIS, now=now, urgent=True
+        )
+    services.wake_dispatcher()
+    return True
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CallbackQueryHandler(on_flag_button, pattern=callbacks.pattern(ACTION)))
+    application.add_handler(
+        CallbackQueryHandler(ask_for_contact, pattern=callbacks.pattern(CONTACT_ACTION))
+    )
+    application.add_handler(
+        CommandHandler("contact", ask_for_contact, filters=filters.ChatType.PRIVATE)
+    )

@@ -1,0 +1,249 @@
+"""Flags end to end: low mood on days running, check-ins missed running, paused days, words of
+crisis in three languages, and the escalation of an urgent flag nobody takes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.demo_seed import seed
+from bot.harness import Harness
+from bot.models.checkins import CheckinPause, PauseReason
+from bot.models.flags import Flag, FlagEvent, FlagKind, FlagStatus, FlagUrgency
+from bot.models.people import Organisation
+from bot.sandbox import SandboxUser
+from bot.services import people, schedules
+
+pytestmark = pytest.mark.asyncio
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+@dataclass
+class World:
+    coach: SandboxUser
+    client: SandboxUser
+    client_id: int
+    coach_id: int
+    organisation_id: int
+
+
+@pytest.fixture
+async def world(harness: Harness, clock: ManualClock) -> AsyncIterator[World]:
+    clock.set(utc(2026, 3, 1, 20, 0))  # Sunday evening; Monday 2 March is the first day
+    coach = harness.sandbox.add_user(first_name="Kaisa", language_code="en")
+    client = harness.sandbox.add_user(first_name="Lisu", language_code="en")
+    harness.sandbox.mark_started(coach.id)
+    harness.sandbox.mark_started(client.id)
+    async with harness.db.session() as session:
+        ids = await seed(
+            session,
+            coach_telegram_id=coach.id,
+            coach_name="Kaisa Virtanen",
+            client_telegram_id=client.id,
+            client_name="Liisa",
+            organisation_name="Työpaja",
+            locale="en",
+            timezone="Europe/Helsinki",
+            now=clock.now(),
+        )
+        await schedules.set_single_time(
+            session,
+            client_id=ids.client_id,
+            local_time=dt.time(9, 0),
+            timezone="Europe/Helsinki",
+            now=clock.now(),
+            weekdays="1234567",
+        )
+    yield World(coach, client, ids.client_id, ids.coach_id, ids.organisation_id)
+
+
+async def _at(harness: Harness, clock: ManualClock, when: dt.datetime) -> None:
+    clock.set(when)
+    await harness.tick()
+
+
+async def _check_in(harness: Harness, user: SandboxUser, mood: str) -> None:
+    for label in ("😐 So-so", "✅ Yes", mood, "🏠 At home", "✅ No, that is all"):
+        await user.press(label)
+        await harness.settle()
+
+
+def _flags(user: SandboxUser) -> list[str]:
+    return [m.text or "" for m in user.bot_messages() if (m.text or "")[:1] in ("🚩", "🆘")]
+
+
+async def test_low_mood_on_three_days_running_flags_the_coach_once(
+    harness: Harness, clock: ManualClock, world: World
+) -> None:
+    for day in (2, 3, 4):  # Monday to Wednesday, 09:00 in Helsinki
+        await _at(harness, clock, utc(2026, 3, day, 7, 0))
+        await _check_in(harness, world.client, "🙁 Bad" if day != 3 else "😢 Very bad")
+        await _at(harness, clock, utc(2026, 3, day, 7, 30))
+    [notice] = _flags(world.coach)
+    assert notice.startswith("🚩 Liisa: low mood on several days running.")
+    assert "Last check-ins:" in notice and notice.count("mood 🙁") == 2 and "mood 😢" in notice
+    message = world.coach.bot_messages()[-1]
+    assert message.button_labels == ["📞 I'll contact", "✅ Done", "⏰ Later"]
+
+    # Thursday is low again: the open flag is not repeated.
+    await _at(harness, clock, utc(2026, 3, 5, 7, 0))
+    await _check_in(harness, world.client, "🙁 Bad")
+    await _at(harness, clock, utc(2026, 3, 5, 8, 0))
+    assert len(_flags(world.coach)) == 1
+
+    await world.coach.press("📞 I'll contact", message=message)
+    await harness.settle()
+    assert (world.coach.bot_messages()[-1].text or "").endswith("✔️ You will contact Liisa.")
+    async with harness.db.session() as session:
+        [flag] = (await session.exec(select(Flag))).all()
+    assert (flag.kind, flag.status) == (FlagKind.LOW_MOOD, FlagStatus.ACKNOWLEDGED)
+
+
+async def test_three_missed_running_flag_once_and_paused_days_count_for_nothing(
+    harness: Harness, clock: ManualClock, world: World
+) -> None:
+    async with harness.db.session() as session:
+        session.add(
+            CheckinPause(
+                client_id=world.client_id,
+                starts_on=dt.date(2026, 3, 2),
+                ends_on=dt.date(2026, 3, 4),
+                reason=PauseReason.HOLIDAY,
+                created_by_id=world.client_id,
+            )
+        )
+    for day in range(2, 5):  # paused: no check-in, no reminder, no miss
+        await _at(harness, clock, utc(2026, 3, day, 7, 0))
+        await _at(harness, clock, utc(2026, 3, day, 22, 30))
+    assert world.client.bot_messages() == []
+    assert _flags(world.coach) == []
+    for day in range(5, 8):  # Thursday to Saturday: nothing answered
+        await _at(harness, clock, utc(2026, 3, day, 7, 0))
+        await _at(harness, clock, utc(2026, 3, day, 22, 30))
+    # Raised when Saturday's window closed; told at the start of the coach's working hours.
+    assert _flags(world.coach) == []
+    await _at(harness, clock, utc(2026, 3, 9, 6, 0))  # Monday 08:00 in Helsinki
+    [notice] = _flags(world.coach)
+    assert notice.startswith("🚩 Liisa: several check-ins missed in a row.")
+    assert notice.count("no answer") == 3
+
+
+@pytest.mark.parametrize(
+    ("words", "how"),
+    [
+        ("En jaksa enää, haluan kuolla.", "message"),
+        ("Jag vill inte leva längre", "note"),
+        ("sometimes I think about suicide", "edit"),
+    ],
+)
+async def test_words_of_crisis_get_help_first_then_an_urgent_flag(
+    harness: Harness, clock: ManualClock, world: World, words: str, how: str
+) -> None:
+    await _at(harness, clock, utc(2026, 3, 2, 7, 0))  # Monday 09:00
+    client = world.client
+    before = len(client.bot_messages())
+    if how == "message":
+        await client.send_text(words)
+    elif how == "note":
+        for label in ("😐 So-so", "✅ Yes", "😢 Very bad", "🏠 At home"):
+            await client.press(label)
+            await harness.settle()
+        before = len(client.bot_messages())
+        await client.send_text(words)
+    else:
+        sent = await client.send_text("Hi")
+        await harness.settle()
+        before = len(client.bot_messages())
+        await client.edit_text(sent, words)
+    await harness.settle()
+    await harness.tick()
+    answers = [m.text or "" for m in client.bot_messages()[before:]]
+    assert answers[0].startswith("💛 I am worried about you.")
+    assert "call 112" in answers[0] and "MIELI Kriisipuhelin at 09 2525 0111" in answers[0]
+    [notice] = _flags(world.coach)
+    assert notice.startswith("🆘 Liisa: wrote words that may mean a crisis.")
+    async with harness.db.session() as session:
+        [flag] = (await session.exec(select(Flag))).all()
+    assert (flag.kind, flag.urgency) == (FlagKind.CRISIS, FlagUrgency.URGENT)
+
+
+@pytest.mark.parametrize("backup_reachable", [True, False])
+async def test_an_urgent_flag_nobody_takes_goes_to_the_backup_then_the_admins(
+    harness: Harness, clock: ManualClock, world: World, backup_reachable: bool
+) -> None:
+    sandbox = harness.sandbox
+    backup = sandbox.add_user(first_name="Bea", language_code="en")
+    admin = sandbox.add_user(first_name="Aki", language_code="en")
+    sandbox.mark_started(backup.id)
+    sandbox.mark_started(admin.id)
+    team = sandbox.add_group("Team Työpaja", [world.coach, backup, admin])
+    async with harness.db.session() as session:
+        bea = await people.add_coach(
+            session,
+            telegram_user_id=backup.id,
+            name="Bea Backup",
+            organisation_name="Työpaja",
+            now=clock.now(),
+            timezone="Europe/Helsinki",
+            locale="en",
+            admin=True,
+        )
+        aki = await people.add_coach(
+            session,
+            telegram_user_id=admin.id,
+            name="Aki Admin",
+            organisation_name="Työpaja",
+            now=clock.now(),
+            timezone="Europe/Helsinki",
+            locale="en",
+            admin=True,
+        )
+        organisation = await session.get(Organisation, world.organisation_id)
+        assert organisation is not None and bea.id is not None and aki.id is not None
+        organisation.backup_person_id = bea.id
+        organisation.team_chat_id = team.id
+    await _at(harness, clock, utc(2026, 3, 2, 18, 0))  # Monday 20:00, after working hours
+    await world.client.send_text("I want to kill myself")
+    await harness.tick()
+    assert len(_flags(world.coach)) == 1  # urgent: at once, even after working hours
+    await _at(harness, clock, utc(2026, 3, 2, 18, 29))
+    assert _flags(backup) == []
+    if backup_reachable:
+        await _at(harness, clock, utc(2026, 3, 2, 18, 31))  # 30 minutes without an answer
+        [to_backup] = _flags(backup)
+        assert to_backup.startswith("🆘 Liisa: wrote words that may mean a crisis.")
+        assert "Nobody has taken this yet. Their coach is Kaisa." in to_backup
+        assert _flags(admin) == []
+        await _at(harness, clock, utc(2026, 3, 2, 19, 2))  # and 30 more: every admin
+    else:
+        backup.block_bot()  # the backup cannot be reached either: straight to the admins
+        await harness.settle()
+        await _at(harness, clock, utc(2026, 3, 2, 18, 31))
+        assert _flags(backup) == []
+    [to_admin] = _flags(admin)
+    assert to_admin.startswith("🆘 Liisa: wrote words that may mean a crisis.")
+    assert "Nobody has taken this yet. Their coach is Kaisa." in to_admin
+    team_messages = [m.text or "" for m in sandbox.chat_messages(team.id) if m.from_bot]
+    assert team_messages == [
+        "🆘 An urgent flag is waiting for a coach. Please open the bot in a private chat if you "
+        "are on duty."
+    ]
+    # The admin takes it: no more escalation.
+    await admin.press("📞 I'll contact")
+    await harness.settle()
+    await _at(harness, clock, utc(2026, 3, 2, 20, 0))
+    assert len(_flags(admin)) == 1
+    async with harness.db.session() as session:
+        [flag] = (await session.exec(select(Flag))).all()
+        events = [e.kind for e in (await session.exec(select(FlagEvent))).all()]
+    assert flag.status == FlagStatus.ACKNOWLEDGED and flag.acknowledged_by_id == aki.id
+    assert "escalated_team" in events and "escalated_admins" in events
