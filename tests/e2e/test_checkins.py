@@ -202,3 +202,51 @@ async def test_unanswered_one_reminder_then_missed(
     assert morning.user.callback_answers[-1] == (
         "This check-in is closed. The next one comes at its time."
     )
+
+
+async def test_a_normal_day_in_one_tap_then_a_correction_and_a_check_in_from_the_keyboard(
+    harness: Harness, clock: ManualClock, early: tuple[Client, Client]
+) -> None:
+    morning, _night = early
+    user = morning.user
+    await _at(harness, clock, utc(2026, 3, 27, 6, 0))
+    await user.press("🙂 Normal day")
+    await harness.settle()
+    assert user.last_bot_message().text.startswith("Anything else?")  # type: ignore[union-attr]
+    await user.press("✅ No, that is all")
+    await harness.settle()
+    summary = user.last_bot_message()
+    assert summary is not None
+    assert "Sleep: 😴 Well" in (summary.text or "") and "Mood: 🙂 Good" in (summary.text or "")
+    # Corrected later the same day.
+    await _at(harness, clock, utc(2026, 3, 27, 12, 0))
+    await user.press("✏️ Change my answers", message=summary)
+    await harness.settle()
+    for label in ("😫 Badly", "🕐 Later", "😐 Okay", "📅 An appointment", "✅ No, that is all"):
+        await user.press(label)
+        await harness.settle()
+    async with harness.db.session() as session:
+        [checkin] = (
+            await session.exec(select(Checkin).where(Checkin.client_id == morning.person_id))
+        ).all()
+    assert (checkin.sleep, checkin.got_up, checkin.mood, checkin.day_kind) == (
+        "badly",
+        "later",
+        3,
+        "appointment",
+    )
+    # On Saturday (no check-in day) the client starts one from the keyboard.
+    await _at(harness, clock, utc(2026, 3, 28, 10, 0))
+    await user.send_text("✅ Check in")  # the home keyboard's button sends its label
+    await harness.settle()
+    started = user.last_bot_message()
+    assert started is not None and (started.text or "").startswith(
+        "☀️ Hello! Time for a short check-in."
+    )
+    await user.press("😴 Well")
+    await harness.settle()
+    async with harness.db.session() as session:
+        rows = (
+            await session.exec(select(Checkin).where(Checkin.client_id == morning.person_id))
+        ).all()
+    assert len(rows) == 2 and rows[1].schedule_id is None and rows[1].sleep == "well"
