@@ -7,17 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models.coaching import (
-    AssignmentKind,
-    ClientName,
-    CoachAssignment,
-    Coaching,
-    CoachingStatus,
-)
-from bot.models.people import Person, Role
-from bot.services import people
-
-AGREEMENT_VERSION = "demo"
+from bot.services import enrolment, people
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,50 +43,27 @@ async def seed(
     organisation = await people.ensure_organisation(
         session, name=organisation_name, now=now, timezone=timezone, locale=locale
     )
-    client = Person(
+    assert coach.id is not None and organisation.id is not None
+    joined = await enrolment.start_coaching(
+        session,
         telegram_user_id=client_telegram_id,
-        chat_id=client_telegram_id,
-        display_name=client_name,
+        first_name=client_name,
         locale=locale,
-        locale_chosen=True,
-        timezone=timezone,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(client)
-    await session.flush()
-    assert client.id is not None and coach.id is not None and organisation.id is not None
-    await people.grant_role(
-        session, person_id=client.id, organisation_id=organisation.id, role=Role.CLIENT, now=now
-    )
-    coaching = Coaching(
-        client_id=client.id,
         organisation_id=organisation.id,
-        status=CoachingStatus.ACTIVE,
-        agreement_version=AGREEMENT_VERSION,
-        agreement_accepted_at=now,
-        started_at=now,
-        created_at=now,
-        updated_at=now,
+        coach_id=coach.id,
+        client_name=client_name,
+        now=now,
     )
-    session.add(coaching)
-    await session.flush()
-    assert coaching.id is not None
-    session.add(
-        CoachAssignment(
-            coaching_id=coaching.id,
-            client_id=client.id,
-            coach_id=coach.id,
-            kind=AssignmentKind.RESPONSIBLE,
-            valid_from=now,
-            created_by_id=coach.id,
-            created_at=now,
-        )
+    await enrolment.accept_agreement(
+        session, coaching_id=joined.coaching_id, client_id=joined.client_id, now=now
     )
-    session.add(
-        ClientName(
-            coach_id=coach.id, client_id=client.id, name=client_name, created_at=now, updated_at=now
-        )
+    await people.choose_locale(
+        session,
+        telegram_user_id=client_telegram_id,
+        locale=locale,
+        now=now,
+        default_timezone=timezone,
     )
-    await session.flush()
-    return DemoPeople(organisation_id=organisation.id, coach_id=coach.id, client_id=client.id)
+    return DemoPeople(
+        organisation_id=organisation.id, coach_id=coach.id, client_id=joined.client_id
+    )

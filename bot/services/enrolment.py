@@ -71,7 +71,31 @@ async def enrol_client(
     """Start a client's coaching from their coach's invite (the agreement is still to come)."""
     if invite.created_by_id is None:
         raise DomainError("a client invite without a coach")
-    organisation = await session.get(Organisation, invite.organisation_id)
+    return await start_coaching(
+        session,
+        telegram_user_id=telegram_user_id,
+        first_name=first_name,
+        locale=locale,
+        organisation_id=invite.organisation_id,
+        coach_id=invite.created_by_id,
+        client_name=invite.client_name,
+        now=now,
+    )
+
+
+async def start_coaching(
+    session: AsyncSession,
+    *,
+    telegram_user_id: int,
+    first_name: str,
+    locale: str,
+    organisation_id: int,
+    coach_id: int,
+    client_name: str | None,
+    now: dt.datetime,
+) -> Enrolment:
+    """A client's coaching with their responsible coach, waiting for the agreement."""
+    organisation = await session.get(Organisation, organisation_id)
     assert organisation is not None
     person = await _person_for(
         session,
@@ -85,7 +109,7 @@ async def enrol_client(
         await session.exec(
             select(Coaching).where(
                 Coaching.client_id == person.id,
-                Coaching.organisation_id == invite.organisation_id,
+                Coaching.organisation_id == organisation_id,
                 col(Coaching.status).in_([CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE]),
             )
         )
@@ -104,13 +128,13 @@ async def enrol_client(
     await people.grant_role(
         session,
         person_id=person.id,
-        organisation_id=invite.organisation_id,
+        organisation_id=organisation_id,
         role=Role.CLIENT,
         now=now,
     )
     coaching = Coaching(
         client_id=person.id,
-        organisation_id=invite.organisation_id,
+        organisation_id=organisation_id,
         status=CoachingStatus.ONBOARDING,
         created_at=now,
         updated_at=now,
@@ -122,25 +146,25 @@ async def enrol_client(
         CoachAssignment(
             coaching_id=coaching.id,
             client_id=person.id,
-            coach_id=invite.created_by_id,
+            coach_id=coach_id,
             kind=AssignmentKind.RESPONSIBLE,
             valid_from=now,
-            created_by_id=invite.created_by_id,
+            created_by_id=coach_id,
             created_at=now,
         )
     )
-    name = (invite.client_name or first_name or "").strip()[:100]
+    name = (client_name or first_name or "").strip()[:100]
     existing = (
         await session.exec(
             select(ClientName).where(
-                ClientName.coach_id == invite.created_by_id, ClientName.client_id == person.id
+                ClientName.coach_id == coach_id, ClientName.client_id == person.id
             )
         )
     ).first()
     if existing is None:
         session.add(
             ClientName(
-                coach_id=invite.created_by_id,
+                coach_id=coach_id,
                 client_id=person.id,
                 name=name or "?",
                 created_at=now,
@@ -150,9 +174,9 @@ async def enrol_client(
     await session.flush()
     return Enrolment(
         client_id=person.id,
-        coach_id=invite.created_by_id,
+        coach_id=coach_id,
         coaching_id=coaching.id,
-        organisation_id=invite.organisation_id,
+        organisation_id=organisation_id,
     )
 
 
