@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from bot import flag_notices
+from bot import flag_notices, recurring
 from bot.clock import Clock
 from bot.db import Database
 from bot.flows.checkin import payload as checkin_payload
@@ -87,7 +87,11 @@ class Dispatcher:
     async def _sleep_time(self) -> float:
         try:
             async with self._db.session() as session:
-                times = [await checkins.next_due(session), await flags.next_due(session)]
+                times = [
+                    await checkins.next_due(session),
+                    await flags.next_due(session),
+                    await recurring.next_due(session),
+                ]
                 present = [t for t in times if t is not None]
                 due = min(present) if present else None
         except Exception:
@@ -105,6 +109,7 @@ class Dispatcher:
         done += await self._windows_closed()
         done += await self._flags_due()
         done += await self._escalations_due()
+        done += await self._recurring_due()
         if done:
             self._on_queued()
         return done
@@ -178,6 +183,11 @@ class Dispatcher:
             if missed:
                 await flags.after_missed(session, client_ids=[c.client_id for c in missed], now=now)
         return len(missed)
+
+    async def _recurring_due(self) -> int:
+        """Weekly summaries to clients and the morning digests to coaches."""
+        async with self._db.session() as session:
+            return await recurring.send_due(session, now=self._clock.now(), limit=self._batch)
 
     async def _flags_due(self) -> int:
         now = self._clock.now()

@@ -18,7 +18,16 @@ TextStep = Callable[[Update, Context, Flow], Awaitable[None]]
 
 def text_step(flow_name: str) -> TextStep | None:
     """The handler of typed answers in the flow, if it takes any."""
-    from bot.flows import checkin, coach_reply, handover, note, onboarding
+    from bot.flows import (
+        checkin,
+        coach_reply,
+        handover,
+        my_settings,
+        note,
+        onboarding,
+        pause,
+        schedule,
+    )
 
     steps: dict[str, TextStep] = {
         onboarding.FLOW: onboarding.on_text,
@@ -27,5 +36,8 @@ def text_step(flow_name: str) -> TextStep | None:
         note.FLOW: note.on_text,
         handover.HANDOVER_FLOW: handover.on_text,
         handover.TRANSFER_FLOW: handover.on_text,
+        schedule.FLOW: schedule.on_text,
+        pause.FLOW: pause.on_text,
+        my_settings.FLOW: my_settings.on_text,
     }
     return steps.get(flow_name)

@@ -23,7 +23,7 @@ from bot.i18n import N_, _
 from bot.models.checkins import Checkin
 from bot.models.flags import FlagKind
 from bot.models.people import Person
-from bot.services import checkins, flags, flows
+from bot.services import checkins, encouragement, flags, flows
 from bot.services.checkins import CheckinClosed
 from bot.services.flows import Flow
 
@@ -144,6 +144,14 @@ def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 async def _show(update: Update, context: Context, checkin: Checkin, *, edit: bool) -> None:
     """Put the check-in's current state on screen: in the pressed message, or as a new one."""
     text, rows = view(checkin)
+    if checkins.next_question(checkin) is None:
+        services = context.services
+        async with services.db.session() as session:
+            line = await encouragement.encouragement_line(
+                session, client_id=checkin.client_id, now=services.clock.now()
+            )
+        if line:
+            text = f"{text}\n\n{line}"
     query = update.callback_query
     if edit and query is not None and isinstance(query.message, Message):
         try:

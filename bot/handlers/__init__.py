@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.flows import checkin, coach_reply, handover, note, onboarding
+from bot.flows import checkin, coach_reply, handover, my_settings, note, onboarding, pause, schedule
 from bot.handlers import (
     desk,
     errors,
@@ -46,6 +46,9 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     note.register(application)
     notes.register(application)
     handover.register(application)
+    schedule.register(application)
+    pause.register(application)
+    my_settings.register(application)
     # What people write outside commands and buttons: after every feature, before the fallback.
     messages.register(application)
     fallback.register(application)

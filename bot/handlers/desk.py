@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import Context
 from bot.flows.coach_reply import REPLY_FLOW
+from bot.flows.rhythm_access import PAUSE_ACTION, SCHEDULE_ACTION
 from bot.handlers import callbacks
 from bot.handlers.pickers import (
     CLIENTS_ACTION,
@@ -246,14 +247,27 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
                 _("💬 Write"), callback_data=encode(CLIENTS_ACTION, "w", card.client_id)
             )
         )
-    rows = [
-        first_row,
+    rows = [first_row]
+    if card.can_act:
+        # The client's rhythm: the same choices as the client's own /schedule and /pause.
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    _("⏰ Check-in times"),
+                    callback_data=encode(SCHEDULE_ACTION, card.client_id, "v"),
+                ),
+                InlineKeyboardButton(
+                    _("⏸️ Pause"), callback_data=encode(PAUSE_ACTION, card.client_id, "v")
+                ),
+            ]
+        )
+    rows.append(
         [
             InlineKeyboardButton(
                 _("⬅️ Back to the list"), callback_data=encode(CLIENTS_ACTION, "p", page)
             )
-        ],
-    ]
+        ]
+    )
     return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
 
 

@@ -38,6 +38,9 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("mydata", N_("Get everything saved about me")),
         ("forget", N_("Erase everything saved about me")),
         ("notes", N_("Read my coach's notes about me")),
+        ("schedule", N_("My check-in times")),
+        ("pause", N_("Pause my check-ins")),
+        ("settings", N_("My settings")),
     ),
     MenuKind.COACH: (
         ("start", N_("Start")),
@@ -48,6 +51,9 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("note", N_("Write a note about a client")),
         ("handover", N_("Hand clients to a substitute")),
         ("transfer", N_("Transfer clients for good")),
+        ("schedule", N_("A client's check-in times")),
+        ("pause", N_("Pause a client's check-ins")),
+        ("settings", N_("Your settings")),
     ),
 }
 

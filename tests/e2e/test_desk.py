@@ -118,7 +118,13 @@ async def test_the_card_shows_the_client_is_audited_and_marks_messages_read(
         "📝 No notes yet.\n\n"
         "💬 2 new messages. /inbox shows them."
     )
-    assert labels(card) == ["📝 Note", "💬 Write", "⬅️ Back to the list"]
+    assert labels(card) == [
+        "📝 Note",
+        "💬 Write",
+        "⏰ Check-in times",
+        "⏸️ Pause",
+        "⬅️ Back to the list",
+    ]
 
     async with harness.db.session() as session:
         events = (

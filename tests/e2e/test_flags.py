@@ -91,7 +91,7 @@ async def test_low_mood_on_three_days_running_flags_the_coach_once(
     [notice] = _flags(world.coach)
     assert notice.startswith("🚩 Liisa: low mood on several days running.")
     assert "Last check-ins:" in notice and notice.count("mood 🙁") == 2 and "mood 😢" in notice
-    message = world.coach.bot_messages()[-1]
+    [message] = [m for m in world.coach.bot_messages() if (m.text or "").startswith("🚩")]
     assert message.button_labels == ["📞 I'll contact", "✅ Done", "⏰ Later"]
 
     # Thursday is low again: the open flag is not repeated.
@@ -102,7 +102,8 @@ async def test_low_mood_on_three_days_running_flags_the_coach_once(
 
     await world.coach.press("📞 I'll contact", message=message)
     await harness.settle()
-    assert (world.coach.bot_messages()[-1].text or "").endswith("✔️ You will contact Liisa.")
+    [handled] = [m for m in world.coach.bot_messages() if m.message_id == message.message_id]
+    assert (handled.text or "").endswith("✔️ You will contact Liisa.")
     async with harness.db.session() as session:
         [flag] = (await session.exec(select(Flag))).all()
     assert (flag.kind, flag.status) == (FlagKind.LOW_MOOD, FlagStatus.ACKNOWLEDGED)

@@ -123,7 +123,13 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
         covering.text or ""
     )
     await press(harness, matti, "👤 Liisa <L&L> 💬1")
-    assert labels(matti.bot_messages()[-1]) == ["📝 Note", "💬 Write", "⬅️ Back to the list"]
+    assert labels(matti.bot_messages()[-1]) == [
+        "📝 Note",
+        "💬 Write",
+        "⏰ Check-in times",
+        "⏸️ Pause",
+        "⬅️ Back to the list",
+    ]
 
     # It ends by itself: the clients hear that their own coach is back, and so does the coach.
     liisa_before, matti_before = len(liisa.bot_messages()), len(matti.bot_messages())
