@@ -91,15 +91,23 @@ def settings_view(
     rows: list[list[InlineKeyboardButton]] = []
     if actor.is_client:
         if preference.encouragement:
-            toggle = InlineKeyboardButton(_("🔕 Encouragement off"), callback_data=_data("e", 0))
+            toggle = InlineKeyboardButton(
+                _("🔕 Turn encouragement off"), callback_data=_data("e", 0)
+            )
         else:
-            toggle = InlineKeyboardButton(_("🌱 Encouragement on"), callback_data=_data("e", 1))
+            toggle = InlineKeyboardButton(
+                _("🌱 Turn encouragement on"), callback_data=_data("e", 1)
+            )
         rows.append([toggle, InlineKeyboardButton(_("🌙 Quiet hours"), callback_data=_data("q"))])
     if actor.is_coach:
         if preference.daily_digest:
-            digest = InlineKeyboardButton(_("📭 Morning summary off"), callback_data=_data("g", 0))
+            digest = InlineKeyboardButton(
+                _("📭 Turn the morning summary off"), callback_data=_data("g", 0)
+            )
         else:
-            digest = InlineKeyboardButton(_("📬 Morning summary on"), callback_data=_data("g", 1))
+            digest = InlineKeyboardButton(
+                _("📬 Turn the morning summary on"), callback_data=_data("g", 1)
+            )
         rows.append([digest])
         rows.append(
             [
@@ -119,7 +127,7 @@ def quiet_view() -> tuple[str, InlineKeyboardMarkup]:
     ]
     buttons.append(InlineKeyboardButton(_("🔔 No quiet hours"), callback_data=_data("qs", "none")))
     rows = [buttons[:2], buttons[2:], _back_row()]
-    text = _("🌙 When should my messages come without a sound?")
+    text = _("🌙 When should messages from me come without a sound?")
     return text, InlineKeyboardMarkup(rows)
 
 

@@ -50,7 +50,7 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("clients", N_("Your clients")),
         ("note", N_("Write a note about a client")),
         ("handover", N_("Hand clients to a substitute")),
-        ("transfer", N_("Transfer clients for good")),
+        ("transfer", N_("Transfer clients permanently")),
         ("schedule", N_("A client's check-in times")),
         ("pause", N_("Pause a client's check-ins")),
         ("settings", N_("Your settings")),

@@ -37,7 +37,7 @@ LENGTHS = (1, 7, 14)
 STALE = N_("This button no longer works.")
 IN_THE_PAST = N_("That day is already over. Choose today or a later day.")
 ENDS_BEFORE_START = N_("The pause cannot end before it starts.")
-TOO_FAR = N_("A pause can be at most a year ahead.")
+TOO_FAR = N_("A pause must end within a year from today.")
 ALREADY_PAUSED = N_("There is already a pause. End it first to make a new one.")
 
 

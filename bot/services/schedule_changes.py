@@ -31,7 +31,7 @@ MAX_TIMES = 4
 COMMON_TIMES = (dt.time(7, 0), dt.time(8, 0), dt.time(9, 0), dt.time(10, 0), dt.time(12, 0))
 
 STALE = N_("This button no longer works.")
-TIME_TAKEN = N_("You already have a check-in at that time.")
+TIME_TAKEN = N_("There is already a check-in at that time.")
 TOO_MANY = N_("Four check-ins a day is the most. Remove a time first.")
 LAST_TIME = N_("One check-in time is needed. To stop the check-ins for a while, use a pause.")
 NO_DAYS = N_("Choose at least one day.")

@@ -200,11 +200,11 @@ async def test_the_list_is_paged_past_eight_clients(
     second = desk.matti.bot_messages()[-1]
     assert second.message_id == first.message_id
     assert (second.text or "").startswith("👥 You have 10 clients. Page 2 of 2.")
-    assert labels(second) == ["👤 Client 08", "👤 Client 09", "◀️ Back"]
+    assert labels(second) == ["👤 Client 08", "👤 Client 09", "◀️ Previous"]
     # A card opened from page 2 goes back to page 2.
     await press(harness, desk.matti, "👤 Client 09")
     await press(harness, desk.matti, "⬅️ Back to the list")
-    assert labels(desk.matti.bot_messages()[-1])[-1] == "◀️ Back"
+    assert labels(desk.matti.bot_messages()[-1])[-1] == "◀️ Previous"
 
 
 async def test_a_note_is_read_by_its_client_and_nobody_else(

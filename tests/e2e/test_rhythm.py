@@ -298,8 +298,8 @@ async def test_settings_turn_encouragement_off_and_the_morning_summary_off(
         "🌱 Encouragement after check-ins: on\n"
         "🌙 Quiet hours: 10:00\u202fPM–7:00\u202fAM. Messages in these hours come without a sound."
     )
-    assert labels(shown) == ["🔕 Encouragement off", "🌙 Quiet hours", "✅ Done"]
-    await press(harness, liisa, "🔕 Encouragement off")
+    assert labels(shown) == ["🔕 Turn encouragement off", "🌙 Quiet hours", "✅ Done"]
+    await press(harness, liisa, "🔕 Turn encouragement off")
     assert liisa.callback_answers[-1] == "✓ Saved."
     assert "🌱 Encouragement after check-ins: off" in (liisa.bot_messages()[-1].text or "")
     await press(harness, liisa, "🌙 Quiet hours")
@@ -330,7 +330,7 @@ async def test_settings_turn_encouragement_off_and_the_morning_summary_off(
         "📬 Morning summary: on, at the start of your working hours\n"
         "🕗 Working hours: 8:00\u202fAM–4:00\u202fPM, Monday–Friday"
     )
-    await press(harness, kaisa, "📭 Morning summary off")
+    await press(harness, kaisa, "📭 Turn the morning summary off")
     await press(harness, kaisa, "🕗 Working hours")
     await press(harness, kaisa, "⏰ Other hours")
     [saved] = await say(harness, kaisa, "9.30-17")
