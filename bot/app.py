@@ -86,7 +86,12 @@ def build_bot(settings: Settings, services: Services) -> InboxBot:
 
 
 def build_dispatcher(services: Services) -> Dispatcher:
-    return Dispatcher(db=services.db, clock=services.clock, on_queued=services.wake_sender)
+    return Dispatcher(
+        db=services.db,
+        clock=services.clock,
+        on_queued=services.wake_sender,
+        reminder_after=dt.timedelta(hours=services.settings.checkin_reminder_hours),
+    )
 
 
 def build_sender(bot: InboxBot, services: Services) -> OutboxSender:

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     outbox_max_attempts: Annotated[int, Field(ge=1)] = 30
     # How long a sender's claim on an outbox message lasts before another sender may take it over.
     outbox_claim_seconds: Annotated[int, Field(ge=5)] = 120
+    # An unanswered check-in gets one gentle reminder this long after it was sent.
+    checkin_reminder_hours: Annotated[float, Field(gt=0)] = 3.0
     # Handled updates and settled outgoing messages hold what people wrote: keep them briefly.
     inbox_retention_hours: Annotated[int, Field(ge=1)] = 48
     outbox_retention_days: Annotated[int, Field(ge=1)] = 14

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -35,12 +36,14 @@ class Dispatcher:
         db: Database,
         clock: Clock,
         on_queued: Callable[[], None],
+        reminder_after: dt.timedelta = checkins.REMINDER_AFTER,
         max_sleep: float = MAX_SLEEP_SECONDS,
         batch: int = 500,
     ) -> None:
         self._db = db
         self._clock = clock
         self._on_queued = on_queued
+        self._reminder_after = reminder_after
         self._max_sleep = max_sleep
         self._batch = batch
         self._wake = asyncio.Event()
@@ -117,7 +120,9 @@ class Dispatcher:
     async def _checkins_due(self) -> int:
         now = self._clock.now()
         async with self._db.session() as session:
-            created = await checkins.claim_due_schedules(session, now=now, limit=self._batch)
+            created = await checkins.claim_due_schedules(
+                session, now=now, limit=self._batch, reminder_after=self._reminder_after
+            )
             if not created:
                 return 0
             hours = await quiet.quiet_hours(session, person_ids=[c.client_id for c in created])

@@ -97,7 +97,11 @@ def _paused(pauses: Sequence[CheckinPause], day: dt.date) -> bool:
 
 
 async def claim_due_schedules(
-    session: AsyncSession, *, now: dt.datetime, limit: int = 500
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    limit: int = 500,
+    reminder_after: dt.timedelta = REMINDER_AFTER,
 ) -> list[Created]:
     """Create the check-ins of schedules that have fallen due, and move the schedules on.
 
@@ -160,7 +164,7 @@ async def claim_due_schedules(
                 and ends > now
                 and not _paused(pauses[schedule.client_id], day)
             ):
-                reminder = moment + REMINDER_AFTER
+                reminder = moment + reminder_after
                 rows.append(
                     {
                         "client_id": schedule.client_id,
