@@ -252,6 +252,47 @@ async def _coach_transfer(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _org_set(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.services import organisations
+    from bot.services.errors import DomainError
+
+    await _require_current_schema(settings)
+    db = Database(settings.resolved_database_url)
+    flag_values = {
+        key: value
+        for key, value in (
+            ("low_mood_days", args.low_mood_days),
+            ("low_mood_at_most", args.low_mood_at_most),
+            ("missed_running", args.missed_running),
+        )
+        if value is not None
+    }
+    try:
+        async with db.session() as session:
+            organisation = await organisations.configure(
+                session,
+                name=args.org,
+                now=SystemClock().now(),
+                timezone=settings.default_timezone,
+                locale=settings.default_locale,
+                emergency_number=args.emergency_number,
+                crisis_line_name=args.crisis_line_name,
+                crisis_line_number=args.crisis_line_number,
+                team_chat_id=args.team_chat_id,
+                backup_telegram_id=args.backup_telegram_id,
+                flags=flag_values,
+            )
+            shown = organisations.describe(organisation)
+    except DomainError as exc:
+        raise ConfigError(f"companion org set: {exc}") from None
+    finally:
+        await db.dispose()
+    for key, value in shown.items():
+        print(f"{key}\t{value}")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="companion",
@@ -286,6 +327,20 @@ def _parser() -> argparse.ArgumentParser:
     transfer.add_argument(
         "--client-name", default=None, help="only this client (as the leaving coach named them)"
     )
+    org = commands.add_parser("org", help="an organisation's settings")
+    org_commands = org.add_subparsers(dest="org_command", metavar="ACTION", required=True)
+    org_set = org_commands.add_parser(
+        "set", help="crisis numbers, team chat, backup and flag thresholds (shows the result)"
+    )
+    org_set.add_argument("--org", default="Default", help="the organisation (created if new)")
+    org_set.add_argument("--emergency-number", help="e.g. 112")
+    org_set.add_argument("--crisis-line-name", help="e.g. MIELI Kriisipuhelin")
+    org_set.add_argument("--crisis-line-number", help="e.g. 09 2525 0111")
+    org_set.add_argument("--team-chat-id", type=int, help="a group chat for alerts (0 = none)")
+    org_set.add_argument("--backup-telegram-id", type=int, help="who gets untaken urgent flags")
+    org_set.add_argument("--low-mood-days", type=int, help="days of low mood running (3)")
+    org_set.add_argument("--low-mood-at-most", type=int, help="the mood step counted as low (2)")
+    org_set.add_argument("--missed-running", type=int, help="missed check-ins running (3)")
     invite = commands.add_parser("invite", help="one-time links into the bot")
     invite_commands = invite.add_subparsers(dest="invite_command", metavar="WHO", required=True)
     invite_coach = invite_commands.add_parser("coach", help="a link that makes its user a coach")
@@ -309,6 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo())
         if args.command == "db":
             asyncio.run(_db_upgrade(settings))
+            return 0
+        if args.command == "org":
+            asyncio.run(_org_set(settings, args))
             return 0
         if args.command == "invite":
             asyncio.run(_invite_coach(settings, args))

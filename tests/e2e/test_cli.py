@@ -110,3 +110,46 @@ def test_an_admin_makes_a_coach_invite(tmp_path: Path, database_url: str) -> Non
     unknown = companion("invite", "coach", env={"DATABASE_URL": database_url}, cwd=tmp_path)
     assert unknown.returncode == 2
     assert "BOT_USERNAME" in unknown.stderr
+
+
+def test_an_admin_sets_the_organisations_crisis_numbers_and_flag_thresholds(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url}
+    assert (
+        companion(
+            "coach",
+            "add",
+            "--telegram-id",
+            "77",
+            "--name",
+            "Bea",
+            "--org",
+            "Säätiö",
+            "--admin",
+            env=env,
+            cwd=tmp_path,
+        ).returncode
+        == 0
+    )
+    result = companion(
+        "org",
+        "set",
+        "--org",
+        "Säätiö",
+        "--crisis-line-number",
+        "0800 123 456",
+        "--backup-telegram-id",
+        "77",
+        "--low-mood-days",
+        "4",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "crisis_line\tMIELI Kriisipuhelin 0800 123 456" in result.stdout
+    assert "flags\t{'low_mood_days': 4}" in result.stdout
+    refused = companion(
+        "org", "set", "--org", "Säätiö", "--backup-telegram-id", "999", env=env, cwd=tmp_path
+    )
+    assert refused.returncode == 2 and "no person with Telegram id 999" in refused.stderr
