@@ -10,6 +10,7 @@ With piped input it prints no prompts or colours and waits for the bot to go qui
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from bot.demo_seed import seed
 from bot.harness import Harness
 from bot.i18n import _, use_locale
 from bot.sandbox import SandboxMessage, SandboxUser
+from bot.services import schedules
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -195,7 +197,7 @@ async def run_demo(*, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> in
             sandbox.mark_started(coach_user.id)
             sandbox.mark_started(client_user.id)
             async with harness.db.session() as session:
-                await seed(
+                demo_people = await seed(
                     session,
                     coach_telegram_id=coach_user.id,
                     coach_name=coach_name,
@@ -203,6 +205,13 @@ async def run_demo(*, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> in
                     client_name=client_name,
                     organisation_name=organisation_name,
                     locale=locale,
+                    timezone=base.default_timezone,
+                    now=SystemClock().now(),
+                )
+                await schedules.set_single_time(
+                    session,
+                    client_id=demo_people.client_id,
+                    local_time=dt.time(9, 0),
                     timezone=base.default_timezone,
                     now=SystemClock().now(),
                 )
