@@ -67,7 +67,7 @@ def build_bot(settings: Settings, services: Services) -> InboxBot:
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_file_base_url,
         request=HTTPXRequest(
-            connection_pool_size=64,
+            connection_pool_size=16,
             read_timeout=timeout,
             write_timeout=timeout,
             connect_timeout=timeout,

@@ -13,6 +13,9 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+import sqlalchemy as sa
+from sqlmodel import col, select
+
 from bot import flag_notices, recurring
 from bot.clock import Clock
 from bot.db import Database
@@ -126,25 +129,41 @@ class Dispatcher:
             if not created:
                 return 0
             hours = await quiet.quiet_hours(session, person_ids=[c.client_id for c in created])
+            loaded = {
+                c.id: c
+                for c in (
+                    await session.exec(
+                        select(Checkin).where(col(Checkin.id).in_([c.checkin_id for c in created]))
+                    )
+                ).all()
+            }
+            messages = []
             for item in created:
-                checkin = await session.get(Checkin, item.checkin_id)
-                assert checkin is not None
                 start, end = hours[item.client_id]
                 with use_locale(item.locale):
                     message = checkin_payload(
-                        checkin, silent=quiet.is_quiet(now, item.timezone, start, end)
+                        loaded[item.checkin_id],
+                        silent=quiet.is_quiet(now, item.timezone, start, end),
                     )
-                checkin.question_outbox_id = await outbox.enqueue(
-                    session,
-                    chat_id=item.chat_id,
-                    method="sendMessage",
-                    payload=message,
-                    now=now,
-                    person_id=item.client_id,
-                    purpose=f"checkin-question:{item.checkin_id}",
-                    dedup_key=f"checkin:{item.checkin_id}:ask",
-                    expires_at=item.window_ends_at,
+                messages.append(
+                    {
+                        "chat_id": item.chat_id,
+                        "method": "sendMessage",
+                        "payload": message,
+                        "person_id": item.client_id,
+                        "purpose": f"checkin-question:{item.checkin_id}",
+                        "dedup_key": f"checkin:{item.checkin_id}:ask",
+                        "expires_at": item.window_ends_at,
+                    }
                 )
+            queued = await outbox.enqueue_many(session, messages=messages, now=now)
+            await session.exec(
+                sa.update(Checkin),
+                params=[
+                    {"id": c.checkin_id, "question_outbox_id": queued[str(m["dedup_key"])]}
+                    for c, m in zip(created, messages, strict=True)
+                ],
+            )
             await checkins.mark_sent(session, checkin_ids=[c.checkin_id for c in created], now=now)
         _LOGGER.info("dispatcher: %d check-ins due", len(created))
         return len(created)

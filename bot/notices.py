@@ -8,6 +8,8 @@ import datetime as dt
 import html
 import logging
 
+import sqlalchemy as sa
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
@@ -156,9 +158,12 @@ async def after_sent(
     message waited for an unreachable coach that it has arrived now."""
     kind, _sep, ref = purpose.partition(":")
     if kind == "checkin-question" and ref.isdigit():
-        checkin = await session.get(Checkin, int(ref))
-        if checkin is not None:
-            checkin.question_message_id = telegram_message_id
+        await session.exec(
+            sa.update(Checkin)
+            .where(col(Checkin.id) == int(ref))
+            .values(question_message_id=telegram_message_id)
+            .execution_options(synchronize_session=False)
+        )
         return
     if kind not in ("relay-header", "relay-copy") or not ref.isdigit():
         return

@@ -21,6 +21,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import (
     BadRequest,
@@ -35,8 +37,10 @@ from telegram.ext import ExtBot
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.models.transport import OutboxMessage
+from bot.models.people import Reachability, ReachabilityState
+from bot.models.transport import OutboxMessage, OutboxStatus
 from bot.services import outbox, reachability
+from bot.services.sql import table_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,6 +49,8 @@ IN_PLACE_WAIT_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 600.0
 # A graceful stop lets each chat finish the message it is sending, for at most this long.
 STOP_GRACE_SECONDS = 10.0
+# Deliveries that arrive within this long are recorded in one transaction.
+RECORD_DELAY_SECONDS = 0.02
 
 # Called inside the transaction that marked the person unreachable, to queue the coach's notice.
 UnreachableCallback = Callable[[AsyncSession, int], Awaitable[None]]
@@ -119,6 +125,8 @@ class OutboxSender:
         self._idle = asyncio.Event()
         self._idle.set()
         self.sent_count = 0
+        self._to_record: list[tuple[OutboxMessage, Any, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     # lifecycle -------------------------------------------------------------------------------
 
@@ -327,8 +335,99 @@ class OutboxSender:
                 if outcome is None:
                     continue
                 return outcome
-            await self._sent(message, result)
+            await self._record_sent(message, result)
             return _Outcome.SETTLED
+
+    async def _record_sent(self, message: OutboxMessage, result: Any) -> None:
+        """Record a delivery with the others that arrive within RECORD_DELAY_SECONDS: one
+        transaction for the batch. The chat's next message waits until this one is recorded."""
+        done = asyncio.get_running_loop().create_future()
+        self._to_record.append((message, result, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._flush_recorded())
+        await done
+
+    async def _flush_recorded(self) -> None:
+        while self._to_record:
+            await asyncio.sleep(RECORD_DELAY_SECONDS)
+            batch, self._to_record = self._to_record, []
+            try:
+                await self._sent_many([(m, r) for m, r, _f in batch])
+            except Exception as exc:
+                for _m, _r, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for _m, _r, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+    async def _sent_many(self, batch: list[tuple[OutboxMessage, Any]]) -> None:
+        """Record deliveries; Telegram has them now, so the bookkeeping is retried, never the
+        messages."""
+        now = self._clock.now()
+        table = table_of(OutboxMessage)
+        kept: set[int] = set()
+        for attempt in range(5):
+            try:
+                async with self._db.session() as session:
+                    kept = set(
+                        (
+                            await session.exec(
+                                sa.update(table)
+                                .where(
+                                    table.c.id.in_([m.id for m, _r in batch]),
+                                    table.c.status == OutboxStatus.SENDING,
+                                    table.c.claimed_by == self.worker_id,
+                                )
+                                .values(
+                                    status=OutboxStatus.SENT,
+                                    sent_at=now,
+                                    claimed_by=None,
+                                    claim_until=None,
+                                    last_error=None,
+                                )
+                                .returning(table.c.id)
+                            )
+                        ).scalars()
+                    )
+                    ids = [
+                        {"mid": m.id, "tid": _telegram_message_id(r)}
+                        for m, r in batch
+                        if m.id in kept and _telegram_message_id(r) is not None
+                    ]
+                    if ids:
+                        await session.exec(
+                            sa.update(table)
+                            .where(table.c.id == sa.bindparam("mid"))
+                            .values(sent_message_id=sa.bindparam("tid")),
+                            params=ids,
+                        )
+                    people = sorted({m.person_id for m, _r in batch if m.person_id is not None})
+                    unreachable = (
+                        await session.exec(
+                            select(col(Reachability.person_id)).where(
+                                col(Reachability.person_id).in_(people),
+                                col(Reachability.state) != ReachabilityState.REACHABLE,
+                            )
+                        )
+                    ).all()
+                    for person_id in unreachable:
+                        await reachability.mark_reachable(session, person_id=person_id, now=now)
+                    if self._on_sent is not None:
+                        for m, r in batch:
+                            if m.id in kept:
+                                await self._on_sent(session, m.purpose, _telegram_message_id(r))
+                break
+            except Exception:
+                if attempt == 4:
+                    raise
+                _LOGGER.warning("outbox: recording %d deliveries failed; retrying", len(batch))
+                await asyncio.sleep(0.2 * (attempt + 1))
+        for m, _r in batch:
+            if m.id not in kept:
+                _LOGGER.warning("outbox: message %s was sent after its claim was lost", m.id)
+        self.sent_count += len(batch)
 
     @staticmethod
     def _arguments(message: OutboxMessage) -> dict[str, Any]:

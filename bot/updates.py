@@ -162,7 +162,12 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
     async def _handle(self, update: Update, coroutine: Awaitable[Any]) -> None:
         try:
             async with self._db.session() as session:
-                fresh = await inbox.begin(
+                fresh = await inbox.start(
+                    session,
+                    update_id=update.update_id,
+                    now=self._clock.now(),
+                    max_attempts=self._max_attempts,
+                ) or await inbox.begin(
                     session,
                     update=received(update),
                     now=self._clock.now(),

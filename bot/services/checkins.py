@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,7 +31,7 @@ from bot.models.checkins import (
 from bot.models.people import Person
 from bot.services.errors import DomainError
 from bot.services.schedules import next_occurrence, resolve_local
-from bot.services.sql import dialect_name, insert_ignoring_conflicts, table_of
+from bot.services.sql import dialect_name, table_of
 
 # The questions of a rhythm check-in, in the order they are asked. The note is optional.
 RHYTHM = ("sleep", "got_up", "mood", "day", "note")
@@ -129,11 +130,15 @@ async def claim_due_schedules(
         for p in (await session.exec(select(Person).where(col(Person.id).in_(client_ids)))).all()
     }
     all_schedules: dict[int, list[CheckinSchedule]] = defaultdict(list)
+    for schedule in due:
+        all_schedules[schedule.client_id].append(schedule)
+    # The clients' other schedules (most have one): a window ends at the next of them.
     for schedule in (
         await session.exec(
             select(CheckinSchedule).where(
                 col(CheckinSchedule.client_id).in_(client_ids),
                 CheckinSchedule.active == True,  # noqa: E712
+                col(CheckinSchedule.id).not_in([s.id for s in due]),
             )
         )
     ).all():
@@ -150,6 +155,7 @@ async def claim_due_schedules(
         pauses[pause.client_id].append(pause)
 
     rows: list[dict[str, object]] = []
+    moves: dict[tuple[dt.datetime, dt.datetime | None], list[int]] = defaultdict(list)
     for schedule in due:
         assert schedule.id is not None and schedule.next_due_at is not None
         old = schedule.next_due_at
@@ -186,44 +192,49 @@ async def claim_due_schedules(
                 timezone=schedule.timezone,
                 after=moment,
             )
-        moved = await session.exec(
+        moves[(old, moment)].append(schedule.id)
+    # Compare-and-set, one statement per (old, new) due time (schedules due together mostly move
+    # together). A schedule another worker moved first is not returned: its check-ins are that
+    # worker's to create. No ORM synchronisation: the loaded rows are not used afterwards.
+    moved: set[int] = set()
+    for (old, new), ids in moves.items():
+        result = await session.exec(
             sa.update(CheckinSchedule)
-            .where(col(CheckinSchedule.id) == schedule.id, col(CheckinSchedule.next_due_at) == old)
-            .values(next_due_at=moment, updated_at=now)
+            .where(col(CheckinSchedule.id).in_(ids), col(CheckinSchedule.next_due_at) == old)
+            .values(next_due_at=new, updated_at=now)
+            .returning(col(CheckinSchedule.id))
+            .execution_options(synchronize_session=False)
         )
-        if not moved.rowcount:
-            # Another worker moved it first: its check-ins are that worker's to create.
-            rows = [r for r in rows if r["schedule_id"] != schedule.id]
+        moved.update(result.scalars().all())
+    rows = [r for r in rows if r["schedule_id"] in moved]
     if not rows:
         return []
-    await insert_ignoring_conflicts(session, table_of(Checkin), rows)
-    keys = [(r["schedule_id"], r["due_at"]) for r in rows]
-    created = (
-        await session.exec(
-            select(Checkin).where(
-                col(Checkin.schedule_id).in_([k[0] for k in keys]),
-                col(Checkin.status) == CheckinStatus.SCHEDULED,
-                col(Checkin.created_at) == now,
-            )
-        )
-    ).all()
-    result = []
-    for checkin in created:
-        person = persons.get(checkin.client_id)
-        if person is None or person.chat_id is None or checkin.id is None:
+    table = table_of(Checkin)
+    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    # Only the rows actually inserted come back: a due time creates one check-in.
+    inserted = await session.exec(
+        insert(table)
+        .on_conflict_do_nothing()
+        .returning(table.c.id, table.c.client_id, table.c.due_at, table.c.window_ends_at),
+        params=rows,
+    )
+    created = []
+    for checkin_id, client_id, due_at, window_ends_at in inserted.all():
+        person = persons.get(client_id)
+        if person is None or person.chat_id is None:
             continue
-        result.append(
+        created.append(
             Created(
-                checkin_id=checkin.id,
-                client_id=checkin.client_id,
+                checkin_id=checkin_id,
+                client_id=client_id,
                 chat_id=person.chat_id,
                 locale=person.locale,
                 timezone=person.timezone,
-                due_at=checkin.due_at,
-                window_ends_at=checkin.window_ends_at,
+                due_at=due_at,
+                window_ends_at=window_ends_at,
             )
         )
-    return result
+    return created
 
 
 async def mark_sent(session: AsyncSession, *, checkin_ids: Sequence[int], now: dt.datetime) -> None:

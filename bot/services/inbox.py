@@ -63,6 +63,22 @@ async def record(
     return set(done.all())
 
 
+async def start(
+    session: AsyncSession, *, update_id: int, now: dt.datetime, max_attempts: int = 5
+) -> bool:
+    """Start an update getUpdates wrote down already (the common case): one statement."""
+    started = await session.exec(
+        sa.update(InboxUpdate)
+        .where(
+            col(InboxUpdate.update_id) == update_id,
+            col(InboxUpdate.status) == InboxStatus.RECEIVED,
+            col(InboxUpdate.attempts) < max_attempts,
+        )
+        .values(attempts=InboxUpdate.attempts + 1, started_at=now)
+    )
+    return bool(started.rowcount)
+
+
 async def begin(
     session: AsyncSession, *, update: ReceivedUpdate, now: dt.datetime, max_attempts: int = 5
 ) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -59,6 +60,32 @@ async def enqueue(
     message_id = found.one()
     assert message_id is not None
     return message_id
+
+
+async def enqueue_many(
+    session: AsyncSession, *, messages: Sequence[dict[str, Any]], now: dt.datetime
+) -> dict[str, int]:
+    """Queue many calls at once, each with a dedup_key (each queued once); returns key -> id."""
+    rows = [
+        {
+            "not_before": now,
+            "expires_at": None,
+            "priority": 0,
+            **message,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "created_at": now,
+        }
+        for message in messages
+    ]
+    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    await session.exec(insert(table_of(OutboxMessage)).on_conflict_do_nothing(), params=rows)
+    found = await session.exec(
+        select(OutboxMessage.dedup_key, OutboxMessage.id).where(
+            col(OutboxMessage.dedup_key).in_([r["dedup_key"] for r in rows])
+        )
+    )
+    return {str(key): int(message_id) for key, message_id in found.all() if message_id}
 
 
 def _due_condition(now: dt.datetime) -> sa.ColumnElement[bool]:

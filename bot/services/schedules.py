@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from zoneinfo import ZoneInfo
 
@@ -72,6 +73,7 @@ def _wall_clock_exists(naive: dt.datetime, zone: ZoneInfo) -> bool:
     return aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) == naive
 
 
+@functools.lru_cache(maxsize=4096)
 def resolve_local(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     """The UTC moment of a wall-clock time on a given day.
 
@@ -87,6 +89,7 @@ def resolve_local(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     raise ValueError(f"no valid time near {naive} in {zone}")
 
 
+@functools.lru_cache(maxsize=4096)
 def next_occurrence(
     *, local_time: dt.time, weekdays: str, timezone: str, after: dt.datetime
 ) -> dt.datetime | None:
