@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import Context
 from bot.handlers import callbacks
+from bot.handlers.home import client_keyboard
 from bot.handlers.menu import sync_chat_menu
 from bot.handlers.replies import answer_query, edit_or_reply, reply
 from bot.i18n import LANGUAGE_NAMES, LOCALES, _, set_locale
@@ -72,11 +73,17 @@ async def choose_language(update: Update, context: Context) -> None:
     if menu_changed:
         services.wake_sender()
     await answer_query(query)
-    await edit_or_reply(
-        update,
-        context,
-        _("OK! I will speak {language} with you.").format(language=LANGUAGE_NAMES[locale]),
+    confirmation = _("OK! I will speak {language} with you.").format(
+        language=LANGUAGE_NAMES[locale]
     )
+    if actor.is_client:
+        # A new message, so that the client's keyboard comes in the new language too.
+        await edit_or_reply(update, context, f"✔️ {FLAGS[locale]} {LANGUAGE_NAMES[locale]}")
+        await reply(
+            update, context, confirmation, reply_markup=client_keyboard(), purpose="language"
+        )
+        return
+    await edit_or_reply(update, context, confirmation)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
