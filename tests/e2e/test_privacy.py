@@ -78,7 +78,12 @@ async def seed_life(session: AsyncSession, world: World, now: dt.datetime) -> No
     session.add(employer)
     await session.flush()
     schedule = CheckinSchedule(
-        client_id=a, local_time=dt.time(8, 30), next_due_at=now, created_at=now, updated_at=now
+        client_id=a,
+        local_time=dt.time(8, 30),
+        # Not due while the test runs: the dispatcher would add a check-in of its own.
+        next_due_at=now + dt.timedelta(days=1),
+        created_at=now,
+        updated_at=now,
     )
     session.add(schedule)
     await session.flush()
