@@ -10,6 +10,11 @@ from 200 clients who each have an open check-in: answers, the last question, "ch
 and answers again, each press a database write and its reply (answerCallbackQuery and the edited
 question). Prints `echo_per_s`, `checkin_per_s`, `calls_per_update` (our bot's Bot API calls per
 press, getUpdates not counted) and `ratio` = checkin ÷ echo (target ≥ 0.5).
+
+Also `buttons_per_s` and `buttons_ratio`: a bare python-telegram-bot `Application` that answers the
+same presses with the same two Bot API calls (answerCallbackQuery, editMessageText) and does
+nothing else: no database, no inbox. It is the ceiling for any bot that answers a button press the
+way Telegram asks (a press must be answered, and the question moves on by an edit).
 """
 
 from __future__ import annotations
@@ -70,13 +75,45 @@ def echo_bot(base_url: str) -> None:
     application.run_polling(timeout=10)
 
 
-async def _start_echo(sandbox: Sandbox, folder: Path) -> asyncio.subprocess.Process:
-    log = (folder / "echo.log").open("wb")
+def buttons_bot(base_url: str) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+    from telegram.ext import (
+        ApplicationBuilder,
+        CallbackQueryHandler,
+        ContextTypes,
+        MessageHandler,
+        filters,
+    )
+
+    def keyboard(n: int) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(str(n), callback_data=f"b:{n}")]])
+
+    async def question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text("0", reply_markup=keyboard(0))
+
+    async def pressed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        n = int(query.data.split(":")[1]) + 1
+        await query.answer()
+        await query.edit_message_text(str(n), reply_markup=keyboard(n))
+
+    application = ApplicationBuilder().token(SANDBOX_TOKEN).base_url(base_url).build()
+    application.add_handler(MessageHandler(filters.TEXT, question))
+    application.add_handler(CallbackQueryHandler(pressed))
+    application.run_polling(timeout=10)
+
+
+async def _start_echo(
+    sandbox: Sandbox, folder: Path, kind: str = "--echo-bot"
+) -> asyncio.subprocess.Process:
+    log = (folder / f"{kind.strip('-')}.log").open("wb")
     try:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             ECHO_SCRIPT,
-            "--echo-bot",
+            kind,
             sandbox.base_url,
             stdout=log,
             stderr=log,
@@ -126,6 +163,40 @@ async def measure_echo(updates: int, folder: Path) -> tuple[float, float]:
             return sends >= updates and not sandbox.in_flight_requests
 
         await _until(answered, 600)
+        finished = max(c.timestamp for c in _work_calls(sandbox, since))  # type: ignore[attr-defined]
+        used = cpu_seconds(process.pid) - cpu
+        return updates / (finished - started), used * 1000 / updates
+    finally:
+        await common.stop_companion(process)
+        await sandbox.stop()
+
+
+async def measure_buttons(updates: int, folder: Path) -> tuple[float, float]:
+    """(presses a second, the bot's CPU milliseconds per press) of the bare two-call bot."""
+    sandbox = Sandbox(token=SANDBOX_TOKEN, flood=None)
+    await sandbox.start(host="127.0.0.1", port=0)
+    process = await _start_echo(sandbox, folder, "--buttons-bot")
+    try:
+        await _polling(sandbox)
+        users = common.sandbox_users(sandbox, CLIENTS)
+        for user in users:
+            await user.send_text("?")
+        await _until(lambda: all(u.last_bot_message() for u in users), 120)
+        await sandbox.wait_idle(quiet=0.3, timeout=60)
+        messages = {u.id: u.last_bot_message().message_id for u in users}  # type: ignore[union-attr]
+        since = len(sandbox.calls)
+        cpu = cpu_seconds(process.pid)
+        started = time.time()
+        for n in range(updates):
+            user = users[n % CLIENTS]
+            await user.press(message=messages[user.id], data=f"b:{n // CLIENTS}")
+
+        def answered() -> bool:
+            calls = sandbox.calls[since:]
+            return sum(1 for c in calls if c.method == "answerCallbackQuery") >= updates
+
+        await _until(answered, 600)
+        await sandbox.wait_idle(quiet=0.3, timeout=120)
         finished = max(c.timestamp for c in _work_calls(sandbox, since))  # type: ignore[attr-defined]
         used = cpu_seconds(process.pid) - cpu
         return updates / (finished - started), used * 1000 / updates
@@ -202,6 +273,7 @@ async def run(updates: int) -> None:
     with tempfile.TemporaryDirectory(prefix="companion-throughput-") as name:
         folder = Path(name)
         echo, echo_cpu = await measure_echo(updates, folder)
+        buttons, buttons_cpu = await measure_buttons(updates, folder)
         checkin, calls, checkin_cpu = await measure_checkins(updates, folder)
     ratio = checkin / echo
     report(
@@ -210,19 +282,26 @@ async def run(updates: int) -> None:
             ("checkin_per_s", round(checkin, 1)),
             ("calls_per_update", round(calls, 2)),
             ("ratio", round(ratio, 3)),
+            ("buttons_per_s", round(buttons, 1)),
+            ("buttons_ratio", round(buttons / echo, 3)),
             ("echo_cpu_ms_per_update", round(echo_cpu, 2)),
+            ("buttons_cpu_ms_per_update", round(buttons_cpu, 2)),
             ("checkin_cpu_ms_per_update", round(checkin_cpu, 2)),
         ],
         f"our bot answered {updates} check-in presses at {checkin:.0f}/s, "
         f"a plain echo bot {updates} messages at {echo:.0f}/s: ratio {ratio:.2f} (target >= 0.5); "
-        f"{calls:.2f} Bot API calls per press; bot CPU per update: echo {echo_cpu:.1f} ms, "
-        f"ours {checkin_cpu:.1f} ms",
+        f"{calls:.2f} Bot API calls per press; a bare bot making the same two calls per press "
+        f"with no database: {buttons:.0f}/s (ratio {buttons / echo:.2f}); bot CPU per update: "
+        f"echo {echo_cpu:.1f} ms, bare buttons {buttons_cpu:.1f} ms, ours {checkin_cpu:.1f} ms",
     )
 
 
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--echo-bot":
         echo_bot(sys.argv[2])
+        return
+    if len(sys.argv) == 3 and sys.argv[1] == "--buttons-bot":
+        buttons_bot(sys.argv[2])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--updates", type=int, default=2000)

@@ -31,7 +31,7 @@ from bot.notices import after_held, after_sent, queue_unreachable_notice
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.sender import OutboxSender
 from bot.services import inbox, outbox, state
-from bot.updates import InboxBot, InboxUpdateProcessor, recover_unfinished
+from bot.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def build_bot(settings: Settings, services: Services) -> InboxBot:
         rate_limiter=TelegramRateLimiter(services.limits),
         db=services.db,
         clock=services.clock,
+        started=StartedUpdates(),
     )
 
 
@@ -197,6 +198,7 @@ def build_application(
         clock=services.clock,
         default_locale=settings.default_locale,
         max_concurrent=64,
+        started=bot.started,
     )
     services.processor = processor
     services.sender = build_sender(bot, services)

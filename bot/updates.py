@@ -32,6 +32,25 @@ def received(update: Update) -> ReceivedUpdate:
     )
 
 
+class StartedUpdates:
+    """The ids of updates this process wrote to the inbox as started when it fetched them: their
+    handling needs no further statement to begin (the common case, one statement less per update).
+    """
+
+    def __init__(self) -> None:
+        self._ids: set[int] = set()
+
+    def add(self, update_ids: set[int]) -> None:
+        self._ids |= update_ids
+
+    def take(self, update_id: int) -> bool:
+        """True once for an id that was added; its handling may begin at once."""
+        if update_id in self._ids:
+            self._ids.discard(update_id)
+            return True
+        return False
+
+
 class InboxBot(ExtBot[None]):
     """A bot whose getUpdates writes every update to the inbox before returning it.
 
@@ -40,19 +59,27 @@ class InboxBot(ExtBot[None]):
     updater moves its offset past them); the processor skips them.
     """
 
-    def __init__(self, *args: Any, db: Database, clock: Clock, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, db: Database, clock: Clock, started: StartedUpdates, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._inbox_db = db
         self._inbox_clock = clock
+        self._started = started
+
+    @property
+    def started(self) -> StartedUpdates:
+        return self._started
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         updates: Sequence[Update] = await super().get_updates(*args, **kwargs)
         if not updates:
             return tuple(updates)
         async with self._inbox_db.session() as session:
-            await inbox.record(
+            written = await inbox.receive(
                 session, updates=[received(u) for u in updates], now=self._inbox_clock.now()
             )
+        self._started.add(written)
         return tuple(updates)
 
 
@@ -101,10 +128,12 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         clock: Clock,
         default_locale: str,
         max_concurrent: int,
+        started: StartedUpdates,
         max_waiting: int = 4096,
         max_attempts: int = 5,
     ):
         super().__init__(max_concurrent_updates=max_waiting)
+        self._started = started
         self._working = asyncio.Semaphore(max_concurrent)
         self._max_attempts = max_attempts
         self._db = db
@@ -161,18 +190,10 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
 
     async def _handle(self, update: Update, coroutine: Awaitable[Any]) -> None:
         try:
-            async with self._db.session() as session:
-                fresh = await inbox.start(
-                    session,
-                    update_id=update.update_id,
-                    now=self._clock.now(),
-                    max_attempts=self._max_attempts,
-                ) or await inbox.begin(
-                    session,
-                    update=received(update),
-                    now=self._clock.now(),
-                    max_attempts=self._max_attempts,
-                )
+            if self._started.take(update.update_id):
+                fresh = True
+            else:
+                fresh = await self._start(update)
         except BaseException:
             # The update stays in the inbox (or on Telegram's side) and is handled again later.
             _close(coroutine)
@@ -194,6 +215,21 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
                     raise
                 _LOGGER.warning("marking update %s done failed; retrying", update.update_id)
                 await asyncio.sleep(0.2 * (attempt + 1))
+
+    async def _start(self, update: Update) -> bool:
+        """Begin an update recovered from the inbox, or one another fetch wrote down."""
+        async with self._db.session() as session:
+            return await inbox.start(
+                session,
+                update_id=update.update_id,
+                now=self._clock.now(),
+                max_attempts=self._max_attempts,
+            ) or await inbox.begin(
+                session,
+                update=received(update),
+                now=self._clock.now(),
+                max_attempts=self._max_attempts,
+            )
 
 
 def _close(coroutine: Awaitable[Any]) -> None:

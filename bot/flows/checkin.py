@@ -5,9 +5,11 @@ client answers, hours apart if they like, also after a restart (the answers are 
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -22,7 +24,6 @@ from bot.handlers.replies import answer_query, reply
 from bot.i18n import N_, _
 from bot.models.checkins import Checkin
 from bot.models.flags import FlagKind
-from bot.models.people import Person
 from bot.services import checkins, encouragement, flags, flows
 from bot.services.checkins import CheckinClosed
 from bot.services.flows import Flow
@@ -141,17 +142,20 @@ def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
-async def _show(update: Update, context: Context, checkin: Checkin, *, edit: bool) -> None:
+async def _closing_line(session: AsyncSession, checkin: Checkin, now: dt.datetime) -> str | None:
+    """A word of encouragement under a complete check-in, when there is one to say."""
+    if checkins.next_question(checkin) is not None:
+        return None
+    return await encouragement.encouragement_line(session, client_id=checkin.client_id, now=now)
+
+
+async def _show(
+    update: Update, context: Context, checkin: Checkin, *, edit: bool, line: str | None
+) -> None:
     """Put the check-in's current state on screen: in the pressed message, or as a new one."""
     text, rows = view(checkin)
-    if checkins.next_question(checkin) is None:
-        services = context.services
-        async with services.db.session() as session:
-            line = await encouragement.encouragement_line(
-                session, client_id=checkin.client_id, now=services.clock.now()
-            )
-        if line:
-            text = f"{text}\n\n{line}"
+    if line:
+        text = f"{text}\n\n{line}"
     query = update.callback_query
     if edit and query is not None and isinstance(query.message, Message):
         try:
@@ -165,23 +169,23 @@ async def _show(update: Update, context: Context, checkin: Checkin, *, edit: boo
     await reply(update, context, text, reply_markup=markup(rows), purpose="checkin")
 
 
-async def _after_answer(context: Context, checkin: Checkin, client_id: int) -> None:
+async def _after_answer(
+    session: AsyncSession, checkin: Checkin, client_id: int, now: dt.datetime
+) -> None:
     """Wait for typed words while the note question is open; stop waiting otherwise."""
-    services = context.services
-    async with services.db.session() as session:
-        if checkins.next_question(checkin) == "note":
-            await flows.set_step(
-                session,
-                person_id=client_id,
-                flow=FLOW,
-                step="note",
-                now=services.clock.now(),
-                data={"checkin_id": checkin.id},
-                awaiting_text=True,
-                merge=False,
-            )
-        else:
-            await flows.clear(session, person_id=client_id, flow=FLOW)
+    if checkins.next_question(checkin) == "note":
+        await flows.set_step(
+            session,
+            person_id=client_id,
+            flow=FLOW,
+            step="note",
+            now=now,
+            data={"checkin_id": checkin.id},
+            awaiting_text=True,
+            merge=False,
+        )
+    else:
+        await flows.clear(session, person_id=client_id, flow=FLOW)
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -194,77 +198,98 @@ async def on_button(update: Update, context: Context) -> None:
         await answer_query(query, _("This button no longer works."))
         return
     checkin_id, code, value = int(parts[0]), parts[1], parts[2]
+    if code not in _Q and code not in ("x", "c", "e"):
+        await answer_query(query, _("This button no longer works."))
+        return
     services = context.services
     now = services.clock.now()
+    # The answer, the flags it completes, the flow's next step and the closing words: one
+    # transaction, before anything goes over the network.
     try:
         async with services.db.session() as session:
-            if code == "x":
-                checkin = await checkins.normal_day(
-                    session, checkin_id=checkin_id, client_id=actor.person_id, now=now
-                )
-            elif code == "c":
-                checkin = await checkins.request_contact(
-                    session, checkin_id=checkin_id, client_id=actor.person_id, now=now
-                )
-                checkin = await checkins.answer(
-                    session,
-                    checkin_id=checkin_id,
-                    client_id=actor.person_id,
-                    question="note",
-                    value="none",
-                    now=now,
-                )
-            elif code == "e":
-                checkin = await checkins.reopen(
-                    session, checkin_id=checkin_id, client_id=actor.person_id, now=now
-                )
-            elif code in _Q:
-                checkin = await checkins.answer(
-                    session,
-                    checkin_id=checkin_id,
-                    client_id=actor.person_id,
-                    question=_Q[code],
-                    value=value,
-                    now=now,
-                )
-            else:
-                await answer_query(query, _("This button no longer works."))
-                return
+            checkin = await _record(
+                session,
+                checkin_id=checkin_id,
+                client_id=actor.person_id,
+                code=code,
+                value=value,
+                now=now,
+            )
+            raised = await _raise_flags(
+                session, checkin, actor.person_id, code, timezone=actor.timezone, now=now
+            )
+            await _after_answer(session, checkin, actor.person_id, now)
+            line = await _closing_line(session, checkin, now)
     except CheckinClosed:
         await answer_query(query, _("This check-in is closed. The next one comes at its time."))
         return
-    await answer_query(query)
-    await _raise_flags(context, checkin, actor.person_id, code)
-    await _after_answer(context, checkin, actor.person_id)
-    await _show(update, context, checkin, edit=True)
-
-
-async def _raise_flags(context: Context, checkin: Checkin, client_id: int, code: str) -> None:
-    """A mood answer may complete a low-mood run; a contact request is a flag of its own."""
-    services = context.services
-    now = services.clock.now()
-    raised = False
-    async with services.db.session() as session:
-        if code in ("m", "x"):
-            person = await session.get(Person, client_id)
-            timezone = person.timezone if person is not None else "Europe/Helsinki"
-            raised = (
-                await flags.after_mood(session, client_id=client_id, timezone=timezone, now=now)
-                is not None
-            )
-        if code == "c":
-            raised = (
-                await flags.raise_flag(
-                    session,
-                    client_id=client_id,
-                    kind=FlagKind.CONTACT_REQUEST,
-                    now=now,
-                    source=("checkin", checkin.id or 0),
-                )
-                is not None
-            )
     if raised:
         services.wake_dispatcher()
+    await answer_query(query)
+    await _show(update, context, checkin, edit=True, line=line)
+
+
+async def _record(
+    session: AsyncSession,
+    *,
+    checkin_id: int,
+    client_id: int,
+    code: str,
+    value: str,
+    now: dt.datetime,
+) -> Checkin:
+    """What one press says about the check-in."""
+    if code == "x":
+        return await checkins.normal_day(
+            session, checkin_id=checkin_id, client_id=client_id, now=now
+        )
+    if code == "c":
+        await checkins.request_contact(session, checkin_id=checkin_id, client_id=client_id, now=now)
+        return await checkins.answer(
+            session,
+            checkin_id=checkin_id,
+            client_id=client_id,
+            question="note",
+            value="none",
+            now=now,
+        )
+    if code == "e":
+        return await checkins.reopen(session, checkin_id=checkin_id, client_id=client_id, now=now)
+    return await checkins.answer(
+        session,
+        checkin_id=checkin_id,
+        client_id=client_id,
+        question=_Q[code],
+        value=value,
+        now=now,
+    )
+
+
+async def _raise_flags(
+    session: AsyncSession,
+    checkin: Checkin,
+    client_id: int,
+    code: str,
+    *,
+    timezone: str | None,
+    now: dt.datetime,
+) -> bool:
+    """A mood answer may complete a low-mood run; a contact request is a flag of its own."""
+    if code in ("m", "x"):
+        flag = await flags.after_mood(
+            session, client_id=client_id, timezone=timezone or "Europe/Helsinki", now=now
+        )
+        return flag is not None
+    if code == "c":
+        flag = await flags.raise_flag(
+            session,
+            client_id=client_id,
+            kind=FlagKind.CONTACT_REQUEST,
+            now=now,
+            source=("checkin", checkin.id or 0),
+        )
+        return flag is not None
+    return False
 
 
 async def on_note(update: Update, context: Context, flow: Flow) -> None:
@@ -294,6 +319,7 @@ async def on_note(update: Update, context: Context, flow: Flow) -> None:
                 voice_file_id=voice,
             )
             await flows.clear(session, person_id=actor.person_id, flow=FLOW)
+            line = await _closing_line(session, checkin, now)
     except CheckinClosed:
         async with services.db.session() as session:
             await flows.clear(session, person_id=actor.person_id, flow=FLOW)
@@ -304,7 +330,7 @@ async def on_note(update: Update, context: Context, flow: Flow) -> None:
             purpose="checkin-closed",
         )
         return
-    await _show(update, context, checkin, edit=False)
+    await _show(update, context, checkin, edit=False, line=line)
 
 
 async def start_from_keyboard(update: Update, context: Context) -> None:
@@ -313,12 +339,12 @@ async def start_from_keyboard(update: Update, context: Context) -> None:
     if not actor.is_client or actor.person_id is None:
         return
     services = context.services
+    now = services.clock.now()
     async with services.db.session() as session:
-        checkin = await checkins.start_now(
-            session, client_id=actor.person_id, now=services.clock.now()
-        )
-    await _after_answer(context, checkin, actor.person_id)
-    await _show(update, context, checkin, edit=False)
+        checkin = await checkins.start_now(session, client_id=actor.person_id, now=now)
+        await _after_answer(session, checkin, actor.person_id, now)
+        line = await _closing_line(session, checkin, now)
+    await _show(update, context, checkin, edit=False, line=line)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

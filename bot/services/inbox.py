@@ -63,6 +63,36 @@ async def record(
     return set(done.all())
 
 
+async def receive(
+    session: AsyncSession, *, updates: Sequence[ReceivedUpdate], now: dt.datetime
+) -> set[int]:
+    """Write newly fetched updates down as started (their first attempt begins now, in this
+    process) and return the ids written; an update the inbox holds already is left as it is and
+    must be started with `start` (it may be handled, or being handled, elsewhere)."""
+    if not updates:
+        return set()
+    table = table_of(InboxUpdate)
+    written = await insert_ignoring_conflicts(
+        session,
+        table,
+        [
+            {
+                "update_id": u.update_id,
+                "chat_id": u.chat_id,
+                "user_id": u.user_id,
+                "payload": u.payload,
+                "status": InboxStatus.RECEIVED,
+                "attempts": 1,
+                "received_at": now,
+                "started_at": now,
+            }
+            for u in updates
+        ],
+        returning=table.c.update_id,
+    )
+    return set(written)
+
+
 async def start(
     session: AsyncSession, *, update_id: int, now: dt.datetime, max_attempts: int = 5
 ) -> bool:

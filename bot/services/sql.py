@@ -12,18 +12,29 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 async def insert_ignoring_conflicts(
-    session: AsyncSession, table: sa.Table, rows: Sequence[dict[str, Any]]
-) -> None:
-    """Insert rows, silently skipping those that collide with a unique key."""
+    session: AsyncSession,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    returning: sa.Column[Any] | None = None,
+) -> list[Any]:
+    """Insert rows, silently skipping those that collide with a unique key.
+
+    With `returning`, the values of that column in the rows actually inserted.
+    """
     if not rows:
-        return
+        return []
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     stmt: Any
     if dialect == "postgresql":
         stmt = postgresql.insert(table).values(list(rows)).on_conflict_do_nothing()
     else:
         stmt = sqlite.insert(table).values(list(rows)).on_conflict_do_nothing()
-    await session.exec(stmt)
+    if returning is None:
+        await session.exec(stmt)
+        return []
+    result = await session.exec(stmt.returning(returning))
+    return list(result.scalars().all())
 
 
 def table_of(model: type[SQLModel]) -> sa.Table:
