@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -65,6 +66,44 @@ class Created:
     window_ends_at: dt.datetime
 
 
+class Recurring(Protocol):
+    """What a schedule's next occurrence depends on."""
+
+    @property
+    def local_time(self) -> dt.time: ...
+    @property
+    def weekdays(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+
+
+class _Due(NamedTuple):
+    """The columns of a schedule the claim needs (plain rows: no ORM objects to build)."""
+
+    id: int | None
+    client_id: int
+    local_time: dt.time
+    weekdays: str
+    timezone: str
+    next_due_at: dt.datetime | None
+
+
+class _Recipient(NamedTuple):
+    chat_id: int | None
+    locale: str
+    timezone: str
+
+
+_DUE_COLUMNS = (
+    col(CheckinSchedule.id),
+    col(CheckinSchedule.client_id),
+    col(CheckinSchedule.local_time),
+    col(CheckinSchedule.weekdays),
+    col(CheckinSchedule.timezone),
+    col(CheckinSchedule.next_due_at),
+)
+
+
 def local_day(when: dt.datetime, timezone: str) -> dt.date:
     return when.astimezone(ZoneInfo(timezone)).date()
 
@@ -76,9 +115,7 @@ def end_of_day(when: dt.datetime, timezone: str) -> dt.datetime:
     return resolve_local(dt.datetime.combine(tomorrow, dt.time(0, 0)), zone)
 
 
-def window_end(
-    due_at: dt.datetime, timezone: str, schedules: Sequence[CheckinSchedule]
-) -> dt.datetime:
+def window_end(due_at: dt.datetime, timezone: str, schedules: Sequence[Recurring]) -> dt.datetime:
     """Until the client's next check-in or the end of their day, whichever is first."""
     end = end_of_day(due_at, timezone)
     for schedule in schedules:
@@ -110,10 +147,12 @@ async def claim_due_schedules(
     creates nothing. Safe with several workers: each schedule's move is a compare-and-set, and a
     due time creates at most one check-in.
     """
+    # Plain Core rows through the session's connection: no ORM objects to build for 500 rows.
+    connection = await session.connection()
     query = (
-        select(CheckinSchedule)
+        sa.select(*_DUE_COLUMNS)
         .where(
-            CheckinSchedule.active == True,  # noqa: E712
+            col(CheckinSchedule.active).is_(True),
             col(CheckinSchedule.next_due_at) <= now,
         )
         .order_by(col(CheckinSchedule.next_due_at))
@@ -121,28 +160,35 @@ async def claim_due_schedules(
     )
     if dialect_name(session) == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    due = list((await session.exec(query)).all())
+    due = [_Due(*row) for row in (await connection.execute(query)).all()]
     if not due:
         return []
     client_ids = sorted({s.client_id for s in due})
     persons = {
-        p.id: p
-        for p in (await session.exec(select(Person).where(col(Person.id).in_(client_ids)))).all()
+        row[0]: _Recipient(*row[1:])
+        for row in (
+            await connection.execute(
+                sa.select(
+                    col(Person.id), col(Person.chat_id), col(Person.locale), col(Person.timezone)
+                ).where(col(Person.id).in_(client_ids))
+            )
+        ).all()
     }
-    all_schedules: dict[int, list[CheckinSchedule]] = defaultdict(list)
+    all_schedules: dict[int, list[_Due]] = defaultdict(list)
     for schedule in due:
         all_schedules[schedule.client_id].append(schedule)
     # The clients' other schedules (most have one): a window ends at the next of them.
-    for schedule in (
-        await session.exec(
-            select(CheckinSchedule).where(
+    for row in (
+        await connection.execute(
+            sa.select(*_DUE_COLUMNS).where(
                 col(CheckinSchedule.client_id).in_(client_ids),
-                CheckinSchedule.active == True,  # noqa: E712
+                col(CheckinSchedule.active).is_(True),
                 col(CheckinSchedule.id).not_in([s.id for s in due]),
             )
         )
     ).all():
-        all_schedules[schedule.client_id].append(schedule)
+        other = _Due(*row)
+        all_schedules[other.client_id].append(other)
     pauses: dict[int, list[CheckinPause]] = defaultdict(list)
     for pause in (
         await session.exec(
