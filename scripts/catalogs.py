@@ -72,7 +72,14 @@ def update() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fp:
             write_po(
-                fp, catalog, width=100, omit_header=False, sort_output=False, include_previous=False
+                fp,
+                catalog,
+                width=100,
+                omit_header=False,
+                # By text, without line numbers: a change elsewhere in the code moves no entry.
+                sort_output=True,
+                include_lineno=False,
+                include_previous=False,
             )
         print(f"{path.relative_to(ROOT)}: {len(catalog)} texts")
 
