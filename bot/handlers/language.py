@@ -73,9 +73,9 @@ async def choose_language(update: Update, context: Context) -> None:
     if menu_changed:
         services.wake_sender()
     await answer_query(query)
-    confirmation = _("OK! I will speak {language} with you.").format(
-        language=LANGUAGE_NAMES[locale]
-    )
+    # Said in the chosen language itself, so each catalog names its own language as its grammar
+    # wants it ("suomea", "svenska").
+    confirmation = _("OK! From now on I speak English with you.")
     if actor.is_client:
         # A new message, so that the client's keyboard comes in the new language too.
         await edit_or_reply(update, context, f"✔️ {FLAGS[locale]} {LANGUAGE_NAMES[locale]}")

@@ -95,7 +95,7 @@ def test_the_demo_with_piped_input(tmp_path: Path) -> None:
     assert "\033[" not in out  # no colours or prompts when piped
     assert "Autan sinua pitämään yhteyttä työvalmentajaasi" in out  # the client's help, in Finnish
     assert "[2] 🇸🇪 Svenska" in out
-    assert "Okej! Jag talar Svenska med dig." in out
+    assert "Okej! Nu talar jag svenska med dig." in out
     assert "Hej, Liisa! 👋" in out
     assert "Olet täällä työvalmentaja." in out  # the coach's help
     assert ":quit – lopeta demo" in out

@@ -81,7 +81,7 @@ async def test_language_choice_is_kept_across_a_restart(harness: Harness) -> Non
     ]
     await user.press("🇸🇪 Svenska")
     await harness.settle()
-    assert user.last_bot_message().text == "Okej! Jag talar Svenska med dig."  # type: ignore[union-attr]
+    assert user.last_bot_message().text == "Okej! Nu talar jag svenska med dig."  # type: ignore[union-attr]
     await harness.restart_bot()
     answer = await _say(harness, user, "/start")
     assert "Du behöver en inbjudningslänk" in answer
@@ -151,7 +151,7 @@ async def test_a_button_pressed_while_the_bot_was_down_still_works(harness: Harn
     harness.sandbox.expire_callback_queries()
     await harness.start_bot()
     await harness.settle()
-    assert user.last_bot_message().text == "OK! I will speak English with you."  # type: ignore[union-attr]
+    assert user.last_bot_message().text == "OK! From now on I speak English with you."  # type: ignore[union-attr]
     answers = [c for c in harness.sandbox.calls if c.method == "answerCallbackQuery"]
     assert answers and answers[-1].status == 400
     async with harness.db.session() as session:
