@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import Context
+from bot.flows.coach_goal import ACTION as COACH_GOAL_ACTION
 from bot.flows.coach_reply import REPLY_FLOW
 from bot.flows.rhythm_access import PAUSE_ACTION, SCHEDULE_ACTION
 from bot.handlers import callbacks
@@ -261,6 +262,13 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
                 ),
             ]
         )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                _("🎯 Goals"), callback_data=encode(COACH_GOAL_ACTION, "v", card.client_id)
+            )
+        ]
+    )
     rows.append(
         [
             InlineKeyboardButton(

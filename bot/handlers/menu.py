@@ -38,6 +38,8 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("mydata", N_("Get everything saved about me")),
         ("forget", N_("Erase everything saved about me")),
         ("notes", N_("Read my coach's notes about me")),
+        ("goal", N_("Add a small goal")),
+        ("goals", N_("My goals")),
         ("schedule", N_("My check-in times")),
         ("pause", N_("Pause my check-ins")),
         ("settings", N_("My settings")),
