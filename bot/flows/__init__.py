@@ -28,6 +28,7 @@ def text_step(flow_name: str) -> TextStep | None:
         note,
         onboarding,
         pause,
+        plan,
         schedule,
     )
 
@@ -43,5 +44,6 @@ def text_step(flow_name: str) -> TextStep | None:
         my_settings.FLOW: my_settings.on_text,
         goal.FLOW: goal.on_text,
         coach_goal.FLOW: coach_goal.on_text,
+        plan.FLOW: plan.on_text,
     }
     return steps.get(flow_name)

@@ -18,6 +18,7 @@ from bot.flows import (
     note,
     onboarding,
     pause,
+    plan,
     schedule,
 )
 from bot.handlers import (
@@ -62,6 +63,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     my_settings.register(application)
     goal.register(application)
     coach_goal.register(application)
+    plan.register(application)
     # What people write outside commands and buttons: after every feature, before the fallback.
     messages.register(application)
     fallback.register(application)

@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.flows.coach_goal import ACTION as COACH_GOAL_ACTION
 from bot.flows.coach_reply import REPLY_FLOW
+from bot.flows.plan import ACTION as PLAN_ACTION
 from bot.flows.rhythm_access import PAUSE_ACTION, SCHEDULE_ACTION
 from bot.handlers import callbacks
 from bot.handlers.pickers import (
@@ -266,7 +267,10 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
         [
             InlineKeyboardButton(
                 _("🎯 Goals"), callback_data=encode(COACH_GOAL_ACTION, "v", card.client_id)
-            )
+            ),
+            InlineKeyboardButton(
+                _("📊 Plan"), callback_data=encode(PLAN_ACTION, "v", card.client_id)
+            ),
         ]
     )
     rows.append(

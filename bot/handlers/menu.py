@@ -40,6 +40,7 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("notes", N_("Read my coach's notes about me")),
         ("goal", N_("Add a small goal")),
         ("goals", N_("My goals")),
+        ("plan", N_("My plan")),
         ("schedule", N_("My check-in times")),
         ("pause", N_("Pause my check-ins")),
         ("settings", N_("My settings")),
