@@ -215,6 +215,16 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
     else:
         blocks.append(_("🎯 No goals yet."))
 
+    if card.plan:
+        blocks.append(
+            _("📊 Plan: {areas}").format(
+                areas=", ".join(
+                    f"{gettext(AREA[area])} {'★' * card.plan.get(area.value, 0) or '–'}"
+                    for area in GoalArea
+                )
+            )
+        )
+
     if card.notes:
         note_lines = [_("📝 Latest notes (the client can read them):")]
         for note in card.notes:

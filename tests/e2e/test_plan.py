@@ -107,6 +107,14 @@ async def test_the_emphasis_changes_twice_plan_shows_the_latest_and_checkins_fol
     assert "💼 Finding work: ★☆☆☆ slight" in plan_now.text
     assert "Wants to try a <work trial>" in plan_now.text
 
+    # The card shows the plan at a glance.
+    await say(harness, kaisa, "/clients")
+    await press(harness, kaisa, "👤 Liisa <L&L>")
+    assert (
+        "📊 Plan: everyday life –, work capacity ★★, skills –, finding work ★, coping at work –"
+        in kaisa.last_bot_message().text  # type: ignore[union-attr]
+    )
+
     shown = await say(harness, liisa, "/plan")
     text = shown[-1].text or ""
     assert "🤝 Work and coping with tasks: ★★☆☆ some" in text
