@@ -188,3 +188,23 @@ async def test_a_passed_target_date_is_raised_once_gently(
     for day in (6, 7, 8):
         await _at(harness, clock, utc(2026, 4, day, 7, 0))
     assert everything(liisa).count("has passed") == 1
+
+
+async def test_the_client_chooses_how_often_the_question_comes(
+    harness: Harness, clock: ManualClock, desk: Desk
+) -> None:
+    liisa = desk.liisa
+    await _add(harness, liisa, "🤝 Work and coping with tasks", "Being on time", "➖ No date")
+    await say(harness, liisa, "/goals")
+    await press(harness, liisa, "🎯 Being on time")
+    assert "I ask how it goes: Every week" in liisa.last_bot_message().text  # type: ignore[union-attr]
+    await press(harness, liisa, "⏱️ How often")
+    await press(harness, liisa, "Every two weeks")
+    assert "I ask how it goes: Every two weeks" in liisa.last_bot_message().text  # type: ignore[union-attr]
+    (goal,) = await _goals(harness, desk.ids["liisa"])
+    assert goal.progress_every_days == 14
+    for day in (9, 10, 11, 12, 13):  # the week that would have had a weekly question
+        await _at(harness, clock, utc(2026, 3, day, 7, 0))
+    assert _questions(liisa) == []
+    await _at(harness, clock, utc(2026, 3, 16, 7, 0))
+    assert _questions(liisa) == [f"{QUESTION}\n\n“Being on time”"]
