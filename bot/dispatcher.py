@@ -16,14 +16,14 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot import flag_notices, recurring
+from bot import flag_notices, goal_notices, recurring
 from bot.clock import Clock
 from bot.db import Database
 from bot.flows.checkin import payload as checkin_payload
 from bot.i18n import _, use_locale
 from bot.models.checkins import Checkin
 from bot.models.people import Person
-from bot.services import checkins, flags, outbox, quiet
+from bot.services import checkins, flags, goals, outbox, quiet
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ class Dispatcher:
                     await checkins.next_due(session),
                     await flags.next_due(session),
                     await recurring.next_due(session),
+                    await goals.next_due(session),
                 ]
                 present = [t for t in times if t is not None]
                 due = min(present) if present else None
@@ -111,6 +112,8 @@ class Dispatcher:
     async def tick(self) -> int:
         """Do the due work once; returns how much was done (0 when nothing was due)."""
         done = await self._checkins_due()
+        # After the check-ins: a goal question comes on a day with a check-in.
+        done += await self._goal_questions_due()
         done += await self._reminders_due()
         done += await self._windows_closed()
         done += await self._flags_due()
@@ -167,6 +170,37 @@ class Dispatcher:
             await checkins.mark_sent(session, checkin_ids=[c.checkin_id for c in created], now=now)
         _LOGGER.info("dispatcher: %d check-ins due", len(created))
         return len(created)
+
+    async def _goal_questions_due(self) -> int:
+        """Progress questions of goals (or the word about a passed date), one per client a day."""
+        now = self._clock.now()
+        async with self._db.session() as session:
+            due = await goals.claim_due(session, now=now, limit=self._batch)
+            if not due:
+                return 0
+            messages = []
+            for item in due:
+                with use_locale(item.locale):
+                    payload = goal_notices.progress_question(
+                        item.goal_id, item.title, overdue=item.overdue
+                    )
+                kind = "overdue" if item.overdue else "progress"
+                messages.append(
+                    {
+                        "chat_id": item.chat_id,
+                        "method": "sendMessage",
+                        "payload": payload,
+                        "person_id": item.client_id,
+                        "purpose": f"goal-{kind}:{item.goal_id}",
+                        "dedup_key": f"goal:{item.goal_id}:{kind}:{now.isoformat()}",
+                    }
+                )
+            await outbox.enqueue_many(session, messages=messages, now=now)
+            await goals.log_overdue(
+                session, goal_ids=[item.goal_id for item in due if item.overdue], now=now
+            )
+        _LOGGER.info("dispatcher: %d goal questions due", len(due))
+        return len(due)
 
     async def _reminders_due(self) -> int:
         now = self._clock.now()

@@ -20,12 +20,15 @@ def text_step(flow_name: str) -> TextStep | None:
     """The handler of typed answers in the flow, if it takes any."""
     from bot.flows import (
         checkin,
+        coach_goal,
         coach_reply,
+        goal,
         handover,
         my_settings,
         note,
         onboarding,
         pause,
+        plan,
         schedule,
     )
 
@@ -39,5 +42,8 @@ def text_step(flow_name: str) -> TextStep | None:
         schedule.FLOW: schedule.on_text,
         pause.FLOW: pause.on_text,
         my_settings.FLOW: my_settings.on_text,
+        goal.FLOW: goal.on_text,
+        coach_goal.FLOW: coach_goal.on_text,
+        plan.FLOW: plan.on_text,
     }
     return steps.get(flow_name)

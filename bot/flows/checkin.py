@@ -31,7 +31,15 @@ from bot.services.flows import Flow
 FLOW = "checkin"
 ACTION = "ci"
 # Short codes keep callback_data small: ci:<check-in id>:<question>:<value>.
-_Q = {"s": "sleep", "g": "got_up", "m": "mood", "d": "day", "n": "note"}
+_Q = {
+    "s": "sleep",
+    "g": "got_up",
+    "m": "mood",
+    "d": "day",
+    "n": "note",
+    "t": checkins.TASKS,
+    "j": checkins.JOB_SEARCH,
+}
 _Q_CODE = {v: k for k, v in _Q.items()}
 
 SLEEP = {"well": N_("😴 Well"), "so_so": N_("😐 So-so"), "badly": N_("😫 Badly")}
@@ -48,6 +56,19 @@ DAY = {
     "appointment": N_("📅 An appointment"),
     "home": N_("🏠 At home"),
     "other": N_("✨ Something else"),
+}
+# Added by the plan's emphasis: work and functional capacity, employment.
+TASKS = {
+    "well": N_("👍 Well"),
+    "partly": N_("😐 Partly"),
+    "hard": N_("😣 It was hard"),
+    "none": N_("➖ No tasks today"),
+}
+JOB_SEARCH = {
+    "applied": N_("📨 I applied for a job"),
+    "searched": N_("🔎 I looked at job ads"),
+    "contacted": N_("🤝 I contacted an employer"),
+    "not_today": N_("➖ Not today"),
 }
 CONTACT = N_("📞 Ask my coach to contact me")
 
@@ -71,6 +92,10 @@ def _rows(checkin_id: int, question: str) -> list[list[tuple[str, str]]]:
     if question == "day":
         items = [(_(label), _data(checkin_id, code, value)) for value, label in DAY.items()]
         return [items[:2], items[2:]]
+    if question in (checkins.TASKS, checkins.JOB_SEARCH):
+        labels = TASKS if question == checkins.TASKS else JOB_SEARCH
+        items = [(_(label), _data(checkin_id, code, value)) for value, label in labels.items()]
+        return [items[:2], items[2:]]
     if question == "note":
         return [
             [(_("✅ No, that is all"), _data(checkin_id, code, "none"))],
@@ -85,6 +110,8 @@ def _question_text(question: str, first: bool) -> str:
         "got_up": _("Did you get up as planned?"),
         "mood": _("How do you feel today?"),
         "day": _("What is today like?"),
+        checkins.TASKS: _("How did your tasks go today?"),
+        checkins.JOB_SEARCH: _("Did you take a step in your job search today?"),
         "note": _("Anything else? You can write a few words or send a voice message."),
     }
     text = texts[question]
@@ -102,6 +129,12 @@ def summary_text(checkin: Checkin) -> str:
         lines.append(_("Mood: {answer}").format(answer=_(MOOD[str(checkin.mood)])))
     if checkin.day_kind:
         lines.append(_("Today: {answer}").format(answer=_(DAY[str(checkin.day_kind)])))
+    tasks = checkin.extra_answers.get(checkins.TASKS)
+    if tasks in TASKS:
+        lines.append(_("Tasks: {answer}").format(answer=_(TASKS[tasks])))
+    search = checkin.extra_answers.get(checkins.JOB_SEARCH)
+    if search in JOB_SEARCH:
+        lines.append(_("Job search: {answer}").format(answer=_(JOB_SEARCH[search])))
     if checkin.note:
         lines.append(_("Your words: {note}").format(note=html.escape(checkin.note, quote=False)))
     if checkin.voice_file_id:

@@ -15,7 +15,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import Context
+from bot.flows.coach_goal import ACTION as COACH_GOAL_ACTION
 from bot.flows.coach_reply import REPLY_FLOW
+from bot.flows.plan import ACTION as PLAN_ACTION
 from bot.flows.rhythm_access import PAUSE_ACTION, SCHEDULE_ACTION
 from bot.handlers import callbacks
 from bot.handlers.pickers import (
@@ -213,6 +215,16 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
     else:
         blocks.append(_("🎯 No goals yet."))
 
+    if card.plan:
+        blocks.append(
+            _("📊 Plan: {areas}").format(
+                areas=", ".join(
+                    f"{gettext(AREA[area])} {'★' * card.plan.get(area.value, 0) or '–'}"
+                    for area in GoalArea
+                )
+            )
+        )
+
     if card.notes:
         note_lines = [_("📝 Latest notes (the client can read them):")]
         for note in card.notes:
@@ -261,6 +273,16 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
                 ),
             ]
         )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                _("🎯 Goals"), callback_data=encode(COACH_GOAL_ACTION, "v", card.client_id)
+            ),
+            InlineKeyboardButton(
+                _("📊 Plan"), callback_data=encode(PLAN_ACTION, "v", card.client_id)
+            ),
+        ]
+    )
     rows.append(
         [
             InlineKeyboardButton(

@@ -188,3 +188,27 @@ async def can_read_message(
     if viewer_id == message.client_id:
         return False
     return viewer_id in (message.sender_id, message.recipient_id)
+
+
+async def can_touch_goal(
+    session: AsyncSession, *, person_id: int, client_id: int, now: dt.datetime, act: bool
+) -> bool:
+    """May this person see (act=False) or change (act=True) a goal of this client?
+
+    The client themself always; a coach who may read the client may see it, and the coach who acts
+    for the client now may propose one or let one go. Nobody else: an employer never sees goals.
+    """
+    if person_id == client_id:
+        return True
+    if act:
+        return await can_act_for_client(session, coach_id=person_id, client_id=client_id, now=now)
+    return await can_read_client(session, viewer_id=person_id, client_id=client_id, now=now)
+
+
+async def require_goal(
+    session: AsyncSession, *, person_id: int, client_id: int, now: dt.datetime, act: bool
+) -> None:
+    if not await can_touch_goal(
+        session, person_id=person_id, client_id=client_id, now=now, act=act
+    ):
+        raise AccessDenied(f"person {person_id} may not touch the goals of client {client_id}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from bot.models.coaching import CoachAssignment, Coaching, CoachingStatus, GoalA
 from bot.models.flags import Flag, FlagStatus
 from bot.models.goals import Goal, GoalStatus
 from bot.models.people import Person
-from bot.services import access, audit, handover, notes, people, relay, schedules
+from bot.services import access, audit, handover, notes, people, plan, relay, schedules
 from bot.services.notes import NoteView
 
 PAGE_SIZE = 8
@@ -91,6 +91,8 @@ class ClientCard:
     # May this coach write to the client now (not while someone else stands in)?
     can_act: bool
     standing: Standing
+    # The plan's current emphasis per area (area -> 0-4); empty while none is set.
+    plan: dict[str, int] = field(default_factory=dict)
 
 
 def page_of(items: Sequence[_T], page: int, size: int = PAGE_SIZE) -> tuple[list[_T], int, int]:
@@ -256,6 +258,7 @@ async def open_card(
         unread=unread,
         can_act=can_act,
         standing=standing,
+        plan=await plan.levels_of(session, client_id=client_id),
     )
 
 

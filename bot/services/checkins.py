@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
@@ -29,7 +29,9 @@ from bot.models.checkins import (
     GotUp,
     Sleep,
 )
+from bot.models.coaching import GoalArea
 from bot.models.people import Person
+from bot.services import plan
 from bot.services.errors import DomainError
 from bot.services.schedules import next_occurrence, resolve_local
 from bot.services.sql import dialect_name, table_of
@@ -37,6 +39,11 @@ from bot.services.sql import dialect_name, table_of
 # The questions of a rhythm check-in, in the order they are asked. The note is optional.
 RHYTHM = ("sleep", "got_up", "mood", "day", "note")
 REQUIRED = ("sleep", "got_up", "mood", "day")
+# Questions the plan's emphasis adds (answers kept in extra_answers), asked before the note:
+# how the day's tasks went (work and functional capacity), job-search steps (employment).
+TASKS = "tasks"
+JOB_SEARCH = "job_search"
+EXTRA = (TASKS, JOB_SEARCH)
 REMINDER_AFTER = dt.timedelta(hours=3)
 # Done with the note: the client wrote one, sent a voice message, or said they have none.
 NOTE_DONE = "note_done"
@@ -46,7 +53,20 @@ VALUES: dict[str, tuple[str, ...]] = {
     "got_up": tuple(g.value for g in GotUp),
     "mood": ("1", "2", "3", "4", "5"),
     "day": tuple(d.value for d in DayKind),
+    TASKS: ("well", "partly", "hard", "none"),
+    JOB_SEARCH: ("applied", "searched", "contacted", "not_today"),
 }
+
+
+def questions_for(levels: Mapping[str, int]) -> list[str]:
+    """The questions of a check-in under the plan's emphasis (area -> level 0-4); no plan, or
+    everyday life alone, keeps the rhythm questions."""
+    extra = []
+    if levels.get(GoalArea.WORK_CAPACITY.value, 0) > 0:
+        extra.append(TASKS)
+    if levels.get(GoalArea.EMPLOYMENT.value, 0) > 0:
+        extra.append(JOB_SEARCH)
+    return [*RHYTHM[:-1], *extra, RHYTHM[-1]]
 
 
 class CheckinClosed(DomainError):
@@ -174,6 +194,8 @@ async def claim_due_schedules(
             )
         ).all()
     }
+    # The plan's emphasis of every due client, in one query: it fixes the check-in's questions.
+    levels = await plan.levels_of_clients(connection, client_ids=client_ids)
     all_schedules: dict[int, list[_Due]] = defaultdict(list)
     for schedule in due:
         all_schedules[schedule.client_id].append(schedule)
@@ -225,7 +247,7 @@ async def claim_due_schedules(
                         "window_ends_at": ends,
                         "status": CheckinStatus.SCHEDULED,
                         "reminder_due_at": reminder if reminder < ends else None,
-                        "questions": list(RHYTHM),
+                        "questions": questions_for(levels.get(schedule.client_id, {})),
                         "extra_answers": {},
                         "contact_requested": False,
                         "created_at": now,
@@ -350,7 +372,9 @@ def _answer_of(checkin: Checkin, question: str) -> object:
 
 
 def _settle_status(checkin: Checkin) -> None:
-    if all(_answer_of(checkin, q) is not None for q in REQUIRED if q in checkin.questions):
+    if all(
+        _answer_of(checkin, q) is not None for q in (*REQUIRED, *EXTRA) if q in checkin.questions
+    ):
         checkin.status = CheckinStatus.ANSWERED
     else:
         checkin.status = CheckinStatus.PARTIAL
@@ -396,6 +420,8 @@ async def answer(
         checkin.day_kind = DayKind(value)
     elif question == "note":
         checkin.extra_answers = {**checkin.extra_answers, NOTE_DONE: True}
+    elif question in EXTRA and question in checkin.questions:
+        checkin.extra_answers = {**checkin.extra_answers, question: value}
     else:
         raise DomainError(f"unknown question {question!r}")
     checkin.answered_at = checkin.answered_at or now
@@ -447,7 +473,9 @@ async def reopen(
     checkin.got_up = None
     checkin.mood = None
     checkin.day_kind = None
-    checkin.extra_answers = {k: v for k, v in checkin.extra_answers.items() if k != NOTE_DONE}
+    checkin.extra_answers = {
+        k: v for k, v in checkin.extra_answers.items() if k != NOTE_DONE and k not in EXTRA
+    }
     checkin.status = CheckinStatus.PARTIAL
     checkin.updated_at = now
     await session.flush()
@@ -538,7 +566,7 @@ async def start_now(session: AsyncSession, *, client_id: int, now: dt.datetime) 
         window_ends_at=window_end(now, person.timezone, schedules),
         status=CheckinStatus.SENT,
         sent_at=now,
-        questions=list(RHYTHM),
+        questions=questions_for(await plan.levels_of(session, client_id=client_id)),
         created_at=now,
         updated_at=now,
     )

@@ -309,3 +309,25 @@ async def test_who_reads_a_relayed_message(db: Database, clock: ManualClock) -> 
                 )
             }
             assert readers == allowed, label
+
+
+async def test_who_sees_and_changes_a_clients_goals(db: Database, clock: ManualClock) -> None:
+    """A client's goals: the client, the coaches who read them (see) and the coach who acts for
+    them now (propose, let go); never an admin who does not coach them, nor an employer."""
+    now = clock.now()
+    ids = await _world(db, now)
+    wrong = []
+    async with db.session() as session:
+        for viewer, subject in product(EVERYONE, CLIENTS):
+            for act, allowed in ((False, READS), (True, ACTS)):
+                expected = viewer == subject or (viewer, subject) in allowed
+                got = await access.can_touch_goal(
+                    session, person_id=ids[viewer], client_id=ids[subject], now=now, act=act
+                )
+                if got != expected:
+                    wrong.append((viewer, subject, act, got))
+        with pytest.raises(AccessDenied):
+            await access.require_goal(
+                session, person_id=ids["P"], client_id=ids["A"], now=now, act=False
+            )
+    assert wrong == []
