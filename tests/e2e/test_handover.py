@@ -117,7 +117,7 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
         listing.text or ""
     )
     await press(harness, kaisa, "👤 Liisa <L&L>")
-    assert labels(kaisa.bot_messages()[-1]) == ["📝 Note", "⬅️ Back to the list"]
+    assert labels(kaisa.bot_messages()[-1]) == ["📝 Note", "📈 Chart", "⬅️ Back to the list"]
     [covering] = await say(harness, matti, "/clients")
     assert "Liisa <L&L>\nNo check-ins yet.\n💬 1 new message\n🔁 You stand in for Kaisa" in (
         covering.text or ""
@@ -128,6 +128,7 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
         "💬 Write",
         "⏰ Check-in times",
         "⏸️ Pause",
+        "📈 Chart",
         "⬅️ Back to the list",
     ]
 
