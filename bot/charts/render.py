@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import textwrap
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +58,11 @@ _TITLE_FONT = 20
 _PANEL_FONT = 17
 
 
+# Rendering shares matplotlib's caches (fonts, text layout): one picture at a time.
+_RENDERING = threading.Lock()
+TITLE_WIDTH = 44  # characters on a line of the drawn title
+
+
 @dataclass(frozen=True, slots=True)
 class Picture:
     """A rendered PNG and its title (also its caption and its Title chunk)."""
@@ -76,8 +83,20 @@ def _png(figure: Figure, title: str) -> Picture:
     return Picture(png=buffer.getvalue(), title=title)
 
 
+def _drawable(text: str) -> str:
+    """Text the bundled font can draw: characters beyond it (emoji in a name) are left out."""
+    return "".join(ch for ch in text if ord(ch) <= 0xFFFF)
+
+
 def _short(name: str) -> str:
+    name = _drawable(name)
     return name if len(name) <= NAME_MAX else name[: NAME_MAX - 1] + "…"
+
+
+def _suptitle(figure: Figure, title: str, size: int = _TITLE_FONT) -> None:
+    """The title over the picture, wrapped to the width of a phone; a name may hold dollars."""
+    text = "\n".join(textwrap.wrap(_drawable(title), TITLE_WIDTH)) or " "
+    figure.suptitle(text, fontsize=size, fontweight="bold", color=INK, parse_math=False)
 
 
 def _plain(axes: Axes) -> None:
@@ -140,12 +159,13 @@ def _mood_panel(axes: Axes, days: Sequence[DayProgress]) -> None:
         axes.annotate(
             format_decimal(round(last_y, 1), locale=current_locale()),
             (last_x, last_y),
-            xytext=(0, 14),
+            xytext=(0, 16),
             textcoords="offset points",
             ha="center",
             fontsize=_BASE_FONT,
             color=BLUE,
             fontweight="bold",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
         )
     else:
         axes.text(
@@ -291,7 +311,7 @@ def _weekly_panel(axes: Axes, days: Sequence[DayProgress]) -> None:
 def _progress_figure(data: ClientProgress, title: str) -> Figure:
     figure = _figure(12.0)
     mood, got_up, weekly = figure.subplots(3, 1, gridspec_kw={"height_ratios": [3.0, 1.3, 3.4]})
-    figure.suptitle(title, fontsize=_TITLE_FONT, fontweight="bold", color=INK)
+    _suptitle(figure, title)
     _mood_panel(mood, data.days)
     _got_up_panel(got_up, data.days)
     _weekly_panel(weekly, data.days)
@@ -301,7 +321,7 @@ def _progress_figure(data: ClientProgress, title: str) -> Figure:
 def _welcome_figure(data: ClientProgress, title: str) -> Figure:
     """Before the first check-in: where it will appear, and the check-in days ahead."""
     figure = _figure(7.5)
-    figure.suptitle(title, fontsize=_TITLE_FONT, fontweight="bold", color=INK)
+    _suptitle(figure, title)
     top, days_axes = figure.subplots(2, 1, gridspec_kw={"height_ratios": [1.6, 2.0]})
     top.set_axis_off()
     if data.name is None:
@@ -395,7 +415,7 @@ def _welcome_figure(data: ClientProgress, title: str) -> Figure:
 
 def progress_picture(data: ClientProgress, locale: str) -> Picture:
     """A client's last four weeks (or their days ahead), as a PNG in `locale`."""
-    with use_locale(locale):
+    with _RENDERING, use_locale(locale):
         title = progress_title(data)
         figure = _progress_figure(data, title) if data.started else _welcome_figure(data, title)
         return _png(figure, title)
@@ -442,11 +462,11 @@ def caseload_title(grid: CaseloadGrid) -> str:
 
 def caseload_picture(grid: CaseloadGrid, locale: str) -> Picture:
     """One row per client, one column per day, a symbol per cell, a legend below, as a PNG."""
-    with use_locale(locale):
+    with _RENDERING, use_locale(locale):
         title = caseload_title(grid)
         rows = max(len(grid.rows), 1)
         figure = _figure(3.2 + 0.36 * rows)
-        figure.suptitle(title, fontsize=_TITLE_FONT - 1, fontweight="bold", color=INK)
+        _suptitle(figure, title, _TITLE_FONT - 1)
         axes = figure.subplots()
         for index in range(0, rows, 2):
             axes.axhspan(index - 0.5, index + 0.5, color="#F2F2F2", lw=0, zorder=0)
