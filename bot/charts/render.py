@@ -41,6 +41,7 @@ from bot.models.checkins import GotUp
 DPI = 120
 WIDTH_INCHES = 9.0  # 1080 pixels at DPI
 NAME_MAX = 18
+ROWS_PER_PICTURE = 50
 
 # Okabe-Ito.
 BLUE = "#0072B2"
@@ -460,10 +461,31 @@ def caseload_title(grid: CaseloadGrid) -> str:
     )
 
 
-def caseload_picture(grid: CaseloadGrid, locale: str) -> Picture:
+def caseload_pictures(grid: CaseloadGrid, locale: str) -> list[Picture]:
+    """The caseload as one picture, or as parts of at most ROWS_PER_PICTURE clients each (a
+    photo may not be much taller than that and stay readable)."""
+    parts = [
+        grid.rows[start : start + ROWS_PER_PICTURE]
+        for start in range(0, len(grid.rows), ROWS_PER_PICTURE)
+    ] or [()]
+    if len(parts) == 1:
+        return [caseload_picture(grid, locale)]
+    with use_locale(locale):
+        title = caseload_title(grid)
+        titles = [
+            _("{title}, part {part} of {parts}").format(title=title, part=n, parts=len(parts))
+            for n in range(1, len(parts) + 1)
+        ]
+    return [
+        caseload_picture(CaseloadGrid(days=grid.days, rows=rows), locale, title=part_title)
+        for rows, part_title in zip(parts, titles, strict=True)
+    ]
+
+
+def caseload_picture(grid: CaseloadGrid, locale: str, *, title: str | None = None) -> Picture:
     """One row per client, one column per day, a symbol per cell, a legend below, as a PNG."""
     with _RENDERING, use_locale(locale):
-        title = caseload_title(grid)
+        title = title or caseload_title(grid)
         rows = max(len(grid.rows), 1)
         figure = _figure(3.2 + 0.36 * rows)
         _suptitle(figure, title, _TITLE_FONT - 1)

@@ -128,8 +128,9 @@ async def caseload_command(update: Update, context: Context) -> None:
             purpose="caseload-empty",
         )
         return
-    picture = await asyncio.to_thread(render.caseload_picture, grid, current_locale())
-    await _send(update, context, picture)
+    pictures = await asyncio.to_thread(render.caseload_pictures, grid, current_locale())
+    for picture in pictures:
+        await _send(update, context, picture)
     _LOGGER.info("coach %s got the caseload picture of %s clients", coach_id, len(grid.rows))
 
 

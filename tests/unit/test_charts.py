@@ -17,7 +17,7 @@ from bot.charts.data import (
     ClientProgress,
     DayProgress,
 )
-from bot.charts.render import caseload_picture, progress_picture
+from bot.charts.render import caseload_picture, caseload_pictures, progress_picture
 from bot.models.checkins import GotUp
 
 TODAY = dt.date(2026, 3, 29)
@@ -114,3 +114,21 @@ def test_the_caseload_picture_grows_with_the_caseload() -> None:
     assert small_image.width == large_image.width >= 800
     assert large_image.height > small_image.height + 37 * 30
     assert large_image.info["Title"] == large.title
+
+
+def test_a_caseload_beyond_fifty_comes_in_parts() -> None:
+    days = tuple(TODAY - dt.timedelta(days=13 - n) for n in range(14))
+    grid = CaseloadGrid(
+        days=days,
+        rows=tuple(
+            CaseloadRow(client_id=i, name=f"Client {i}", cells=(CellState.ANSWERED,) * 14)
+            for i in range(51)
+        ),
+    )
+    pictures = caseload_pictures(grid, "en")
+    assert [p.title for p in pictures] == [
+        "Check-ins of your 51 clients: Mar 16, 2026 – Mar 29, 2026, part 1 of 2",
+        "Check-ins of your 51 clients: Mar 16, 2026 – Mar 29, 2026, part 2 of 2",
+    ]
+    assert [_image(p.png).info["Title"] for p in pictures] == [p.title for p in pictures]
+    assert len(caseload_pictures(CaseloadGrid(days=days, rows=grid.rows[:50]), "en")) == 1
