@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_skeleton as babel_format_skeleton
 from babel.dates import format_time as babel_format_time
 from babel.support import Translations
 
@@ -144,3 +145,13 @@ def format_time(
     return babel_format_time(
         when, format="short", tzinfo=tzinfo, locale=Locale.parse(locale or current_locale())
     )
+
+
+def format_day_month(day: dt.date, *, locale: str | None = None) -> str:
+    """A day without its year, short, as the language writes it: 2.3. (fi), 2 mars (sv), Mar 2."""
+    return babel_format_skeleton("MMMd", day, locale=Locale.parse(locale or current_locale()))
+
+
+def format_weekday(day: dt.date, *, locale: str | None = None) -> str:
+    """A weekday's short name: ma (fi), mån (sv), Mon (en)."""
+    return babel_format_date(day, format="EEE", locale=Locale.parse(locale or current_locale()))

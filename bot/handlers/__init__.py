@@ -36,6 +36,7 @@ from bot.handlers import (
     messages,
     mydata,
     notes,
+    progress,
     start,
 )
 
@@ -55,6 +56,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     mydata.register(application)
     forget.register(application)
     desk.register(application)
+    progress.register(application)
     note.register(application)
     notes.register(application)
     handover.register(application)

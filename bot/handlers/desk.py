@@ -29,6 +29,7 @@ from bot.handlers.pickers import (
     nav_row,
     require_coach,
 )
+from bot.handlers.progress import CHART_ACTION
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import N_, _, format_date, format_time, gettext, ngettext
 from bot.models.checkins import GotUp, Sleep
@@ -286,8 +287,11 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
     rows.append(
         [
             InlineKeyboardButton(
+                _("📈 Chart"), callback_data=encode(CHART_ACTION, "c", card.client_id)
+            ),
+            InlineKeyboardButton(
                 _("⬅️ Back to the list"), callback_data=encode(CLIENTS_ACTION, "p", page)
-            )
+            ),
         ]
     )
     return "\n\n".join(blocks), InlineKeyboardMarkup(rows)

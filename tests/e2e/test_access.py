@@ -4,7 +4,7 @@ answer that leaves no trace of the object (no name, no text), and changes nothin
 
 Forged buttons name objects of client A: the Reply button under A's message to X (`rp`), the
 choice of recipient (`to`), A's own erasure (`fg`), X's invite (`inv`), and the desk's buttons
-(`cl`, `nt`, `ho`) when the desk is there; an action nobody handles is refused as well.
+(`cl`, `nt`, `ho`, `ch`) when the desk is there; an action nobody handles is refused as well.
 """
 
 from __future__ import annotations
@@ -100,6 +100,7 @@ def _forgeries(world: World, objects: Objects, stamp: int, version: int) -> list
         f"cl:c:{a}:0",
         f"cl:w:{a}",
         f"nt:n:{a}",
+        f"ch:c:{a}",
         f"ho:x:{objects.assignment_id}",
         f"ho:x:{objects.handover_id}",
         f"ho:y:{objects.handover_id}",
@@ -221,9 +222,13 @@ async def test_client_b_cannot_reach_client_as_things(harness: Harness, clock: M
     for data in _forgeries(world, objects, stamp, 1):
         _refused(await _press_forged(harness, world.b, data), data)
     # B's coach commands are refused too, with the translated answer.
-    for command in ("/inbox", "/invites"):
+    for command in ("/inbox", "/invites", "/caseload"):
         shown = texts(await say(harness, world.b, command))
         assert shown == ["This is not available to you."], command
+    # B's /progress is B's own chart, whatever follows the command.
+    chart = await say(harness, world.b, f"/progress {world.ids['a']}")
+    assert [m.kind for m in chart] == ["photo"]
+    assert_no_trace(texts(chart), TRACES)
     # B's own notes, when the desk's /notes is there, hold only B's.
     if _has_command(harness, "notes"):
         shown = texts(await say(harness, world.b, "/notes"))
@@ -237,7 +242,16 @@ async def test_a_stranger_gets_nothing(harness: Harness, clock: ManualClock) -> 
     stamp = int(clock.now().timestamp()) // 60
     for data in _forgeries(world, objects, stamp, 1):
         _refused(await _press_forged(harness, world.stranger, data), data)
-    for command in ("/mydata", "/forget", "/notes", "/inbox", "/clients", "/invite Eve"):
+    for command in (
+        "/mydata",
+        "/forget",
+        "/notes",
+        "/inbox",
+        "/clients",
+        "/invite Eve",
+        "/progress",
+        "/caseload",
+    ):
         shown = texts(await say(harness, world.stranger, command))
         assert shown, command
         assert_no_trace(shown, TRACES)

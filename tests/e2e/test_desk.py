@@ -125,6 +125,7 @@ async def test_the_card_shows_the_client_is_audited_and_marks_messages_read(
         "⏸️ Pause",
         "🎯 Goals",
         "📊 Plan",
+        "📈 Chart",
         "⬅️ Back to the list",
     ]
 

@@ -121,6 +121,7 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
         "📝 Note",
         "🎯 Goals",
         "📊 Plan",
+        "📈 Chart",
         "⬅️ Back to the list",
     ]
     [covering] = await say(harness, matti, "/clients")
@@ -135,6 +136,7 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
         "⏸️ Pause",
         "🎯 Goals",
         "📊 Plan",
+        "📈 Chart",
         "⬅️ Back to the list",
     ]
 
