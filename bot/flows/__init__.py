@@ -20,6 +20,7 @@ def text_step(flow_name: str) -> TextStep | None:
     """The handler of typed answers in the flow, if it takes any."""
     from bot.flows import (
         checkin,
+        closing,
         coach_reply,
         handover,
         my_settings,
@@ -39,5 +40,7 @@ def text_step(flow_name: str) -> TextStep | None:
         schedule.FLOW: schedule.on_text,
         pause.FLOW: pause.on_text,
         my_settings.FLOW: my_settings.on_text,
+        closing.SENTENCE_FLOW: closing.on_sentence,
+        closing.CHANGE_FLOW: closing.on_change_words,
     }
     return steps.get(flow_name)

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.flows import checkin, coach_reply, handover, my_settings, note, onboarding, pause, schedule
+from bot.flows import (
+    checkin,
+    closing,
+    coach_reply,
+    handover,
+    my_settings,
+    note,
+    onboarding,
+    pause,
+    schedule,
+)
 from bot.handlers import (
     desk,
     errors,
@@ -49,6 +59,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     schedule.register(application)
     pause.register(application)
     my_settings.register(application)
+    closing.register(application)
     # What people write outside commands and buttons: after every feature, before the fallback.
     messages.register(application)
     fallback.register(application)

@@ -14,6 +14,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.closing_notices import ACTION as CLOSING_ACTION
 from bot.context import Context
 from bot.flows.coach_reply import REPLY_FLOW
 from bot.flows.rhythm_access import PAUSE_ACTION, SCHEDULE_ACTION
@@ -63,6 +64,12 @@ AREA = {
     GoalArea.COMPETENCE: N_("skills"),
     GoalArea.EMPLOYMENT: N_("finding work"),
     GoalArea.COPING_AT_WORK: N_("coping at work"),
+}
+
+
+_CLOSING_BUTTON = {
+    CoachingStatus.ACTIVE: (N_("🏁 End the coaching"), "o"),
+    CoachingStatus.CLOSED: (N_("📄 Summary for the purchaser"), "v"),
 }
 
 
@@ -259,6 +266,16 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
                 InlineKeyboardButton(
                     _("⏸️ Pause"), callback_data=encode(PAUSE_ACTION, card.client_id, "v")
                 ),
+            ]
+        )
+    if card.can_act and card.status in _CLOSING_BUTTON:
+        # Ending the coaching, and afterwards its summary for the purchaser (bot/flows/closing.py).
+        text, kind = _CLOSING_BUTTON[card.status]
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    gettext(text), callback_data=encode(CLOSING_ACTION, kind, card.client_id)
+                )
             ]
         )
     rows.append(

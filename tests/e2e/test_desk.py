@@ -123,6 +123,7 @@ async def test_the_card_shows_the_client_is_audited_and_marks_messages_read(
         "💬 Write",
         "⏰ Check-in times",
         "⏸️ Pause",
+        "🏁 End the coaching",
         "⬅️ Back to the list",
     ]
 

@@ -128,6 +128,7 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
         "💬 Write",
         "⏰ Check-in times",
         "⏸️ Pause",
+        "🏁 End the coaching",
         "⬅️ Back to the list",
     ]
 
