@@ -12,7 +12,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
 from bot import closing_text
-from bot.handlers import callbacks
 from bot.i18n import _, use_locale
 from bot.models.coaching import ClosingSummary, Coaching
 from bot.models.people import Person
@@ -116,8 +115,8 @@ async def queue_for_approval(
             ]
         )
         keyboard = _keyboard(
-            (_("👍 Yes, it is right"), callbacks.encode(ACTION, "ok", summary.id)),
-            (_("✏️ Ask for a change"), callbacks.encode(ACTION, "ch", summary.id)),
+            (_("👍 Yes, it is right"), f"{ACTION}:ok:{summary.id}"),
+            (_("✏️ Ask for a change"), f"{ACTION}:ch:{summary.id}"),
         )
     await _send(
         session,
@@ -148,9 +147,7 @@ async def queue_approved(
         text = _("✅ {name} approved the summary. You can download it now.").format(
             name=_escape(name)
         )
-        keyboard = _keyboard(
-            (_("📄 Download the summary"), callbacks.encode(ACTION, "d", coaching.client_id))
-        )
+        keyboard = _keyboard((_("📄 Download the summary"), f"{ACTION}:d:{coaching.client_id}"))
     await _send(
         session,
         person=coach,
@@ -183,8 +180,8 @@ async def queue_change_request(
             ]
         )
         keyboard = _keyboard(
-            (_("✍️ Write my sentence"), callbacks.encode(ACTION, "a", summary.id)),
-            (_("📨 Send again"), callbacks.encode(ACTION, "s", summary.id)),
+            (_("✍️ Write my sentence"), f"{ACTION}:a:{summary.id}"),
+            (_("📨 Send again"), f"{ACTION}:s:{summary.id}"),
         )
     await _send(
         session,

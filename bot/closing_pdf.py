@@ -22,7 +22,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from bot import closing_text
-from bot.i18n import _, use_locale
+from bot.i18n import _, ngettext, use_locale
 
 FAMILY = "DejaVuSans"
 _SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
@@ -69,6 +69,12 @@ class _Document:
             return value
         plain = value.replace("–", "-").replace("—", "-").replace("…", "...")
         return plain.encode("latin-1", "replace").decode("latin-1")
+
+    def mark(self, reached: bool) -> str:
+        """The sign before a goal: a tick for a reached one."""
+        if self.unicode:
+            return "✓ " if reached else "– "
+        return "[x] " if reached else "[ ] "
 
     def font(self, size: float, bold: bool = False) -> None:
         self.pdf.set_font(self.family, "B" if bold else "", size)
@@ -150,11 +156,15 @@ def render(content: dict[str, Any], locale: str, *, unicode: bool = True) -> byt
         if goals:
             reached = sum(1 for goal in goals if goal.get("reached"))
             doc.line(
-                _("{reached} of {total} goals reached.").format(reached=reached, total=len(goals))
+                ngettext(
+                    "{reached} of {total} goal reached.",
+                    "{reached} of {total} goals reached.",
+                    len(goals),
+                ).format(reached=reached, total=len(goals))
             )
             rows = [
                 [
-                    ("[x] " if goal.get("reached") else "[  ] ") + str(goal.get("title", "")),
+                    doc.mark(bool(goal.get("reached"))) + str(goal.get("title", "")),
                     closing_text.area_name(str(goal.get("area", ""))),
                     closing_text.goal_state(goal),
                 ]

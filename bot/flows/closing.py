@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import unicodedata
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ParseMode
@@ -44,6 +46,13 @@ _OUTCOME_SIGN = {
     Outcome.OTHER_SERVICE: "🔀",
     Outcome.OTHER: "🔚",
 }
+
+
+def file_name(client_name: str, end: str) -> str:
+    """`coaching-summary-liisa-2026-04-11.pdf`: the name in plain letters, so files differ."""
+    plain = unicodedata.normalize("NFKD", client_name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:30].strip("-") or "client"
+    return f"coaching-summary-{slug}-{end}.pdf"
 
 
 def _back(client_id: int) -> InlineKeyboardButton:
@@ -411,7 +420,7 @@ async def _download(update: Update, context: Context, client_id: int, locale: st
     now = services.clock.now()
     async with services.db.session() as session:
         await caseload.require_on_desk(session, coach_id=coach_id, client_id=client_id, now=now)
-        name = escape(
+        raw_name = (
             await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id) or "?"
         )
         try:
@@ -421,6 +430,7 @@ async def _download(update: Update, context: Context, client_id: int, locale: st
         except NotApprovedYet:
             summary = None
         client = await session.get(Person, client_id)
+    name = escape(raw_name)
     if summary is None or client is None or summary.approved_at is None:
         await reply(update, context, _waiting_text(name), purpose="closing-waits")
         return
@@ -434,7 +444,7 @@ async def _download(update: Update, context: Context, client_id: int, locale: st
     end = str(summary.content.get("end") or local_day(now, client.timezone).isoformat())
     await context.bot.send_document(
         chat_id=chat.id,
-        document=InputFile(document, filename=f"coaching-summary-{end}.pdf"),
+        document=InputFile(document, filename=file_name(raw_name, end)),
         caption=_("📄 The summary of {name}. {name} approved it.").format(name=name),
         parse_mode=ParseMode.HTML,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 from desk_world import Desk, build, everything, labels, press, say, texts
@@ -416,7 +417,7 @@ async def test_closing_drafts_a_summary_the_client_approves_before_the_coach_dow
 
     [(english, english_pdf), (_swedish, swedish_pdf)] = await _documents(harness, kaisa)
     stored = harness.sandbox.state.files.get(english.file_id or "")
-    assert stored is not None and stored.file_name == "coaching-summary-2026-04-11.pdf"
+    assert stored is not None and stored.file_name == "coaching-summary-liisa-l-l-2026-04-11.pdf"
     assert english_pdf.startswith(b"%PDF")
     text = _pdf_text(english_pdf)
     for expected in [
@@ -433,12 +434,30 @@ async def test_closing_drafts_a_summary_the_client_approves_before_the_coach_dow
         "Version 2.",
     ]:
         assert expected in text, (expected, text)
+    # The reached goal is marked: a tick in DejaVu Sans, [x] in the core font.
+    assert "✓ Wake up at 8 every day" in text or "[x] Wake up at 8 every day" in text
     assert "A proposal never accepted" not in text
     assert SECRET not in text
     swedish_text = _pdf_text(swedish_pdf)
     assert "Wake up at 8 every day" in swedish_text
     assert "Outcome: Studies" not in swedish_text
     assert "Summary of the coaching" not in swedish_text
+
+    # The client's own data holds both versions and what they asked for.
+    await say(harness, liisa, "/mydata")
+    export = liisa.last_bot_message()
+    assert export is not None and export.kind == "document" and export.file_id is not None
+    stored_export = harness.sandbox.state.files.get(export.file_id)
+    assert stored_export is not None
+    [exported] = json.loads(stored_export.data)["coachings"]
+    assert exported["status"] == "closed" and exported["outcome"] == "studies"
+    assert [(s["version"], s["status"]) for s in exported["closing_summaries"]] == [
+        (1, "change_requested"),
+        (2, "approved"),
+    ]
+    assert exported["closing_summaries"][0]["your_change_request"] == (
+        "Please say that I started the hot-work course"
+    )
 
     # Messages still reach the coach after the closing.
     await say(harness, liisa, "Thank you for everything")
