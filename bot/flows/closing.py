@@ -30,7 +30,7 @@ from bot.i18n import LANGUAGE_NAMES, LOCALES, _, gettext
 from bot.models.coaching import ClosingSummary, Coaching, Outcome, SummaryStatus
 from bot.models.people import Person
 from bot.services import access, audit, caseload, closing, flows, people
-from bot.services.closing import STALE, ClosingError, NotApprovedYet
+from bot.services.closing import NOT_OPEN, STALE, ClosingError, NotApprovedYet
 from bot.services.flows import Flow
 from bot.services.handover import local_day
 
@@ -80,6 +80,8 @@ async def _check_closable(context: Context, coach_id: int, client_id: int) -> st
     async with services.db.session() as session:
         await caseload.require_on_desk(session, coach_id=coach_id, client_id=client_id, now=now)
         await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
+        if await closing.open_coaching(session, client_id=client_id) is None:
+            raise ClosingError(f"client {client_id} has no active coaching", user_message=NOT_OPEN)
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
     return escape(name or "?")
 

@@ -85,7 +85,8 @@ class Closed:
     client: Person
 
 
-async def _open_coaching(session: AsyncSession, *, client_id: int) -> Coaching | None:
+async def open_coaching(session: AsyncSession, *, client_id: int) -> Coaching | None:
+    """The client's active coaching, the one that can be closed."""
     rows = await session.exec(
         select(Coaching)
         .where(Coaching.client_id == client_id, Coaching.status == CoachingStatus.ACTIVE)
@@ -255,7 +256,7 @@ async def close_coaching(
     # Closing is acting for the client: the coach who answers for them now (a substitute
     # during a handover), never another coach's client named by a forged button.
     await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
-    coaching = await _open_coaching(session, client_id=client_id)
+    coaching = await open_coaching(session, client_id=client_id)
     client = await session.get(Person, client_id)
     if coaching is None or coaching.id is None or client is None:
         raise ClosingError(f"client {client_id} has no active coaching", user_message=NOT_OPEN)
@@ -394,7 +395,8 @@ async def request_change(
     """The client asks for a change in their own words; the coach hears of it."""
     summary, coaching = await _client_summary(session, client_id=client_id, summary_id=summary_id)
     summary.status = SummaryStatus.CHANGE_REQUESTED
-    summary.change_request = text.strip()[:MAX_CHANGE_REQUEST]
+    # Stored as written (only capped): these are the client's own words to their coach.
+    summary.change_request = text[:MAX_CHANGE_REQUEST]
     summary.change_requested_at = now
     await session.flush()
     return summary, coaching

@@ -312,6 +312,13 @@ async def test_closing_drafts_a_summary_the_client_approves_before_the_coach_dow
         "You can still write to Kaisa here at any time."
     )
 
+    # An old or repeated press does not close it again.
+    for data in [f"cs:o:{liisa_id}", f"cs:y:{liisa_id}:other"]:
+        await press(harness, kaisa, data=data, message=shown)
+        assert kaisa.bot_messages()[-1].text == "This coaching is not open any more."
+    assert len(await _summaries(harness, liisa_id)) == 1
+    assert (await _coaching_of(harness, liisa_id)).outcome == Outcome.STUDIES
+
     # The coach cannot download a draft.
     waits = (
         "⏳ The summary is not approved yet. It waits for Liisa <L&L> to read and approve it. "

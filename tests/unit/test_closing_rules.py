@@ -137,7 +137,7 @@ async def test_versions_move_between_coach_and_client_and_only_approved_is_downl
             session, client_id=liisa, summary_id=draft.id, text="  Add my course  ", now=LATER
         )
         assert draft.status == SummaryStatus.CHANGE_REQUESTED
-        assert draft.change_request == "Add my course"
+        assert draft.change_request == "  Add my course  "
         second = await closing.set_sentence(
             session, coach_id=kaisa, summary_id=draft.id, sentence="She took a course.", now=LATER
         )
