@@ -67,12 +67,6 @@ def _cancel(client_id: int) -> InlineKeyboardButton:
     )
 
 
-async def _client_name(context: Context, coach_id: int, client_id: int) -> str:
-    async with context.services.db.session() as session:
-        name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
-    return escape(name or "?")
-
-
 async def _check_closable(context: Context, coach_id: int, client_id: int) -> str:
     """The client's name, if this coach may close their coaching now; else a refusal."""
     services = context.services
