@@ -20,6 +20,7 @@ def text_step(flow_name: str) -> TextStep | None:
     """The handler of typed answers in the flow, if it takes any."""
     from bot.flows import (
         checkin,
+        closing,
         coach_goal,
         coach_reply,
         goal,
@@ -45,5 +46,7 @@ def text_step(flow_name: str) -> TextStep | None:
         goal.FLOW: goal.on_text,
         coach_goal.FLOW: coach_goal.on_text,
         plan.FLOW: plan.on_text,
+        closing.SENTENCE_FLOW: closing.on_sentence,
+        closing.CHANGE_FLOW: closing.on_change_words,
     }
     return steps.get(flow_name)

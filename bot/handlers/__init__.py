@@ -10,6 +10,7 @@ from telegram.ext import Application
 
 from bot.flows import (
     checkin,
+    closing,
     coach_goal,
     coach_reply,
     goal,
@@ -66,6 +67,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     goal.register(application)
     coach_goal.register(application)
     plan.register(application)
+    closing.register(application)
     # What people write outside commands and buttons: after every feature, before the fallback.
     messages.register(application)
     fallback.register(application)

@@ -14,6 +14,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.closing_notices import ACTION as CLOSING_ACTION
 from bot.context import Context
 from bot.flows.coach_goal import ACTION as COACH_GOAL_ACTION
 from bot.flows.coach_reply import REPLY_FLOW
@@ -66,6 +67,12 @@ AREA = {
     GoalArea.COMPETENCE: N_("skills"),
     GoalArea.EMPLOYMENT: N_("finding work"),
     GoalArea.COPING_AT_WORK: N_("coping at work"),
+}
+
+
+_CLOSING_BUTTON = {
+    CoachingStatus.ACTIVE: (N_("🏁 End the coaching"), "o"),
+    CoachingStatus.CLOSED: (N_("📄 Summary for the purchaser"), "v"),
 }
 
 
@@ -282,16 +289,26 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
             InlineKeyboardButton(
                 _("📊 Plan"), callback_data=encode(PLAN_ACTION, "v", card.client_id)
             ),
-        ]
-    )
-    rows.append(
-        [
             InlineKeyboardButton(
                 _("📈 Chart"), callback_data=encode(CHART_ACTION, "c", card.client_id)
             ),
+        ]
+    )
+    if card.can_act and card.status in _CLOSING_BUTTON:
+        # Ending the coaching, and afterwards its summary for the purchaser (bot/flows/closing.py).
+        text, kind = _CLOSING_BUTTON[card.status]
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    gettext(text), callback_data=encode(CLOSING_ACTION, kind, card.client_id)
+                )
+            ]
+        )
+    rows.append(
+        [
             InlineKeyboardButton(
                 _("⬅️ Back to the list"), callback_data=encode(CLIENTS_ACTION, "p", page)
-            ),
+            )
         ]
     )
     return "\n\n".join(blocks), InlineKeyboardMarkup(rows)

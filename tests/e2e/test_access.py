@@ -4,7 +4,8 @@ answer that leaves no trace of the object (no name, no text), and changes nothin
 
 Forged buttons name objects of client A: the Reply button under A's message to X (`rp`), the
 choice of recipient (`to`), A's own erasure (`fg`), X's invite (`inv`), and the desk's buttons
-(`cl`, `nt`, `ho`, `ch`) when the desk is there; an action nobody handles is refused as well.
+(`cl`, `nt`, `ho`, `ch`, and `cs` that closes a coaching) when the desk is there; an action nobody
+handles is refused as well.
 """
 
 from __future__ import annotations
@@ -105,6 +106,10 @@ def _forgeries(world: World, objects: Objects, stamp: int, version: int) -> list
         f"ho:x:{objects.handover_id}",
         f"ho:y:{objects.handover_id}",
         f"ob:{version}:yes",
+        f"cs:o:{a}",
+        f"cs:y:{a}:studies",
+        f"cs:v:{a}",
+        f"cs:l:{a}:fi",
         f"zz:{a}",
     ]
 

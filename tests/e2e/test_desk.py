@@ -126,6 +126,7 @@ async def test_the_card_shows_the_client_is_audited_and_marks_messages_read(
         "🎯 Goals",
         "📊 Plan",
         "📈 Chart",
+        "🏁 End the coaching",
         "⬅️ Back to the list",
     ]
 
