@@ -234,7 +234,7 @@ async def test_the_coach_gets_a_clients_chart_from_the_card(
     await say(harness, desk.kaisa, "/clients")
     await press(harness, desk.kaisa, "👤 Pekka 🚩")
     card = desk.kaisa.bot_messages()[-1]
-    assert labels(card)[-2:] == ["📈 Chart", "⬅️ Back to the list"]
+    assert "📈 Chart" in labels(card)
 
     await press(harness, desk.kaisa, "📈 Chart")
     sent = desk.kaisa.last_bot_message()
