@@ -46,6 +46,7 @@ class Demo:
         self.locale = locale
         self.personas: dict[str, _Persona] = {}
         self.current = "client"
+        self.files: Path | None = None  # where pictures and documents the bot sent are saved
 
     # output ----------------------------------------------------------------------------------
 
@@ -64,7 +65,11 @@ class Demo:
             persona.seen[message.message_id] = message.edit_count
             label = _("Bot (edited)") if edited else _("Bot")
             self._print(self._style(f"🤖 {label}:", "1;36"))
-            self._print(message.text or message.caption or self._media_label(message))
+            if message.kind != "text":
+                self._print(self._style(self._media_label(message), "2"))
+            text = message.text or message.caption
+            if text:
+                self._print(text)
         if fresh:
             self._number_choices(persona)
             self._print_choices(persona)
@@ -82,9 +87,20 @@ class Demo:
                     )
                 )
 
-    @staticmethod
-    def _media_label(message: SandboxMessage) -> str:
-        return f"[{message.kind}]"
+    def _media_label(self, message: SandboxMessage) -> str:
+        """What was sent; a picture or a document is saved where the person can open it."""
+        stored = self.harness.sandbox.state.files.get(message.file_id or "")
+        if stored is None or message.kind not in ("photo", "document"):
+            return f"[{message.kind}]"
+        if self.files is None:
+            self.files = Path(tempfile.mkdtemp(prefix="companion-demo-files-"))
+        extension = {"photo": "png"}.get(message.kind, "bin")
+        name = stored.file_name or f"{message.kind}-{message.message_id}.{extension}"
+        path = self.files / f"{message.message_id}-{Path(name).name}"
+        path.write_bytes(stored.data)
+        if message.kind == "photo":
+            return _("[a picture, saved as {path}]").format(path=path)
+        return _("[a document, saved as {path}]").format(path=path)
 
     @staticmethod
     def _unseen(persona: _Persona) -> list[SandboxMessage]:
