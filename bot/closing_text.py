@@ -88,7 +88,7 @@ def goal_state(goal: dict[str, Any]) -> str:
         return _("reached")
     if goal.get("status") == "let_go":
         return _("let go")
-    return _("not reached")
+    return _("in progress")
 
 
 def chat_text(content: dict[str, Any], *, coach_first_name: str) -> str:

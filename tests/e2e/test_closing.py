@@ -341,7 +341,7 @@ async def test_closing_drafts_a_summary_the_client_approves_before_the_coach_dow
         "• Finding work: moderate (from Mar 7, 2026)\n\n"
         "🎯 Goals:\n"
         "✅ Wake up at 8 every day – reached on Mar 17, 2026\n"
-        "• Get a hot-work card – not reached\n\n"
+        "• Get a hot-work card – in progress\n\n"
         "✅ Check-ins: 4 of 6 check-ins answered (67 %).\n\n"
         "Is this right?"
     ), first.text
