@@ -266,6 +266,7 @@ async def _org_set(settings: Settings, args: argparse.Namespace) -> None:
             ("low_mood_days", args.low_mood_days),
             ("low_mood_at_most", args.low_mood_at_most),
             ("missed_running", args.missed_running),
+            ("work_strain_running", args.work_strain_running),
         )
         if value is not None
     }
@@ -341,6 +342,11 @@ def _parser() -> argparse.ArgumentParser:
     org_set.add_argument("--low-mood-days", type=int, help="days of low mood running (3)")
     org_set.add_argument("--low-mood-at-most", type=int, help="the mood step counted as low (2)")
     org_set.add_argument("--missed-running", type=int, help="missed check-ins running (3)")
+    org_set.add_argument(
+        "--work-strain-running",
+        type=int,
+        help="check-ins running with too much work or a hard time with colleagues (3)",
+    )
     invite = commands.add_parser("invite", help="one-time links into the bot")
     invite_commands = invite.add_subparsers(dest="invite_command", metavar="WHO", required=True)
     invite_coach = invite_commands.add_parser("coach", help="a link that makes its user a coach")

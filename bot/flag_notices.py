@@ -33,6 +33,9 @@ REASONS = {
     FlagKind.PULSE_MISMATCH: N_("the employee and the employer see the work very differently."),
     FlagKind.FOLLOWUP_SILENCE: N_("has not answered the last follow-up contacts."),
     FlagKind.UNREACHABLE: N_("cannot get my messages."),
+    FlagKind.WORK_STRAIN: N_(
+        "too much work or a hard time with colleagues in several check-ins running."
+    ),
 }
 MOOD_EMOJI = {1: "😢", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
 

@@ -39,6 +39,9 @@ _Q = {
     "n": "note",
     "t": checkins.TASKS,
     "j": checkins.JOB_SEARCH,
+    "r": checkins.REST,
+    "w": checkins.WORKLOAD,
+    "k": checkins.COLLEAGUES,
 }
 _Q_CODE = {v: k for k, v in _Q.items()}
 
@@ -70,6 +73,20 @@ JOB_SEARCH = {
     "contacted": N_("🤝 I contacted an employer"),
     "not_today": N_("➖ Not today"),
 }
+# Added by the emphasis on coping at work: rest after work (instead of sleep), the workload, and
+# how things are with colleagues and the supervisor.
+REST = {"well": N_("😌 Well"), "so_so": N_("😐 So-so"), "badly": N_("😫 Badly")}
+WORKLOAD = {
+    "ok": N_("👍 Just right"),
+    "too_much": N_("🥵 Too much"),
+    "too_little": N_("🪫 Too little"),
+}
+COLLEAGUES = {"good": N_("🙂 Good"), "so_so": N_("😐 So-so"), "hard": N_("😣 Hard")}
+_COPING_LABELS = {
+    checkins.REST: REST,
+    checkins.WORKLOAD: WORKLOAD,
+    checkins.COLLEAGUES: COLLEAGUES,
+}
 CONTACT = N_("📞 Ask my coach to contact me")
 
 
@@ -84,6 +101,14 @@ def _rows(checkin_id: int, question: str) -> list[list[tuple[str, str]]]:
             [(_(label), _data(checkin_id, code, value)) for value, label in SLEEP.items()],
             [(_("🙂 Normal day"), _data(checkin_id, "x", "normal"))],
         ]
+    if question == checkins.REST:
+        return [
+            [(_(label), _data(checkin_id, code, value)) for value, label in REST.items()],
+            [(_("🙂 Normal day"), _data(checkin_id, "x", "normal"))],
+        ]
+    if question in _COPING_LABELS:
+        labels = _COPING_LABELS[question]
+        return [[(_(label), _data(checkin_id, code, value)) for value, label in labels.items()]]
     if question == "got_up":
         return [[(_(label), _data(checkin_id, code, value)) for value, label in GOT_UP.items()]]
     if question == "mood":
@@ -104,7 +129,7 @@ def _rows(checkin_id: int, question: str) -> list[list[tuple[str, str]]]:
     return [[(_("✏️ Change my answers"), _data(checkin_id, "e", "yes"))]]
 
 
-def _question_text(question: str, first: bool) -> str:
+def _question_text(question: str, first: bool, *, at_work: bool = False) -> str:
     texts = {
         "sleep": _("How did you sleep?"),
         "got_up": _("Did you get up as planned?"),
@@ -112,7 +137,14 @@ def _question_text(question: str, first: bool) -> str:
         "day": _("What is today like?"),
         checkins.TASKS: _("How did your tasks go today?"),
         checkins.JOB_SEARCH: _("Did you take a step in your job search today?"),
-        "note": _("Anything else? You can write a few words or send a voice message."),
+        checkins.REST: _("Did you rest after work?"),
+        checkins.WORKLOAD: _("How is your workload?"),
+        checkins.COLLEAGUES: _("How are things with your colleagues and your supervisor?"),
+        "note": (
+            _("Anything to tell your coach? You can write a few words or send a voice message.")
+            if at_work
+            else _("Anything else? You can write a few words or send a voice message.")
+        ),
     }
     text = texts[question]
     return _("☀️ Hello! Time for a short check-in.") + "\n\n" + text if first else text
@@ -135,6 +167,15 @@ def summary_text(checkin: Checkin) -> str:
     search = checkin.extra_answers.get(checkins.JOB_SEARCH)
     if search in JOB_SEARCH:
         lines.append(_("Job search: {answer}").format(answer=_(JOB_SEARCH[search])))
+    coping_lines = {
+        checkins.REST: N_("Rest after work: {answer}"),
+        checkins.WORKLOAD: N_("Workload: {answer}"),
+        checkins.COLLEAGUES: N_("Colleagues and supervisor: {answer}"),
+    }
+    for question, line in coping_lines.items():
+        given = checkin.extra_answers.get(question)
+        if given in _COPING_LABELS[question]:
+            lines.append(_(line).format(answer=_(_COPING_LABELS[question][given])))
     if checkin.note:
         lines.append(_("Your words: {note}").format(note=html.escape(checkin.note, quote=False)))
     if checkin.voice_file_id:
@@ -151,7 +192,8 @@ def view(checkin: Checkin) -> tuple[str, list[list[tuple[str, str]]]]:
     if question is None:
         return summary_text(checkin), _rows(checkin.id, "done")
     first = checkin.answered_at is None
-    return _question_text(question, first), _rows(checkin.id, question)
+    at_work = checkins.WORKLOAD in checkin.questions
+    return _question_text(question, first, at_work=at_work), _rows(checkin.id, question)
 
 
 def payload(checkin: Checkin, *, silent: bool) -> dict[str, Any]:
@@ -307,11 +349,15 @@ async def _raise_flags(
     timezone: str | None,
     now: dt.datetime,
 ) -> bool:
-    """A mood answer may complete a low-mood run; a contact request is a flag of its own."""
+    """A mood answer may complete a low-mood run, a workload or colleagues answer a run of strain
+    at work; a contact request is a flag of its own."""
     if code in ("m", "x"):
         flag = await flags.after_mood(
             session, client_id=client_id, timezone=timezone or "Europe/Helsinki", now=now
         )
+        return flag is not None
+    if code in ("w", "k"):
+        flag = await flags.after_work_strain(session, client_id=client_id, now=now)
         return flag is not None
     if code == "c":
         flag = await flags.raise_flag(

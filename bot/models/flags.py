@@ -1,10 +1,10 @@
 """Flags: a client who needs a human, raised to the right coach at the right time, and escalated.
 
 A flag is raised by a rule (low mood, missed check-ins, a contact request, words of crisis, a stuck
-goal, an employer's request, a pulse mismatch, a silent follow-up, an unreachable client). There is
-one open flag per client and cause; a new occurrence adds to it instead of repeating it. Its
-notice waits for the coach's working hours unless it is urgent, and every delivery and escalation
-step is logged as a flag event.
+goal, an employer's request, a pulse mismatch, a silent follow-up, an unreachable client, strain at
+work). There is one open flag per client and cause; a new occurrence adds to it instead of
+repeating it. Its notice waits for the coach's working hours unless it is urgent, and every delivery
+and escalation step is logged as a flag event.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class FlagKind(enum.StrEnum):
     PULSE_MISMATCH = "pulse_mismatch"
     FOLLOWUP_SILENCE = "followup_silence"
     UNREACHABLE = "unreachable"
+    WORK_STRAIN = "work_strain"  # too much work or a hard time with colleagues, several running
 
 
 class FlagUrgency(enum.StrEnum):

@@ -43,7 +43,13 @@ REQUIRED = ("sleep", "got_up", "mood", "day")
 # how the day's tasks went (work and functional capacity), job-search steps (employment).
 TASKS = "tasks"
 JOB_SEARCH = "job_search"
-EXTRA = (TASKS, JOB_SEARCH)
+# Coping at work: rest after work (asked instead of sleep), the workload, and how things are with
+# colleagues and the supervisor.
+REST = "rest"
+WORKLOAD = "workload"
+COLLEAGUES = "colleagues"
+COPING = (WORKLOAD, COLLEAGUES)
+EXTRA = (TASKS, JOB_SEARCH, REST, *COPING)
 REMINDER_AFTER = dt.timedelta(hours=3)
 # Done with the note: the client wrote one, sent a voice message, or said they have none.
 NOTE_DONE = "note_done"
@@ -55,18 +61,26 @@ VALUES: dict[str, tuple[str, ...]] = {
     "day": tuple(d.value for d in DayKind),
     TASKS: ("well", "partly", "hard", "none"),
     JOB_SEARCH: ("applied", "searched", "contacted", "not_today"),
+    REST: ("well", "so_so", "badly"),
+    WORKLOAD: ("ok", "too_much", "too_little"),
+    COLLEAGUES: ("good", "so_so", "hard"),
 }
 
 
 def questions_for(levels: Mapping[str, int]) -> list[str]:
     """The questions of a check-in under the plan's emphasis (area -> level 0-4); no plan, or
-    everyday life alone, keeps the rhythm questions."""
+    everyday life alone, keeps the rhythm questions. Coping at work asks about rest after work
+    instead of sleep, and adds the workload and how things are with colleagues."""
+    coping = levels.get(GoalArea.COPING_AT_WORK.value, 0) > 0
     extra = []
     if levels.get(GoalArea.WORK_CAPACITY.value, 0) > 0:
         extra.append(TASKS)
     if levels.get(GoalArea.EMPLOYMENT.value, 0) > 0:
         extra.append(JOB_SEARCH)
-    return [*RHYTHM[:-1], *extra, RHYTHM[-1]]
+    if coping:
+        extra.extend(COPING)
+    first = [REST] if coping else [RHYTHM[0]]
+    return [*first, *RHYTHM[1:-1], *extra, RHYTHM[-1]]
 
 
 class CheckinClosed(DomainError):
@@ -497,8 +511,10 @@ async def usual_answers(session: AsyncSession, *, client_id: int) -> dict[str, s
         counted = Counter(v for v in values if v)
         return counted.most_common(1)[0][0] if counted else default
 
+    rests = [str(c.extra_answers.get(REST) or "") for c in recent]
     return {
         "sleep": most([str(c.sleep) for c in recent if c.sleep], Sleep.WELL.value),
+        REST: most([r for r in rests if r in VALUES[REST]], "well"),
         "got_up": most([str(c.got_up) for c in recent if c.got_up], GotUp.YES.value),
         "mood": most([str(c.mood) for c in recent if c.mood and c.mood >= 3], "4"),
         "day": most(
@@ -510,10 +526,11 @@ async def usual_answers(session: AsyncSession, *, client_id: int) -> dict[str, s
 async def normal_day(
     session: AsyncSession, *, checkin_id: int, client_id: int, now: dt.datetime
 ) -> Checkin:
-    """Answer the usual in one tap."""
+    """Answer the usual in one tap (the rhythm questions this check-in asks)."""
     usual = await usual_answers(session, client_id=client_id)
-    checkin: Checkin | None = None
-    for question in REQUIRED:
+    checkin = await own_checkin(session, checkin_id=checkin_id, client_id=client_id, now=now)
+    asked = checkin.questions or list(RHYTHM)
+    for question in (q for q in (*REQUIRED, REST) if q in asked):
         checkin = await answer(
             session,
             checkin_id=checkin_id,
@@ -522,7 +539,6 @@ async def normal_day(
             value=usual[question],
             now=now,
         )
-    assert checkin is not None
     return checkin
 
 

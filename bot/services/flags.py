@@ -34,11 +34,13 @@ DEFAULT_WORKING = ("12345", dt.time(8, 0), dt.time(16, 0))
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """How many days of low mood, and how many missed check-ins running, make a flag."""
+    """How many days of low mood, how many missed check-ins running, and how many check-ins
+    running with too much work or a hard time with colleagues make a flag."""
 
     low_mood_days: int = 3
     low_mood_at_most: int = 2
     missed_running: int = 3
+    work_strain_running: int = 3
 
 
 async def thresholds_for(session: AsyncSession, *, client_id: int) -> Thresholds:
@@ -57,6 +59,9 @@ async def thresholds_for(session: AsyncSession, *, client_id: int) -> Thresholds
         low_mood_days=int(configured.get("low_mood_days", defaults.low_mood_days)),
         low_mood_at_most=int(configured.get("low_mood_at_most", defaults.low_mood_at_most)),
         missed_running=int(configured.get("missed_running", defaults.missed_running)),
+        work_strain_running=int(
+            configured.get("work_strain_running", defaults.work_strain_running)
+        ),
     )
 
 
@@ -195,6 +200,42 @@ async def after_mood(
         now=now,
         details={"days": len(days)},
     )
+
+
+# The answers of a coping-at-work check-in that count towards strain at work.
+WORK_STRAIN = {"workload": "too_much", "colleagues": "hard"}
+
+
+async def after_work_strain(
+    session: AsyncSession, *, client_id: int, now: dt.datetime
+) -> Flag | None:
+    """Too much work, or a hard time with colleagues and the supervisor, in the latest
+    check-ins that answered it, several running, raises a flag (not urgent)."""
+    limits = await thresholds_for(session, client_id=client_id)
+    latest = (
+        await session.exec(
+            select(Checkin.extra_answers)
+            .where(
+                Checkin.client_id == client_id,
+                col(Checkin.due_at) <= now,
+                col(Checkin.status).in_([CheckinStatus.ANSWERED, CheckinStatus.PARTIAL]),
+            )
+            .order_by(col(Checkin.due_at).desc(), col(Checkin.id).desc())
+            .limit(limits.work_strain_running * 4)
+        )
+    ).all()
+    for question, strained in WORK_STRAIN.items():
+        answers = [a[question] for a in latest if a and a.get(question)]
+        run = answers[: limits.work_strain_running]
+        if len(run) == limits.work_strain_running and all(a == strained for a in run):
+            return await raise_flag(
+                session,
+                client_id=client_id,
+                kind=FlagKind.WORK_STRAIN,
+                now=now,
+                details={"question": question, "running": limits.work_strain_running},
+            )
+    return None
 
 
 async def after_missed(session: AsyncSession, *, client_ids: list[int], now: dt.datetime) -> int:

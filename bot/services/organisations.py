@@ -12,7 +12,7 @@ from bot.models.people import Organisation, Role
 from bot.services import people
 from bot.services.errors import DomainError
 
-FLAG_SETTINGS = ("low_mood_days", "low_mood_at_most", "missed_running")
+FLAG_SETTINGS = ("low_mood_days", "low_mood_at_most", "missed_running", "work_strain_running")
 
 
 async def configure(

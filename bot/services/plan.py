@@ -7,7 +7,8 @@ moving it on.
 
 The emphasis steers the check-in (checkins.questions_for): everyday life keeps the rhythm
 questions (also when no plan is set); work and functional capacity adds a question on the day's
-tasks, employment one on job-search steps.
+tasks, employment one on job-search steps, coping at work asks about rest after work (instead of
+sleep), the workload, and colleagues and the supervisor.
 """
 
 from __future__ import annotations

@@ -1,0 +1,214 @@
+"""Coping at work, end to end: with the plan's emphasis on coping at work the check-in asks about
+rest after work, the workload and colleagues; three check-ins running with too much work flag the
+coach once; moving the emphasis back gives the everyday-life questions again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import col, select
+
+from bot.clock import ManualClock
+from bot.demo_seed import seed
+from bot.harness import Harness
+from bot.models.checkins import Checkin
+from bot.models.flags import Flag, FlagKind
+from bot.sandbox import SandboxUser
+from bot.services import schedules
+
+pytestmark = pytest.mark.asyncio
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+@dataclass
+class World:
+    coach: SandboxUser
+    client: SandboxUser
+    client_id: int
+    coach_id: int
+    organisation_id: int
+
+
+@pytest.fixture
+async def world(harness: Harness, clock: ManualClock) -> AsyncIterator[World]:
+    clock.set(utc(2026, 3, 2, 6, 0))  # Monday 2 March, 08:00 in Helsinki
+    coach = harness.sandbox.add_user(first_name="Kaisa", language_code="en")
+    client = harness.sandbox.add_user(first_name="Lisu", language_code="en")
+    harness.sandbox.mark_started(coach.id)
+    harness.sandbox.mark_started(client.id)
+    async with harness.db.session() as session:
+        ids = await seed(
+            session,
+            coach_telegram_id=coach.id,
+            coach_name="Kaisa Virtanen",
+            client_telegram_id=client.id,
+            client_name="Liisa",
+            organisation_name="Työpaja",
+            locale="en",
+            timezone="Europe/Helsinki",
+            now=clock.now(),
+        )
+        await schedules.set_single_time(
+            session,
+            client_id=ids.client_id,
+            local_time=dt.time(9, 0),
+            timezone="Europe/Helsinki",
+            now=clock.now(),
+            weekdays="1234567",
+        )
+    yield World(coach, client, ids.client_id, ids.coach_id, ids.organisation_id)
+
+
+async def _press(harness: Harness, user: SandboxUser, label: str) -> None:
+    await user.press(label)
+    await harness.settle()
+
+
+async def _say(harness: Harness, user: SandboxUser, text: str) -> None:
+    await user.send_text(text)
+    await harness.settle()
+
+
+async def _at(harness: Harness, clock: ManualClock, when: dt.datetime) -> None:
+    clock.set(when)
+    await harness.tick()
+
+
+async def _set_emphasis(
+    harness: Harness, coach: SandboxUser, area: str, level: str, reason: str
+) -> None:
+    await _say(harness, coach, "/clients")
+    await _press(harness, coach, "👤 Liisa")
+    await _press(harness, coach, "📊 Plan")
+    await _press(harness, coach, area)
+    await _press(harness, coach, level)
+    await _press(harness, coach, reason)
+
+
+async def _latest_checkin(harness: Harness, client_id: int) -> Checkin:
+    async with harness.db.session() as session:
+        found = (
+            await session.exec(
+                select(Checkin)
+                .where(Checkin.client_id == client_id)
+                .order_by(col(Checkin.id).desc())
+            )
+        ).first()
+    assert found is not None
+    return found
+
+
+def _flags(user: SandboxUser) -> list[str]:
+    return [m.text or "" for m in user.bot_messages() if (m.text or "")[:1] in ("🚩", "🆘")]
+
+
+def _last(user: SandboxUser) -> str:
+    message = user.last_bot_message()
+    assert message is not None
+    return message.text or ""
+
+
+async def test_coping_questions_follow_the_emphasis_and_strain_flags_the_coach_once(
+    harness: Harness, clock: ManualClock, world: World
+) -> None:
+    coach, client = world.coach, world.client
+    await _set_emphasis(
+        harness, coach, "🌱 Coping at work ☆☆☆☆", "★★☆☆ moderate", "Ready to focus on this"
+    )
+    assert "📊 Your plan changed: 🌱 Coping at work – some." in _last(client)
+
+    for day in (2, 3, 4):  # Monday to Wednesday, 09:00 in Helsinki
+        await _at(harness, clock, utc(2026, 3, day, 7, 0))
+        checkin = await _latest_checkin(harness, world.client_id)
+        assert checkin.questions == [
+            "rest",
+            "got_up",
+            "mood",
+            "day",
+            "workload",
+            "colleagues",
+            "note",
+        ]
+        assert "Did you rest after work?" in _last(client)
+        for label in ("😌 Well", "✅ Yes", "🙂 Good", "🛠️ Work or workshop"):
+            await _press(harness, client, label)
+        assert "How is your workload?" in _last(client)
+        await _press(harness, client, "🥵 Too much")
+        assert "How are things with your colleagues and your supervisor?" in _last(client)
+        await _press(harness, client, "🙂 Good")
+        assert "Anything to tell your coach?" in _last(client)
+        await _press(harness, client, "✅ No, that is all")
+        summary = _last(client)
+        assert "Rest after work: 😌 Well" in summary
+        assert "Workload: 🥵 Too much" in summary
+        assert "Colleagues and supervisor: 🙂 Good" in summary
+        checkin = await _latest_checkin(harness, world.client_id)
+        assert checkin.status == "answered"
+        assert checkin.sleep is None
+        assert {k: checkin.extra_answers[k] for k in ("rest", "workload", "colleagues")} == {
+            "rest": "well",
+            "workload": "too_much",
+            "colleagues": "good",
+        }
+        await _at(harness, clock, utc(2026, 3, day, 7, 30))
+        assert len(_flags(coach)) == (1 if day == 4 else 0)
+
+    [notice] = _flags(coach)
+    assert notice.startswith(
+        "🚩 Liisa: too much work or a hard time with colleagues in several check-ins running."
+    )
+    # Thursday is too much again: the open flag is not repeated.
+    await _at(harness, clock, utc(2026, 3, 5, 7, 0))
+    await _press(harness, client, "🙂 Normal day")
+    assert "How is your workload?" in _last(client)
+    await _press(harness, client, "🥵 Too much")
+    await _press(harness, client, "😣 Hard")
+    await _at(harness, clock, utc(2026, 3, 5, 8, 0))
+    assert len(_flags(coach)) == 1
+    async with harness.db.session() as session:
+        [flag] = (await session.exec(select(Flag))).all()
+    assert flag.kind == FlagKind.WORK_STRAIN and flag.urgency == "normal"
+    checkin = await _latest_checkin(harness, world.client_id)
+    assert checkin.extra_answers["rest"] == "well" and checkin.extra_answers["colleagues"] == "hard"
+
+    # The emphasis moves back to everyday life: a normal change, and the rhythm questions again.
+    clock.set(utc(2026, 3, 5, 12, 0))
+    await _set_emphasis(
+        harness, coach, "🌱 Coping at work ★★☆☆", "☆☆☆☆ none", "More room for everyday life now"
+    )
+    await _at(harness, clock, utc(2026, 3, 6, 7, 0))
+    checkin = await _latest_checkin(harness, world.client_id)
+    assert checkin.questions == ["sleep", "got_up", "mood", "day", "note"]
+    assert "How did you sleep?" in _last(client)
+    everything = "\n".join(m.text or "" for m in client.bot_messages())
+    assert "back" not in everything.replace("Back", "").casefold()
+
+
+async def test_a_hard_time_with_colleagues_three_running_flags_and_another_answer_breaks_it(
+    harness: Harness, clock: ManualClock, world: World
+) -> None:
+    coach, client = world.coach, world.client
+    await _set_emphasis(
+        harness, coach, "🌱 Coping at work ☆☆☆☆", "★☆☆☆ slight", "Agreed together in a meeting"
+    )
+    for day, colleagues in ((2, "😣 Hard"), (3, "😐 So-so"), (4, "😣 Hard"), (5, "😣 Hard")):
+        await _at(harness, clock, utc(2026, 3, day, 7, 0))
+        await _press(harness, client, "🙂 Normal day")
+        await _press(harness, client, "👍 Just right")
+        await _press(harness, client, colleagues)
+        await _at(harness, clock, utc(2026, 3, day, 7, 30))
+    assert _flags(coach) == []
+    await _at(harness, clock, utc(2026, 3, 6, 7, 0))
+    await _press(harness, client, "🙂 Normal day")
+    await _press(harness, client, "🪫 Too little")
+    await _press(harness, client, "😣 Hard")
+    await _at(harness, clock, utc(2026, 3, 6, 7, 30))
+    [notice] = _flags(coach)
+    assert "a hard time with colleagues" in notice
