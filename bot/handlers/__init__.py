@@ -13,6 +13,7 @@ from bot.flows import (
     closing,
     coach_goal,
     coach_reply,
+    coping,
     goal,
     handover,
     my_settings,
@@ -67,6 +68,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     goal.register(application)
     coach_goal.register(application)
     plan.register(application)
+    coping.register(application)
     closing.register(application)
     # What people write outside commands and buttons: after every feature, before the fallback.
     messages.register(application)

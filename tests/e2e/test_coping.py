@@ -1,6 +1,7 @@
 """Coping at work, end to end: with the plan's emphasis on coping at work the check-in asks about
 rest after work, the workload and colleagues; three check-ins running with too much work flag the
-coach once; moving the emphasis back gives the everyday-life questions again.
+coach once; moving the emphasis back gives the everyday-life questions again. A recorded placement
+offers the coach to raise coping at work, confirmed with the client like any change of emphasis.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from bot.clock import ManualClock
 from bot.demo_seed import seed
 from bot.harness import Harness
 from bot.models.checkins import Checkin
+from bot.models.coaching import GoalArea, PlanEmphasis
 from bot.models.flags import Flag, FlagKind
+from bot.models.placements import Employer, Placement, PlacementKind
 from bot.sandbox import SandboxUser
-from bot.services import schedules
+from bot.services import coping, people, schedules
 
 pytestmark = pytest.mark.asyncio
 
@@ -212,3 +215,111 @@ async def test_a_hard_time_with_colleagues_three_running_flags_and_another_answe
     await _at(harness, clock, utc(2026, 3, 6, 7, 30))
     [notice] = _flags(coach)
     assert "a hard time with colleagues" in notice
+
+
+async def _record_placement(harness: Harness, world: World, now: dt.datetime) -> bool:
+    """A placement row as the placement code records it, then the offer it makes."""
+    async with harness.db.session() as session:
+        employer = Employer(name="Puutarha <Vihreä & Co>", organisation_id=world.organisation_id)
+        session.add(employer)
+        await session.flush()
+        assert employer.id is not None
+        session.add(
+            Placement(
+                client_id=world.client_id,
+                employer_id=employer.id,
+                job_title="Gardener",
+                start_date=dt.date(2026, 3, 9),
+                kind=PlacementKind.WAGE_SUBSIDISED,
+                created_by_id=world.coach_id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await session.flush()
+        offered = await coping.propose_coping_emphasis(
+            session, client_id=world.client_id, coach_id=world.coach_id, now=now
+        )
+    harness.wake()
+    await harness.settle()
+    return offered
+
+
+async def _plan_rows(harness: Harness) -> list[PlanEmphasis]:
+    async with harness.db.session() as session:
+        return list((await session.exec(select(PlanEmphasis).order_by(col(PlanEmphasis.id)))).all())
+
+
+async def test_a_placement_offers_to_raise_coping_at_work_and_the_coach_confirms_it(
+    harness: Harness, clock: ManualClock, world: World
+) -> None:
+    coach, client = world.coach, world.client
+    assert await _record_placement(harness, world, clock.now())
+    offer = coach.last_bot_message()
+    assert offer is not None
+    assert "🌱 Liisa starts work: Gardener at Puutarha <Vihreä & Co>." in (offer.text or "")
+    assert "Agree on it with Liisa first." in (offer.text or "")
+    assert offer.button_labels == ["🌱 Raise coping at work to moderate", "⏸️ Not now"]
+    assert await _plan_rows(harness) == []
+    assert "plan" not in "\n".join(m.text or "" for m in client.bot_messages())
+
+    await _press(harness, coach, "🌱 Raise coping at work to moderate")
+    assert "✅ Coping at work is now moderate in the plan of Liisa." in _last(coach)
+    [row] = await _plan_rows(harness)
+    assert (row.area, row.level, row.set_by_id, row.agreed_with_client) == (
+        GoalArea.COPING_AT_WORK,
+        2,
+        world.coach_id,
+        True,
+    )
+    assert row.reason == "Started work: support for coping at work"
+    assert "📊 Your plan changed: more focus on coping at work." in _last(client)
+    await _say(harness, client, "/plan")
+    shown = _last(client)
+    assert "🌱 Coping at work: ★★☆☆ some" in shown
+    assert "Started work: support for coping at work" in shown
+
+    # The next check-in asks about coping at work.
+    await _at(harness, clock, utc(2026, 3, 2, 7, 0))
+    assert "Did you rest after work?" in _last(client)
+
+    # A second press (forged: the buttons are gone) changes nothing more; no second offer.
+    await coach.press(data=f"cw:y:{world.client_id}", message=offer)
+    await harness.settle()
+    assert "already has moderate emphasis" in _last(coach)
+    assert len(await _plan_rows(harness)) == 1
+    async with harness.db.session() as session:
+        assert not await coping.propose_coping_emphasis(
+            session, client_id=world.client_id, coach_id=world.coach_id, now=clock.now()
+        )
+
+
+async def test_not_now_leaves_the_plan_and_another_coach_cannot_confirm(
+    harness: Harness, clock: ManualClock, world: World
+) -> None:
+    coach, client = world.coach, world.client
+    stranger = harness.sandbox.add_user(first_name="Olli", language_code="en")
+    harness.sandbox.mark_started(stranger.id)
+    async with harness.db.session() as session:
+        await people.add_coach(
+            session,
+            telegram_user_id=stranger.id,
+            name="Olli Koski",
+            organisation_name="Työpaja",
+            now=clock.now(),
+            timezone="Europe/Helsinki",
+            locale="en",
+        )
+    assert await _record_placement(harness, world, clock.now())
+    await _press(harness, coach, "⏸️ Not now")
+    assert "Okay, the plan of Liisa stays as it is." in _last(coach)
+    assert await _plan_rows(harness) == []
+    # A forged press by someone who does not act for the client changes nothing.
+    await _say(harness, stranger, "/clients")
+    listing = stranger.last_bot_message()
+    await stranger.press(data=f"cw:y:{world.client_id}", message=listing)
+    await harness.settle()
+    assert "This is not available to you." in _last(stranger)
+    assert await _plan_rows(harness) == []
+    await _at(harness, clock, utc(2026, 3, 2, 7, 0))
+    assert "How did you sleep?" in _last(client)
