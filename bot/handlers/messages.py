@@ -18,7 +18,8 @@ from bot.handlers.start import stranger_text
 from bot.i18n import _, format_datetime
 from bot.models.messaging import ContentKind
 from bot.notices import queue_relay
-from bot.services import access, flows, people, relay
+from bot.services import access, after_coaching, flows, people, relay
+from bot.services.after_coaching import WhoAnswers
 
 _CONTENT = (
     filters.TEXT
@@ -69,8 +70,12 @@ async def _from_client(update: Update, context: Context, client_id: int, message
         passed = await relay.from_client(
             session, client_id=client_id, incoming=incoming_of(message), now=now
         )
+        who: WhoAnswers | None = None
         if passed is not None:
             await queue_relay(session, passed=passed, now=now)
+            who = await after_coaching.after_client_message(
+                session, client_id=client_id, passed=passed, now=now
+            )
     if passed is None:
         await reply(
             update,
@@ -90,11 +95,29 @@ async def _from_client(update: Update, context: Context, client_id: int, message
             "{coach} cannot be reached right now. Your message is saved, and {coach} "
             "gets it when they are back."
         ).format(coach=coach)
-    elif passed.repeat:
+    elif passed.repeat and who is None:
         return
     else:
         text = _("✓ Sent to {coach}.").format(coach=coach)
+    if who is not None:
+        text = f"{text}\n\n{_who_answers_text(who)}"
     await reply(update, context, text, reply_markup=client_keyboard(), purpose="relay-confirm")
+
+
+def _who_answers_text(who: WhoAnswers) -> str:
+    """Who answers a former client now, in plain words."""
+    name = escape(who.name)
+    if who.via_admin:
+        return _(
+            "Your coach no longer works at {organisation}. {name} from {organisation} reads "
+            "your messages now and answers you."
+        ).format(name=name, organisation=escape(who.organisation))
+    if who.changed:
+        return _("{name} reads your messages now and answers you.").format(name=name)
+    return _(
+        "Your coaching has ended, but you can still write to me. {name} gets your messages "
+        "and answers you."
+    ).format(name=name)
 
 
 async def _from_coach(update: Update, context: Context, coach_id: int, message: Message) -> None:

@@ -1,5 +1,7 @@
 """Who answers for whom: the coach a client's messages and flags go to (the substitute during a
-handover), and the admins of the organisation behind a coach.
+handover), and the admins of the organisation behind a coach. After a coaching has closed, its
+last coach still answers; when that coach has left the organisation, an admin of it does, so a
+former client always has someone to reach.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ async def current_coach(
     """The coach who answers for the client now: a substitute in a handover, else the one
     responsible."""
     rows = await session.exec(
-        select(Person, CoachAssignment)
+        select(Person, CoachAssignment, Coaching)
         .join(CoachAssignment, col(CoachAssignment.coach_id) == col(Person.id))
         .join(Coaching, col(Coaching.id) == col(CoachAssignment.coaching_id))
         .where(
@@ -40,10 +42,51 @@ async def current_coach(
         .order_by(col(CoachAssignment.valid_from).desc())
     )
     found = rows.all()
-    for person, assignment in found:
-        if assignment.kind == AssignmentKind.SUBSTITUTE:
-            return person
-    return found[0][0] if found else None
+    if not found:
+        return None
+    person, _assignment, coaching = next(
+        (row for row in found if row[1].kind == AssignmentKind.SUBSTITUTE), found[0]
+    )
+    if coaching.status == CoachingStatus.CLOSED:
+        return await _still_there_or_admin(
+            session, coach=person, organisation_id=coaching.organisation_id, now=now
+        )
+    return person
+
+
+def _active_membership(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(Membership.active_from) <= now,
+        sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+    )
+
+
+async def _still_there_or_admin(
+    session: AsyncSession, *, coach: Person, organisation_id: int, now: dt.datetime
+) -> Person | None:
+    """The last coach of a closed coaching while they work in its organisation; else its first
+    admin (None when it has none)."""
+    staying = await session.exec(
+        select(Membership.id).where(
+            Membership.person_id == coach.id,
+            Membership.organisation_id == organisation_id,
+            col(Membership.role).in_([Role.COACH, Role.ADMIN]),
+            _active_membership(now),
+        )
+    )
+    if staying.first() is not None:
+        return coach
+    admins = await session.exec(
+        select(Person)
+        .join(Membership, col(Membership.person_id) == col(Person.id))
+        .where(
+            Membership.organisation_id == organisation_id,
+            Membership.role == Role.ADMIN,
+            _active_membership(now),
+        )
+        .order_by(col(Person.id))
+    )
+    return admins.first()
 
 
 async def admins_for(session: AsyncSession, *, person_id: int, now: dt.datetime) -> list[Person]:

@@ -2,6 +2,8 @@
 rest after work, the workload and colleagues; three check-ins running with too much work flag the
 coach once; moving the emphasis back gives the everyday-life questions again. A recorded placement
 offers the coach to raise coping at work, confirmed with the client like any change of emphasis.
+After closing and the end of follow-up the door stays open: the client's message reaches the last
+coach, or an admin (and the team chat an alert without content) when that coach has left.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from bot.clock import ManualClock
 from bot.demo_seed import seed
 from bot.harness import Harness
 from bot.models.checkins import Checkin
-from bot.models.coaching import GoalArea, PlanEmphasis
+from bot.models.coaching import Coaching, GoalArea, PlanEmphasis
 from bot.models.flags import Flag, FlagKind
-from bot.models.placements import Employer, Placement, PlacementKind
+from bot.models.people import Membership, Organisation, Person
+from bot.models.placements import Employer, EmployerContact, Placement, PlacementKind
 from bot.sandbox import SandboxUser
 from bot.services import coping, people, schedules
 
@@ -323,3 +326,127 @@ async def test_not_now_leaves_the_plan_and_another_coach_cannot_confirm(
     assert await _plan_rows(harness) == []
     await _at(harness, clock, utc(2026, 3, 2, 7, 0))
     assert "How did you sleep?" in _last(client)
+
+
+async def test_after_follow_up_the_door_stays_open_to_the_last_coach_then_an_admin(
+    harness: Harness, clock: ManualClock, world: World
+) -> None:
+    sandbox = harness.sandbox
+    coach, client = world.coach, world.client
+    admin = sandbox.add_user(first_name="Aki", language_code="en")
+    boss = sandbox.add_user(first_name="Erkki", language_code="en")
+    for user in (admin, boss):
+        sandbox.mark_started(user.id)
+    team = sandbox.add_group("Team Työpaja", [coach, admin])
+    async with harness.db.session() as session:
+        aki = await people.add_coach(
+            session,
+            telegram_user_id=admin.id,
+            name="Aki Admin",
+            organisation_name="Työpaja",
+            now=clock.now(),
+            timezone="Europe/Helsinki",
+            locale="en",
+            admin=True,
+        )
+        organisation = await session.get(Organisation, world.organisation_id)
+        assert organisation is not None and aki.id is not None
+        organisation.team_chat_id = team.id
+        # The employer who hired the client: a contact person who must never get their messages.
+        erkki = Person(
+            telegram_user_id=boss.id,
+            chat_id=boss.id,
+            display_name="Erkki Employer",
+            locale="en",
+            timezone="Europe/Helsinki",
+        )
+        session.add(erkki)
+        await session.flush()
+        assert erkki.id is not None
+        employer = Employer(name="Puutarha Oy", organisation_id=world.organisation_id)
+        session.add(employer)
+        await session.flush()
+        assert employer.id is not None
+        contact = EmployerContact(employer_id=employer.id, person_id=erkki.id)
+        session.add(contact)
+        await session.flush()
+        session.add(
+            Placement(
+                client_id=world.client_id,
+                employer_id=employer.id,
+                contact_id=contact.id,
+                job_title="Gardener",
+                start_date=dt.date(2026, 3, 2),
+                kind=PlacementKind.OPEN_LABOUR_MARKET,
+            )
+        )
+
+    # The coach closes the coaching; follow-up runs for a month.
+    await _say(harness, coach, "/clients")
+    await _press(harness, coach, "👤 Liisa")
+    await _press(harness, coach, "🏁 End the coaching")
+    await _press(harness, coach, "💼 Work on the open labour market")
+    await _press(harness, coach, "✅ Yes, end the coaching")
+    async with harness.db.session() as session:
+        [coaching] = (await session.exec(select(Coaching))).all()
+        assert coaching.closed_at == clock.now()
+        coaching.follow_up_until = utc(2026, 4, 2, 6, 0)
+        session.add(coaching)
+
+    # During follow-up: to the coach, as before.
+    clock.set(utc(2026, 3, 20, 9, 0))
+    await _say(harness, client, "Work is fine")
+    assert _last(client) == "✓ Sent to Kaisa."
+
+    # Follow-up has ended: the message still reaches the coach, and the client hears who answers.
+    clock.set(utc(2026, 5, 4, 9, 0))
+    before = len(coach.bot_messages())
+    await _say(harness, client, "Hi Kaisa, I have a new job")
+    texts = [m.text or "" for m in coach.bot_messages()[before:]]
+    assert texts == ["💬 Message from Liisa:", "Hi Kaisa, I have a new job"]
+    assert _last(client) == (
+        "✓ Sent to Kaisa.\n\nYour coaching has ended, but you can still write to me. "
+        "Kaisa gets your messages and answers you."
+    )
+    # The coach answers from the chat.
+    await coach.send_text("Congratulations!", reply_to=coach.bot_messages()[-1])
+    await harness.settle()
+    assert "Congratulations!" in _last(client)
+    # A next message a while later: sent, and no repeat of who answers.
+    clock.set(utc(2026, 5, 5, 9, 0))
+    await _say(harness, client, "Thank you")
+    assert _last(client) == "✓ Sent to Kaisa."
+
+    # The coach leaves the organisation: an admin gets the message, the team chat an alert.
+    async with harness.db.session() as session:
+        for membership in (
+            await session.exec(select(Membership).where(Membership.person_id == world.coach_id))
+        ).all():
+            membership.active_until = utc(2026, 5, 31, 21, 0)
+            session.add(membership)
+    clock.set(utc(2026, 6, 8, 9, 0))
+    before = len(coach.bot_messages())
+    await _say(harness, client, "Is anyone there? <help>")
+    assert len(coach.bot_messages()) == before
+    texts = [m.text or "" for m in admin.bot_messages()]
+    assert texts[-2:] == ["💬 Message from Liisa:", "Is anyone there? <help>"]
+    assert _last(client) == (
+        "✓ Sent to Aki.\n\nYour coach no longer works at Työpaja. Aki from Työpaja reads your "
+        "messages now and answers you."
+    )
+    [alert] = [m.text or "" for m in sandbox.chat_messages(team.id) if m.from_bot]
+    assert alert == (
+        "📨 A former client wrote to the bot. Their coach no longer works here, so the message "
+        "went to Aki."
+    )
+    # The admin answers; the client gets it.
+    await admin.send_text("Hello, I can help.", reply_to=admin.bot_messages()[-1])
+    await harness.settle()
+    assert "Hello, I can help." in _last(client)
+    # The next message goes to the admin too, with its own alert, and no repeat of who answers.
+    clock.set(utc(2026, 6, 9, 9, 0))
+    await _say(harness, client, "Thanks")
+    assert _last(client) == "✓ Sent to Aki."
+    assert len([m for m in sandbox.chat_messages(team.id) if m.from_bot]) == 2
+    # Nothing ever reached the employer.
+    assert boss.bot_messages() == []
