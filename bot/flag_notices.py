@@ -51,6 +51,12 @@ def _checkin_line(checkin: Checkin, timezone: str) -> str:
         parts.append(_("slept {answer}").format(answer=_(_SLEEP_WORDS[str(checkin.sleep)])))
     if checkin.got_up:
         parts.append(_("got up: {answer}").format(answer=_(_GOT_UP_WORDS[str(checkin.got_up)])))
+    workload = checkin.extra_answers.get("workload")
+    if workload in _WORKLOAD_WORDS:
+        parts.append(_("workload: {answer}").format(answer=_(_WORKLOAD_WORDS[workload])))
+    colleagues = checkin.extra_answers.get("colleagues")
+    if colleagues in _COLLEAGUES_WORDS:
+        parts.append(_("colleagues: {answer}").format(answer=_(_COLLEAGUES_WORDS[colleagues])))
     if checkin.contact_requested:
         parts.append(_("📞 asked for contact"))
     return f"{day}: {', '.join(parts) or '–'}"
@@ -58,6 +64,12 @@ def _checkin_line(checkin: Checkin, timezone: str) -> str:
 
 _SLEEP_WORDS = {"well": N_("well"), "so_so": N_("so-so"), "badly": N_("badly")}
 _GOT_UP_WORDS = {"yes": N_("yes"), "later": N_("later"), "no": N_("no")}
+_WORKLOAD_WORDS = {
+    "ok": N_("just right"),
+    "too_much": N_("too much"),
+    "too_little": N_("too little"),
+}
+_COLLEAGUES_WORDS = {"good": N_("good"), "so_so": N_("so-so"), "hard": N_("hard")}
 
 
 def _buttons(flag_id: int) -> dict[str, object]:

@@ -170,6 +170,9 @@ async def test_coping_questions_follow_the_emphasis_and_strain_flags_the_coach_o
     assert notice.startswith(
         "🚩 Liisa: too much work or a hard time with colleagues in several check-ins running."
     )
+    # Raised at the third "too much", before that day's question on colleagues.
+    assert notice.count("workload: too much") == 3
+    assert notice.count("colleagues: good") == 2
     # Thursday is too much again: the open flag is not repeated.
     await _at(harness, clock, utc(2026, 3, 5, 7, 0))
     await _press(harness, client, "🙂 Normal day")
