@@ -81,7 +81,7 @@ WORKLOAD = {
     "too_much": N_("🥵 Too much"),
     "too_little": N_("🪫 Too little"),
 }
-COLLEAGUES = {"good": N_("🙂 Good"), "so_so": N_("😐 So-so"), "hard": N_("😣 Hard")}
+COLLEAGUES = {"good": N_("🙂 Going well"), "so_so": N_("😐 So-so"), "hard": N_("😣 Hard")}
 _COPING_LABELS = {
     checkins.REST: REST,
     checkins.WORKLOAD: WORKLOAD,

@@ -148,13 +148,13 @@ async def test_coping_questions_follow_the_emphasis_and_strain_flags_the_coach_o
         assert "How is your workload?" in _last(client)
         await _press(harness, client, "🥵 Too much")
         assert "How are things with your colleagues and your supervisor?" in _last(client)
-        await _press(harness, client, "🙂 Good")
+        await _press(harness, client, "🙂 Going well")
         assert "Anything to tell your coach?" in _last(client)
         await _press(harness, client, "✅ No, that is all")
         summary = _last(client)
         assert "Rest after work: 😌 Well" in summary
         assert "Workload: 🥵 Too much" in summary
-        assert "Colleagues and supervisor: 🙂 Good" in summary
+        assert "Colleagues and supervisor: 🙂 Going well" in summary
         checkin = await _latest_checkin(harness, world.client_id)
         assert checkin.status == "answered"
         assert checkin.sleep is None
