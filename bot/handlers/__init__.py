@@ -13,6 +13,7 @@ from bot.flows import (
     closing,
     coach_goal,
     coach_reply,
+    followup,
     goal,
     handover,
     my_settings,
@@ -68,6 +69,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     coach_goal.register(application)
     plan.register(application)
     closing.register(application)
+    followup.register(application)
     # What people write outside commands and buttons: after every feature, before the fallback.
     messages.register(application)
     fallback.register(application)
