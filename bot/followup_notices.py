@@ -136,7 +136,7 @@ async def _employee(
     person = await session.get(Person, contact.client_id)
     if person is None or person.chat_id is None or person.forgotten_at is not None:
         return None
-    late = contact.due_at + dt.timedelta(days=followup.Rhythm().window_days) < now
+    late = contact.due_at + followup.WINDOW < now
     if late or await followup.is_opted_out(session, client_id=contact.client_id):
         # Past its window (the bot was down), or the client said no more: not sent.
         await followup.cancel(session, contact=contact)

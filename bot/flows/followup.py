@@ -28,7 +28,7 @@ from bot.services.errors import DomainError
 
 _LOGGER = logging.getLogger(__name__)
 
-ACTION = notices.ACTION
+ACTION = "fu"  # the same as followup_notices.ACTION
 
 
 def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:

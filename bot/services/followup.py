@@ -53,6 +53,9 @@ ALONG = ("good", "so_so", "hard")
 # The employer's answer.
 VIEW = ("good", "some", "serious")
 SCORE = {"good": 0, "so_so": 1, "hard": 2, "some": 1, "serious": 2}
+# How long a contact waits for an answer before it counts as unanswered; a contact that could not
+# be sent within it (the bot was down) is not sent late.
+WINDOW = dt.timedelta(days=7)
 
 
 class FollowUpClosed(DomainError):
@@ -76,7 +79,6 @@ class Rhythm:
         (None, "m", 3),
     )
     months: int = 36  # after the later of the start and the closing
-    window_days: int = 7  # how long a contact waits for an answer
     hour: int = 10  # the local hour a contact comes
     tighten_months: int = 1
     employer: tuple[tuple[str, int], ...] = field(
@@ -99,7 +101,6 @@ class Rhythm:
             if phases
             else base.phases,
             months=int(values.get("months", base.months)),
-            window_days=int(values.get("window_days", base.window_days)),
             hour=int(values.get("hour", base.hour)),
             tighten_months=int(values.get("tighten_months", base.tighten_months)),
             employer=tuple((str(u), int(n)) for u, n in employer) if employer else base.employer,
@@ -521,7 +522,7 @@ async def close_windows(session: AsyncSession, *, now: dt.datetime, limit: int =
             select(FollowUpContact)
             .where(
                 col(FollowUpContact.status) == FollowUpStatus.SENT,
-                col(FollowUpContact.sent_at) <= now - dt.timedelta(days=1),
+                col(FollowUpContact.sent_at) <= now - WINDOW,
             )
             .order_by(col(FollowUpContact.sent_at))
             .limit(limit)
@@ -529,10 +530,6 @@ async def close_windows(session: AsyncSession, *, now: dt.datetime, limit: int =
     ).all()
     closed = 0
     for row in rows:
-        ctx = await context_for(session, client_id=row.client_id, placement_id=row.placement_id)
-        window = dt.timedelta(days=ctx.rhythm.window_days if ctx else 7)
-        if row.sent_at is None or row.sent_at + window > now:
-            continue
         result = await session.exec(
             sa.update(FollowUpContact)
             .where(
@@ -576,7 +573,7 @@ async def _after_silence(session: AsyncSession, *, client_id: int, now: dt.datet
 
 
 async def next_due(session: AsyncSession) -> dt.datetime | None:
-    """The earliest scheduled contact or window to close (a sent contact, a day on at least)."""
+    """The earliest scheduled contact or window to close."""
     due = (
         await session.exec(
             select(func.min(FollowUpContact.due_at)).where(
@@ -591,7 +588,7 @@ async def next_due(session: AsyncSession) -> dt.datetime | None:
             )
         )
     ).one()
-    times = [t for t in (due, sent + dt.timedelta(days=7) if sent else None) if t is not None]
+    times = [t for t in (due, sent + WINDOW if sent else None) if t is not None]
     return min(times) if times else None
 
 

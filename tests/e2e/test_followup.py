@@ -312,6 +312,13 @@ async def test_employer_contact_and_paired_pulse_mismatch_reach_only_the_coach(
     # Weekly on 9, 23 and 30 March (16 March was answered) and the pulse of 2 April.
     assert len(_questions(liisa)) == 4
 
+    # The client revokes the consent: the employer's open question no longer takes answers.
+    async with harness.db.session() as session:
+        consent = (await session.exec(select(Consent))).one()
+        consent.revoked_at = clock.now()
+    await press(harness, erkki, "🤔 Some concerns", message=erkki.last_bot_message())
+    assert erkki.callback_answers[-1] == "This question is no longer open."
+
     # Neither side saw the other's answer, and the employer saw nothing else about the client.
     employer_seen = everything(erkki)
     for word in ("Hard", "Too much", "So-so", "Liisa", "Kitchen", "mood"):
