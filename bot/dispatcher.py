@@ -16,14 +16,14 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot import flag_notices, goal_notices, recurring
+from bot import flag_notices, followup_notices, goal_notices, recurring
 from bot.clock import Clock
 from bot.db import Database
 from bot.flows.checkin import payload as checkin_payload
 from bot.i18n import _, use_locale
 from bot.models.checkins import Checkin
 from bot.models.people import Person
-from bot.services import checkins, flags, goals, outbox, quiet
+from bot.services import checkins, flags, followup, goals, outbox, quiet
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -98,6 +98,7 @@ class Dispatcher:
                     await flags.next_due(session),
                     await recurring.next_due(session),
                     await goals.next_due(session),
+                    await followup.next_due(session),
                 ]
                 present = [t for t in times if t is not None]
                 due = min(present) if present else None
@@ -119,6 +120,7 @@ class Dispatcher:
         done += await self._flags_due()
         done += await self._escalations_due()
         done += await self._recurring_due()
+        done += await self._followups_due()
         if done:
             self._on_queued()
         return done
@@ -246,6 +248,13 @@ class Dispatcher:
         """Weekly summaries to clients and the morning digests to coaches."""
         async with self._db.session() as session:
             return await recurring.send_due(session, now=self._clock.now(), limit=self._batch)
+
+    async def _followups_due(self) -> int:
+        """Follow-up contacts after placement or closing, to employees and employers."""
+        async with self._db.session() as session:
+            return await followup_notices.send_due(
+                session, now=self._clock.now(), limit=self._batch
+            )
 
     async def _flags_due(self) -> int:
         now = self._clock.now()

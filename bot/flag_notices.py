@@ -32,6 +32,7 @@ REASONS = {
     FlagKind.EMPLOYER_REQUEST: N_("their employer asks for guidance."),
     FlagKind.PULSE_MISMATCH: N_("the employee and the employer see the work very differently."),
     FlagKind.FOLLOWUP_SILENCE: N_("has not answered the last follow-up contacts."),
+    FlagKind.FOLLOWUP_WORSE: N_("says in the follow-up that work has got harder."),
     FlagKind.UNREACHABLE: N_("cannot get my messages."),
     FlagKind.WORK_STRAIN: N_(
         "too much work or a hard time with colleagues in several check-ins running."

@@ -12,6 +12,7 @@ callback_data (the role is checked again on every press):
   st:g:1|0             morning summary on / off (coaches)
   st:h                 working hour choices; st:hs:KEY set them; st:ho type them
   st:wd                working day choices; st:wk:DAYS one by one; st:ws:DAYS save
+  st:f:1|0             follow-up questions after placement on / off (clients who have them)
   st:z                 done (the buttons go away)
 """
 
@@ -30,7 +31,7 @@ from bot.handlers.start import stranger_text
 from bot.i18n import _
 from bot.models.people import Preference
 from bot.rhythm_text import days_text, hours_text, refusal_text
-from bot.services import flows, preferences, summaries
+from bot.services import flows, followup, preferences, summaries
 from bot.services.flows import Flow
 from bot.services.people import Actor
 from bot.services.preferences import NO_QUIET, QUIET_PRESETS, WORKING_PRESETS
@@ -49,8 +50,8 @@ def _back_row() -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(_("↩️ Back"), callback_data=_data("v"))]
 
 
-def settings_text(actor: Actor, preference: Preference) -> str:
-    """The person's settings in plain words."""
+def settings_text(actor: Actor, preference: Preference, *, follow_up: bool | None = None) -> str:
+    """The person's settings in plain words; follow_up is None for a client without it."""
     lines = [_("⚙️ Your settings")]
     if actor.is_client:
         lines.append(
@@ -66,6 +67,12 @@ def settings_text(actor: Actor, preference: Preference) -> str:
             )
         else:
             lines.append(_("🌙 Quiet hours: none. Every message comes with a sound."))
+        if follow_up is not None:
+            lines.append(
+                _("📮 Follow-up questions about work: on")
+                if follow_up
+                else _("📮 Follow-up questions about work: off")
+            )
     if actor.is_coach:
         lines.append(
             _("📬 Morning summary: on, at the start of your working hours")
@@ -82,10 +89,14 @@ def settings_text(actor: Actor, preference: Preference) -> str:
 
 
 def settings_view(
-    actor: Actor, preference: Preference, *, notice: str | None = None
+    actor: Actor,
+    preference: Preference,
+    *,
+    notice: str | None = None,
+    follow_up: bool | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The settings with a button for each thing to change."""
-    text = settings_text(actor, preference)
+    text = settings_text(actor, preference, follow_up=follow_up)
     if notice:
         text = f"{notice}\n\n{text}"
     rows: list[list[InlineKeyboardButton]] = []
@@ -99,6 +110,17 @@ def settings_view(
                 _("🌱 Turn encouragement on"), callback_data=_data("e", 1)
             )
         rows.append([toggle, InlineKeyboardButton(_("🌙 Quiet hours"), callback_data=_data("q"))])
+        if follow_up is not None:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        _("🔕 Stop follow-up questions")
+                        if follow_up
+                        else _("🔔 Follow-up questions on"),
+                        callback_data=_data("f", 0 if follow_up else 1),
+                    )
+                ]
+            )
     if actor.is_coach:
         if preference.daily_digest:
             digest = InlineKeyboardButton(
@@ -174,13 +196,43 @@ async def _preference(context: Context, person_id: int) -> Preference:
         return await preferences.of(session, person_id=person_id)
 
 
+async def _follow_up(context: Context, actor: Actor) -> bool | None:
+    """Whether follow-up questions are on; None when the person has no follow-up."""
+    if actor.person_id is None or not actor.is_client:
+        return None
+    async with context.services.db.session() as session:
+        if not await followup.has_follow_up(session, client_id=actor.person_id):
+            return None
+        return not await followup.is_opted_out(session, client_id=actor.person_id)
+
+
+async def _set_follow_up(context: Context, actor: Actor, on: bool) -> bool:
+    """Follow-up questions on or off; False when the person has no follow-up."""
+    assert actor.person_id is not None
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        if not await followup.has_follow_up(session, client_id=actor.person_id):
+            return False
+        if on:
+            await followup.opt_in(session, client_id=actor.person_id, now=now)
+        else:
+            await followup.opt_out(session, client_id=actor.person_id, now=now)
+    services.wake_dispatcher()
+    return True
+
+
 async def settings_command(update: Update, context: Context) -> None:
     """/settings: what the person can choose."""
     actor = context.require_actor()
     if actor.person_id is None or not (actor.is_client or actor.is_coach):
         await reply(update, context, stranger_text(), purpose="stranger")
         return
-    text, keyboard = settings_view(actor, await _preference(context, actor.person_id))
+    text, keyboard = settings_view(
+        actor,
+        await _preference(context, actor.person_id),
+        follow_up=await _follow_up(context, actor),
+    )
     await reply(update, context, text, reply_markup=keyboard, purpose="settings")
 
 
@@ -232,7 +284,7 @@ async def on_button(update: Update, context: Context) -> None:
     if actor.person_id is None or not (actor.is_client or actor.is_coach):
         await answer_query(query, _("This button no longer works."))
         return
-    client_ops = {"e", "q", "qs"}
+    client_ops = {"e", "q", "qs", "f"}
     coach_ops = {"g", "h", "hs", "ho", "wd", "wk", "ws"}
     if (op in client_ops and not actor.is_client) or (op in coach_ops and not actor.is_coach):
         await answer_query(query, _("This button no longer works."))
@@ -245,6 +297,8 @@ async def on_button(update: Update, context: Context) -> None:
         start, end = QUIET_PRESETS.get(value, NO_QUIET)
         await _save(context, actor, quiet_start=start, quiet_end=end)
         saved = True
+    elif op == "f" and value in ("0", "1"):
+        saved = await _set_follow_up(context, actor, value == "1")
     elif op == "g" and value in ("0", "1"):
         await _save(context, actor, digest=True, daily_digest=value == "1")
         saved = True
@@ -260,13 +314,20 @@ async def on_button(update: Update, context: Context) -> None:
     if saved:
         await answer_query(query, _("✓ Saved."))
         text, keyboard = settings_view(
-            actor, await _preference(context, actor.person_id), notice=_("✓ Saved.")
+            actor,
+            await _preference(context, actor.person_id),
+            notice=_("✓ Saved."),
+            follow_up=await _follow_up(context, actor),
         )
         await edit_or_reply(update, context, text, reply_markup=keyboard)
         return
     await answer_query(query)
     if op == "z":
-        text = settings_text(actor, await _preference(context, actor.person_id))
+        text = settings_text(
+            actor,
+            await _preference(context, actor.person_id),
+            follow_up=await _follow_up(context, actor),
+        )
         await edit_or_reply(update, context, text)
         return
     if op == "ho":
@@ -281,7 +342,11 @@ async def on_button(update: Update, context: Context) -> None:
     elif op == "wk" and decode_days(value) is not None:
         text, keyboard = toggle_view(decode_days(value) or "")
     else:
-        text, keyboard = settings_view(actor, await _preference(context, actor.person_id))
+        text, keyboard = settings_view(
+            actor,
+            await _preference(context, actor.person_id),
+            follow_up=await _follow_up(context, actor),
+        )
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 
 

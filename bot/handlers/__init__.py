@@ -14,6 +14,7 @@ from bot.flows import (
     coach_goal,
     coach_reply,
     coping,
+    followup,
     goal,
     handover,
     my_settings,
@@ -70,6 +71,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     plan.register(application)
     coping.register(application)
     closing.register(application)
+    followup.register(application)
     # What people write outside commands and buttons: after every feature, before the fallback.
     messages.register(application)
     fallback.register(application)

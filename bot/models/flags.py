@@ -30,6 +30,7 @@ class FlagKind(enum.StrEnum):
     EMPLOYER_REQUEST = "employer_request"
     PULSE_MISMATCH = "pulse_mismatch"
     FOLLOWUP_SILENCE = "followup_silence"
+    FOLLOWUP_WORSE = "followup_worse"  # follow-up answers about work got worse
     UNREACHABLE = "unreachable"
     WORK_STRAIN = "work_strain"  # too much work or a hard time with colleagues, several running
 

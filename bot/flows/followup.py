@@ -1,0 +1,137 @@
+"""The buttons of a follow-up contact: the employee's three taps, the employer's one, "please
+contact me" from either side, and the employee's way to stop the questions and start them again.
+
+callback_data (every press is checked again: the presser must be the contact's recipient, the
+contact still open, and for an employer the consent still standing):
+  fu:w|l|a:CONTACT:ANSWER   the employee's answer on work, workload, getting along
+  fu:e:CONTACT:ANSWER       the employer's answer (good, some, serious)
+  fu:c:CONTACT              please contact me
+  fu:o:CONTACT              no more follow-up questions (the employee)
+  fu:i                      follow-up questions again
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot import followup_notices as notices
+from bot.context import Context
+from bot.handlers import callbacks
+from bot.handlers.replies import answer_query, edit_or_reply
+from bot.i18n import _
+from bot.models.placements import FollowUpAudience
+from bot.services import followup
+from bot.services.errors import DomainError
+
+_LOGGER = logging.getLogger(__name__)
+
+ACTION = "fu"  # the same as followup_notices.ACTION
+
+
+def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def opted_out_view() -> tuple[str, InlineKeyboardMarkup]:
+    text = "\n".join(
+        [
+            _("🔕 Okay. No more follow-up questions from me."),
+            _("You can turn them back on here or in /settings."),
+        ]
+    )
+    rows = [[(_("🔔 Turn them back on"), callbacks.encode(ACTION, "i"))]]
+    return text, markup(rows)
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """A button of a follow-up contact."""
+    query = update.callback_query
+    assert query is not None
+    actor = context.require_actor()
+    _action, parts = callbacks.decode(query.data)
+    op = parts[0] if parts else ""
+    contact_id = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    value = parts[2] if len(parts) > 2 else ""
+    if actor.person_id is None:
+        await answer_query(query, _("This button no longer works."))
+        return
+    services = context.services
+    now = services.clock.now()
+    try:
+        async with services.db.session() as session:
+            if op in ("w", "l", "a", "e"):
+                answered = await followup.answer(
+                    session,
+                    contact_id=contact_id,
+                    person_id=actor.person_id,
+                    question=op,
+                    value=value,
+                    now=now,
+                )
+                flagged = answered.flagged
+                audience = answered.contact.audience
+            elif op == "c":
+                contact = await followup.ask_for_contact(
+                    session, contact_id=contact_id, person_id=actor.person_id, now=now
+                )
+                audience = contact.audience
+                flagged = True
+            elif op == "o":
+                contact = await followup.open_contact(
+                    session, contact_id=contact_id, person_id=actor.person_id, now=now
+                )
+                if contact.audience != FollowUpAudience.EMPLOYEE:
+                    raise followup.FollowUpClosed(contact_id)
+                await followup.opt_out(session, client_id=actor.person_id, now=now)
+                audience, flagged = FollowUpAudience.EMPLOYEE, False
+            elif op == "i" and await followup.has_follow_up(session, client_id=actor.person_id):
+                await followup.opt_in(session, client_id=actor.person_id, now=now)
+                audience, flagged = FollowUpAudience.EMPLOYEE, False
+            else:
+                raise followup.FollowUpClosed(contact_id)
+    except DomainError as exc:
+        refusal = exc.user_message
+        await answer_query(query, _(refusal) if refusal else _("This button no longer works."))
+        return
+    services.wake_dispatcher()
+    _LOGGER.info("person %s follow-up %s on contact %s", actor.person_id, op, contact_id)
+    await answer_query(query, _("✓ Saved."))
+    if op == "o":
+        text, keyboard = opted_out_view()
+        await edit_or_reply(update, context, text, reply_markup=keyboard)
+    elif op == "i":
+        await edit_or_reply(update, context, _("🔔 Follow-up questions are on again. Thank you!"))
+    elif op == "c":
+        if audience == FollowUpAudience.EMPLOYER:
+            text = _("✓ I asked the coach to contact you. Thank you!")
+        else:
+            text = _("✓ I told your coach. They will contact you soon.")
+        await edit_or_reply(update, context, text)
+    elif op == "e":
+        text = "\n".join(
+            [
+                _("💚 Thank you for your answer."),
+                _("If you would like the coach to contact you, press the button."),
+            ]
+        )
+        rows = [[(_("📞 Please contact me"), callbacks.encode(ACTION, "c", contact_id))]]
+        await edit_or_reply(update, context, text, reply_markup=markup(rows))
+    elif op in notices.NEXT_QUESTION:
+        following = notices.NEXT_QUESTION[op]
+        await edit_or_reply(
+            update,
+            context,
+            notices.employee_text(following, first=False),
+            reply_markup=markup(notices.employee_rows(contact_id, following)),
+        )
+    else:
+        await edit_or_reply(update, context, notices.thanks_text(flagged=flagged))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
