@@ -252,6 +252,23 @@ def _row(
     }
 
 
+async def _remember_end(session: AsyncSession, *, ctx: Context) -> None:
+    """The coaching keeps when its follow-up ends (the last contact's day and its answer window),
+    so what happens after it (whoever answers a former client) needs no rhythm arithmetic."""
+    coaching = (
+        await session.exec(
+            select(Coaching)
+            .where(Coaching.client_id == ctx.client_id)
+            .order_by(col(Coaching.id).desc())
+        )
+    ).first()
+    if coaching is None:
+        return
+    until = at_hour(ctx.end, ctx.timezone, ctx.rhythm) + WINDOW
+    if coaching.follow_up_until is None or coaching.follow_up_until < until:
+        coaching.follow_up_until = until
+
+
 async def start_follow_up(
     session: AsyncSession, *, client_id: int, placement_id: int | None, now: dt.datetime
 ) -> int:
@@ -264,6 +281,7 @@ async def start_follow_up(
     ctx = await context_for(session, client_id=client_id, placement_id=placement_id)
     if ctx is None:
         return 0
+    await _remember_end(session, ctx=ctx)
     # A new placement replaces what was scheduled for an earlier one.
     await session.exec(
         sa.update(FollowUpContact)

@@ -172,8 +172,16 @@ async def test_contacts_taper_tighten_after_silence_and_end_after_36_months(
                 select(FollowUpContact.answers).where(FollowUpContact.answered_at.is_not(None))  # type: ignore[union-attr]
             )
         ).all()
+        coaching = (
+            await session.exec(select(Coaching).where(Coaching.client_id == desk.ids["liisa"]))
+        ).one()
     assert len(flags) == 1 and flags[0].client_id == desk.ids["liisa"]
     assert {"work": "good", "workload": "ok", "along": "good"} in answers
+    # The coaching remembers when its follow-up ends: 36 months on, and the answer window.
+    assert coaching.follow_up_until is not None
+    assert coaching.follow_up_until.astimezone(HELSINKI) == dt.datetime(
+        2029, 3, 9, 10, 0, tzinfo=HELSINKI
+    )
     # Nothing more comes, a year on.
     count = len(liisa.bot_messages())
     clock.set(utc(2030, 3, 1, 8, 0))
