@@ -34,7 +34,7 @@ from bot.models.people import Person
 from bot.services import plan
 from bot.services.errors import DomainError
 from bot.services.schedules import next_occurrence, resolve_local
-from bot.services.sql import dialect_name, table_of
+from bot.services.sql import among, dialect_name, table_of
 
 # The questions of a rhythm check-in, in the order they are asked. The note is optional.
 RHYTHM = ("sleep", "got_up", "mood", "day", "note")
@@ -192,7 +192,8 @@ async def claim_due_schedules(
         .order_by(col(CheckinSchedule.next_due_at))
         .limit(limit)
     )
-    if dialect_name(session) == "postgresql":
+    dialect = dialect_name(session)
+    if dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
     due = [_Due(*row) for row in (await connection.execute(query)).all()]
     if not due:
@@ -204,32 +205,33 @@ async def claim_due_schedules(
             await connection.execute(
                 sa.select(
                     col(Person.id), col(Person.chat_id), col(Person.locale), col(Person.timezone)
-                ).where(col(Person.id).in_(client_ids))
+                ).where(among(col(Person.id), client_ids, dialect))
             )
         ).all()
     }
     # The plan's emphasis of every due client, in one query: it fixes the check-in's questions.
     levels = await plan.levels_of_clients(connection, client_ids=client_ids)
     all_schedules: dict[int, list[_Due]] = defaultdict(list)
+    due_ids = {s.id for s in due}
     for schedule in due:
         all_schedules[schedule.client_id].append(schedule)
     # The clients' other schedules (most have one): a window ends at the next of them.
     for row in (
         await connection.execute(
             sa.select(*_DUE_COLUMNS).where(
-                col(CheckinSchedule.client_id).in_(client_ids),
+                among(col(CheckinSchedule.client_id), client_ids, dialect),
                 col(CheckinSchedule.active).is_(True),
-                col(CheckinSchedule.id).not_in([s.id for s in due]),
             )
         )
     ).all():
         other = _Due(*row)
-        all_schedules[other.client_id].append(other)
+        if other.id not in due_ids:
+            all_schedules[other.client_id].append(other)
     pauses: dict[int, list[CheckinPause]] = defaultdict(list)
     for pause in (
         await session.exec(
             select(CheckinPause).where(
-                col(CheckinPause.client_id).in_(client_ids),
+                among(col(CheckinPause.client_id), client_ids, dialect),
                 col(CheckinPause.ends_on) >= (now - dt.timedelta(days=2)).date(),
             )
         )
@@ -282,7 +284,10 @@ async def claim_due_schedules(
     for (old, new), ids in moves.items():
         result = await session.exec(
             sa.update(CheckinSchedule)
-            .where(col(CheckinSchedule.id).in_(ids), col(CheckinSchedule.next_due_at) == old)
+            .where(
+                among(col(CheckinSchedule.id), ids, dialect),
+                col(CheckinSchedule.next_due_at) == old,
+            )
             .values(next_due_at=new, updated_at=now)
             .returning(col(CheckinSchedule.id))
             .execution_options(synchronize_session=False)

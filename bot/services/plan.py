@@ -26,6 +26,7 @@ from bot.i18n import N_
 from bot.models.coaching import Coaching, CoachingStatus, GoalArea, PlanEmphasis
 from bot.services import access
 from bot.services.errors import DomainError
+from bot.services.sql import among
 
 LEVELS = (0, 1, 2, 3, 4)  # none, slight, moderate, significant, considerable
 MAX_REASON = 500
@@ -39,11 +40,11 @@ class NoCoaching(DomainError):
         )
 
 
-def _latest(client_ids: Sequence[int]) -> sa.Select[GoalArea, int, int]:
+def _latest(client_ids: Sequence[int], dialect: str) -> sa.Select[GoalArea, int, int]:
     """The current row per client and area: the newest of each (one statement)."""
     newest = (
         sa.select(sa.func.max(col(PlanEmphasis.id)))
-        .where(col(PlanEmphasis.client_id).in_(list(client_ids)))
+        .where(among(col(PlanEmphasis.client_id), client_ids, dialect))
         .group_by(col(PlanEmphasis.client_id), col(PlanEmphasis.area))
     )
     return sa.select(
@@ -58,7 +59,9 @@ async def levels_of_clients(
     found: dict[int, dict[str, int]] = defaultdict(dict)
     if not client_ids:
         return found
-    for area, level, client_id in (await connection.execute(_latest(client_ids))).all():
+    for area, level, client_id in (
+        await connection.execute(_latest(client_ids, connection.dialect.name))
+    ).all():
         found[client_id][str(area)] = int(level)
     return found
 

@@ -37,6 +37,18 @@ async def insert_ignoring_conflicts(
     return list(result.scalars().all())
 
 
+def among(column: Any, ids: Sequence[int], dialect: str) -> sa.ColumnElement[bool]:
+    """`column IN ids`: on PostgreSQL one array parameter (`= ANY(:ids)`), so a batch of hundreds
+    binds one value and keeps one prepared statement whatever its size."""
+    result: sa.ColumnElement[bool]
+    if dialect == "postgresql":
+        array = sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.Integer))
+        result = column == sa.any_(array)
+    else:
+        result = column.in_(list(ids))
+    return result
+
+
 def table_of(model: type[SQLModel]) -> sa.Table:
     """The Core table behind a SQLModel table class."""
     return SQLModel.metadata.tables[str(model.__tablename__)]
