@@ -13,12 +13,15 @@ from bot.flows import (
     closing,
     coach_goal,
     coach_reply,
+    consent,
+    employer_ask,
     goal,
     handover,
     my_settings,
     note,
     onboarding,
     pause,
+    placement,
     plan,
     schedule,
 )
@@ -68,6 +71,9 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     coach_goal.register(application)
     plan.register(application)
     closing.register(application)
+    placement.register(application)
+    consent.register(application)
+    employer_ask.register(application)
     # What people write outside commands and buttons: after every feature, before the fallback.
     messages.register(application)
     fallback.register(application)
