@@ -26,6 +26,7 @@ def text_step(flow_name: str) -> TextStep | None:
         employer_ask,
         goal,
         handover,
+        meeting,
         my_settings,
         note,
         onboarding,
@@ -53,5 +54,6 @@ def text_step(flow_name: str) -> TextStep | None:
         placement.FLOW: placement.on_text,
         employer_ask.ASK_FLOW: employer_ask.on_question,
         employer_ask.ANSWER_FLOW: employer_ask.on_answer,
+        meeting.FLOW: meeting.on_text,
     }
     return steps.get(flow_name)

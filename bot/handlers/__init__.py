@@ -17,6 +17,7 @@ from bot.flows import (
     employer_ask,
     goal,
     handover,
+    meeting,
     my_settings,
     note,
     onboarding,
@@ -74,6 +75,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     placement.register(application)
     consent.register(application)
     employer_ask.register(application)
+    meeting.register(application)
     # What people write outside commands and buttons: after every feature, before the fallback.
     messages.register(application)
     fallback.register(application)

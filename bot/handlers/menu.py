@@ -66,6 +66,7 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("start", N_("Start")),
         ("help", N_("What you can do here")),
         ("ask", N_("Ask the job coach")),
+        ("meeting", N_("Propose a meeting")),
         ("language", N_("Change the language")),
     ),
 }

@@ -18,7 +18,13 @@ from bot.i18n import N_
 from bot.models.consent import DisclosedItem
 from bot.models.invites import Invite, InviteKind
 from bot.models.people import Person
-from bot.models.placements import Employer, EmployerContact, Placement, PlacementContact
+from bot.models.placements import (
+    Employer,
+    EmployerContact,
+    Meeting,
+    Placement,
+    PlacementContact,
+)
 from bot.services import access, consents, invites, people, placements
 from bot.services.errors import DomainError
 
@@ -245,3 +251,16 @@ async def employees_of(
             )
         )
     return found
+
+
+async def is_contact_of(session: AsyncSession, *, person_id: int, meeting: Meeting) -> bool:
+    """Is the person one of the employer's contacts for this meeting's employer?"""
+    if meeting.employer_id is None:
+        return False
+    rows = await session.exec(
+        select(EmployerContact.id).where(
+            EmployerContact.person_id == person_id,
+            EmployerContact.employer_id == meeting.employer_id,
+        )
+    )
+    return rows.first() is not None

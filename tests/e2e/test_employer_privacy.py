@@ -1,6 +1,7 @@
 """Privacy after placement: in a full scenario (placement, consent, joining, a question, the
-answer) while the client checks in, writes to the coach, has goals and the coach writes notes,
-the employer's chat receives none of the client's check-ins, moods, notes, goals or messages.
+answer, a meeting and its reminder) while the client checks in, writes to the coach, has goals
+and the coach writes notes, the employer's chat receives none of the client's check-ins, moods,
+notes, goals or messages.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ import datetime as dt
 import pytest
 from desk_world import Desk, build, everything, press, say
 from employer_world import linked_employer, open_card
+from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.harness import Harness
 from bot.models.checkins import Checkin, CheckinStatus, GotUp, Sleep
 from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalStatus
+from bot.models.placements import Meeting
 
 pytestmark = pytest.mark.asyncio
 
@@ -82,6 +85,17 @@ async def test_the_employer_sees_nothing_of_the_clients_coaching(
     notice = desk.kaisa.last_bot_message()
     await press(harness, desk.kaisa, "↩️ Reply", message=notice)
     await say(harness, desk.kaisa, "Short clear tasks help.")
+    # A meeting, confirmed, and its reminder the day before.
+    [times] = await say(harness, boss, "/meeting")
+    await press(harness, boss, times.buttons[0][0].text)
+    proposal = desk.kaisa.last_bot_message()
+    await press(harness, desk.kaisa, "✅ Confirm", message=proposal)
+    async with harness.db.session() as session:
+        [meeting] = (await session.exec(select(Meeting))).all()
+    clock.set(meeting.starts_at - dt.timedelta(days=1))
+    await harness.tick()
+    await harness.settle()
+    assert "⏰ Reminder: a meeting about Bert's work" in everything(boss)
     await say(harness, boss, "/help")
     await say(harness, boss, "/start")
     await say(harness, boss, "what about his mood?")
