@@ -24,7 +24,7 @@ from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import _, format_datetime, use_locale
 from bot.models.people import Person
 from bot.models.placements import Meeting
-from bot.services import employers, flows, meetings, outbox, people, placements, routing
+from bot.services import access, employers, flows, meetings, outbox, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.meetings import MeetingGone
@@ -33,7 +33,8 @@ _LOGGER = logging.getLogger(__name__)
 
 FLOW = "meeting"
 # mt:e:PLACEMENT (the employee), mt:t:PLACEMENT:MINUTES (a time, minutes since the epoch),
-# mt:o:PLACEMENT (another time, typed), mt:c:MEETING / mt:x:MEETING (the coach confirms or not)
+# mt:o:PLACEMENT (another time, typed), mt:c:MEETING / mt:x:MEETING (the coach confirms or not);
+# the coach's own: mt:n:CLIENT (times), mt:k:CLIENT:MINUTES (agreed at once), mt:m:CLIENT (typed)
 ACTION = "mt"
 
 
@@ -213,42 +214,9 @@ async def _decide(update: Update, context: Context, meeting_id: int, confirm: bo
             decided = await meetings.decide(
                 session, coach_id=coach_id, meeting_id=meeting_id, confirm=confirm, now=now
             )
-            meeting = decided.meeting
-            coach = await session.get(Person, coach_id)
-            assert coach is not None
-            employer = (
-                await placements.employer_name(session, employer_id=meeting.employer_id)
-                if meeting.employer_id
-                else None
-            ) or "?"
-            first = employers.employee_first_name(decided.client)
-            for contact in decided.contacts:
-                with use_locale(contact.locale):
-                    if confirm:
-                        text = _("📅 Meeting confirmed: {when}, about {employee}.").format(
-                            when=when_text(meeting.starts_at, contact),
-                            employee=html.escape(first, quote=False),
-                        )
-                    else:
-                        text = _(
-                            "The job coach cannot meet at {when}. /meeting proposes another time."
-                        ).format(when=when_text(meeting.starts_at, contact))
-                await _send(session, person=contact, text=text, now=now, purpose="meeting-decided")
-            if confirm:
-                client = decided.client
-                with use_locale(client.locale):
-                    text = _(
-                        "📅 A meeting about your work: {when}, "
-                        "with your coach {coach} and {employer}."
-                    ).format(
-                        when=when_text(meeting.starts_at, client),
-                        coach=html.escape(
-                            people.first_name(coach.display_name) or "?", quote=False
-                        ),
-                        employer=html.escape(employer, quote=False),
-                    )
-                await _send(session, person=client, text=text, now=now, purpose="meeting-client")
-            when = when_text(meeting.starts_at, coach)
+            when = await _announce(
+                session, decided=decided, coach_id=coach_id, confirm=confirm, now=now
+            )
     except MeetingGone:
         await reply(update, context, _("This button no longer works."), purpose="stale")
         return
@@ -261,9 +229,104 @@ async def _decide(update: Update, context: Context, meeting_id: int, confirm: bo
     await edit_or_reply(update, context, text)
 
 
+async def _announce(
+    session: AsyncSession,
+    *,
+    decided: meetings.Decided,
+    coach_id: int,
+    confirm: bool,
+    now: dt.datetime,
+) -> str:
+    """Tell the employer's contacts (and, when it stands, the client); the time for the coach."""
+    meeting = decided.meeting
+    coach = await session.get(Person, coach_id)
+    assert coach is not None
+    employer = (
+        await placements.employer_name(session, employer_id=meeting.employer_id)
+        if meeting.employer_id
+        else None
+    ) or "?"
+    first = employers.employee_first_name(decided.client)
+    for contact in decided.contacts:
+        with use_locale(contact.locale):
+            if confirm:
+                text = _("📅 Meeting confirmed: {when}, about {employee}.").format(
+                    when=when_text(meeting.starts_at, contact),
+                    employee=html.escape(first, quote=False),
+                )
+            else:
+                text = _(
+                    "The job coach cannot meet at {when}. /meeting proposes another time."
+                ).format(when=when_text(meeting.starts_at, contact))
+        await _send(session, person=contact, text=text, now=now, purpose="meeting-decided")
+    if confirm:
+        client = decided.client
+        with use_locale(client.locale):
+            text = _(
+                "📅 A meeting about your work: {when}, with your coach {coach} and {employer}."
+            ).format(
+                when=when_text(meeting.starts_at, client),
+                coach=html.escape(people.first_name(coach.display_name) or "?", quote=False),
+                employer=html.escape(employer, quote=False),
+            )
+        await _send(session, person=client, text=text, now=now, purpose="meeting-client")
+    return when_text(meeting.starts_at, coach)
+
+
+async def _coach_times(update: Update, context: Context, client_id: int) -> None:
+    """The card's 📅 Meeting: a few times for a meeting with the client's employer."""
+    coach_id = require_coach(context)
+    actor = context.require_actor()
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
+        name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
+    buttons = [
+        InlineKeyboardButton(
+            "📅 " + format_datetime(slot, timezone=actor.timezone, format="short"),
+            callback_data=encode(ACTION, "k", client_id, int(slot.timestamp()) // 60),
+        )
+        for slot in meetings.slots(now, actor.timezone)
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(
+        [InlineKeyboardButton(_("🕒 Another time"), callback_data=encode(ACTION, "m", client_id))]
+    )
+    await reply(
+        update,
+        context,
+        _("📅 A meeting with {name}'s employer. When?").format(name=escape(name or "?")),
+        reply_markup=InlineKeyboardMarkup(rows),
+        purpose="meeting-coach-times",
+    )
+
+
+async def _arrange(
+    update: Update, context: Context, client_id: int, starts_at: dt.datetime
+) -> None:
+    coach_id = require_coach(context)
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        decided = await meetings.arrange(
+            session, coach_id=coach_id, client_id=client_id, starts_at=starts_at, now=now
+        )
+        when = await _announce(session, decided=decided, coach_id=coach_id, confirm=True, now=now)
+        await flows.clear(session, person_id=coach_id, flow=FLOW)
+    services.wake_sender()
+    await reply(
+        update,
+        context,
+        _("✅ Meeting confirmed: {when}. Everyone gets a reminder the day before.").format(
+            when=when
+        ),
+        purpose="meeting-arranged",
+    )
+
+
 async def on_text(update: Update, context: Context, flow: Flow) -> None:
-    """Another time, typed as d.m.yyyy hh:mm."""
-    _contact(context)
+    """Another time, typed as d.m.yyyy hh:mm (by the employer, or by the coach)."""
     message = update.effective_message
     assert message is not None
     actor = context.require_actor()
@@ -276,6 +339,10 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
             purpose="meeting-retry",
         )
         return
+    if flow.step == "coach-time":
+        await _arrange(update, context, int(str(flow.data["client_id"])), when)
+        return
+    _contact(context)
     await _propose(update, context, int(str(flow.data["placement_id"])), when)
 
 
@@ -314,6 +381,39 @@ async def on_button(update: Update, context: Context) -> None:
                 step="time",
                 now=now,
                 data={"placement_id": number},
+                awaiting_text=True,
+                merge=False,
+            )
+        await answer_query(query)
+        await reply(
+            update,
+            context,
+            _("Write the day and time like 15.1.2027 13:00. /cancel stops."),
+            purpose="meeting-typed",
+        )
+    elif kind == "n":
+        await answer_query(query)
+        await _coach_times(update, context, number)
+    elif kind == "k" and int_part(parts, 2) is not None:
+        await answer_query(query)
+        starts_at = dt.datetime.fromtimestamp((int_part(parts, 2) or 0) * 60, dt.UTC)
+        if starts_at <= context.services.clock.now():
+            await reply(update, context, _("This button no longer works."), purpose="stale")
+            return
+        await _arrange(update, context, number, starts_at)
+    elif kind == "m":
+        coach_id = require_coach(context)
+        services = context.services
+        now = services.clock.now()
+        async with services.db.session() as session:
+            await access.require_act(session, coach_id=coach_id, client_id=number, now=now)
+            await flows.set_step(
+                session,
+                person_id=coach_id,
+                flow=FLOW,
+                step="coach-time",
+                now=now,
+                data={"client_id": number},
                 awaiting_text=True,
                 merge=False,
             )

@@ -71,6 +71,10 @@ def card_buttons(client_id: int, *, has_placement: bool) -> list[InlineKeyboardB
                 _("🔗 Employer link"), callback_data=encode(ACTION, "l", client_id)
             )
         )
+        # bot/flows/meeting.py: a meeting with the employer, set by the coach.
+        row.append(
+            InlineKeyboardButton(_("📅 Meeting"), callback_data=encode("mt", "n", client_id))
+        )
     return row
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n import N_
 from bot.models.consent import DisclosedItem
 from bot.models.people import Person
 from bot.models.placements import (
@@ -220,3 +221,52 @@ async def next_due(session: AsyncSession, *, now: dt.datetime) -> dt.datetime | 
     if first.tzinfo is None:
         first = first.replace(tzinfo=dt.UTC)
     return first - REMIND_BEFORE
+
+
+class NoEmployerContact(DomainError):
+    """Nobody at the employer may hear about the client now (no consent, or nobody joined)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            detail,
+            user_message=N_(
+                "Nobody at the employer can be told about a meeting right now: the client's "
+                "yes or a joined contact person is missing."
+            ),
+        )
+
+
+async def arrange(
+    session: AsyncSession,
+    *,
+    coach_id: int,
+    client_id: int,
+    starts_at: dt.datetime,
+    now: dt.datetime,
+) -> Decided:
+    """The coach sets a meeting with the client's current employer: agreed at once."""
+    await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
+    placement = (
+        await session.exec(
+            select(Placement).where(Placement.client_id == client_id, col(Placement.is_current))
+        )
+    ).first()
+    if placement is None or placement.id is None:
+        raise NoEmployerContact(f"client {client_id} has no current placement")
+    if starts_at <= now:
+        raise MeetingGone("a meeting in the past")
+    meeting = Meeting(
+        client_id=client_id,
+        placement_id=placement.id,
+        employer_id=placement.employer_id,
+        proposed_by_id=coach_id,
+        starts_at=starts_at,
+        status=MeetingStatus.PROPOSED,
+        created_at=now,
+    )
+    if not await contacts_of(session, meeting=meeting, now=now):
+        raise NoEmployerContact(f"nobody at employer {placement.employer_id} may hear of it")
+    session.add(meeting)
+    await session.flush()
+    assert meeting.id is not None
+    return await decide(session, coach_id=coach_id, meeting_id=meeting.id, confirm=True, now=now)

@@ -93,18 +93,9 @@ async def identify(
 
 
 async def _speaks_for_employer(session: AsyncSession, *, person_id: int, now: dt.datetime) -> bool:
-    from bot.models.placements import EmployerContact
+    from bot.services import access
 
-    rows = await session.exec(
-        select(EmployerContact.id).where(
-            EmployerContact.person_id == person_id,
-            col(EmployerContact.active_from) <= now,
-            sa.or_(
-                col(EmployerContact.active_until).is_(None), col(EmployerContact.active_until) > now
-            ),
-        )
-    )
-    return rows.first() is not None
+    return await access.is_employer_contact(session, person_id=person_id, now=now)
 
 
 async def choose_locale(

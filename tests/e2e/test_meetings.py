@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 from desk_world import Desk, build, everything, press, say
-from employer_world import linked_employer
+from employer_world import linked_employer, open_card, record_placement
 from sqlmodel import select
 
 from bot.clock import ManualClock
@@ -111,3 +111,29 @@ async def test_a_typed_time_and_a_forged_placement(harness: Harness, desk: Desk)
     before = len(boss.bot_messages())
     await press(harness, boss, data="mt:t:999:29600000", message=boss.last_bot_message())
     assert [m.text for m in boss.bot_messages()[before:]] == ["This is not available to you."]
+
+
+async def test_the_coach_sets_a_meeting_only_when_the_employer_may_hear_of_it(
+    harness: Harness, desk: Desk
+) -> None:
+    # Work recorded, but no yes yet: nobody at the employer can be told.
+    await record_placement(harness, desk)
+    await open_card(harness, desk.kaisa, "Pekka")
+    await press(harness, desk.kaisa, "📅 Meeting")
+    await press(harness, desk.kaisa, "📅 3/3/26, 9:00\u202fAM")
+    assert "Nobody at the employer can be told about a meeting right now" in everything(desk.kaisa)
+    async with harness.db.session() as session:
+        assert (await session.exec(select(Meeting))).all() == []
+
+    boss = await linked_employer(harness, desk)
+    await open_card(harness, desk.kaisa, "Pekka")
+    await press(harness, desk.kaisa, "📅 Meeting")
+    await press(harness, desk.kaisa, "🕒 Another time")
+    await say(harness, desk.kaisa, "5.3.2026 10:00")
+    assert "Meeting confirmed: 3/5/26, 10:00\u202fAM" in everything(desk.kaisa)
+    assert "📅 Meeting confirmed: 3/5/26, 10:00\u202fAM, about Bert." in everything(boss)
+    assert "A meeting about your work: 3/5/26, 10:00\u202fAM" in everything(desk.pekka)
+    async with harness.db.session() as session:
+        [meeting] = (await session.exec(select(Meeting))).all()
+    assert meeting.status == MeetingStatus.CONFIRMED
+    assert meeting.proposed_by_id == desk.ids["kaisa"]
