@@ -20,7 +20,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models.consent import Consent, ConsentSubject, DisclosedItem, Disclosure
 from bot.models.invites import Invite
 from bot.models.people import Person
-from bot.models.placements import Employer, EmployerContact, Placement, PlacementContact
+from bot.models.placements import (
+    Employer,
+    EmployerContact,
+    Meeting,
+    MeetingStatus,
+    Placement,
+    PlacementContact,
+)
 from bot.services import audit
 from bot.services.access import AccessDenied
 
@@ -142,6 +149,24 @@ async def revoke(
     )
     employer = await session.get(Employer, consent.employer_id)
     contacts = await linked_contacts(session, client_id=client_id, employer_id=consent.employer_id)
+    # The contacts lose the link itself: a later yes needs a new link from the coach.
+    placement_ids = select(Placement.id).where(
+        Placement.client_id == client_id, Placement.employer_id == consent.employer_id
+    )
+    await session.exec(
+        sa.delete(PlacementContact).where(col(PlacementContact.placement_id).in_(placement_ids))
+    )
+    # Meetings with the employer that have not happened are off.
+    await session.exec(
+        sa.update(Meeting)
+        .where(
+            col(Meeting.client_id) == client_id,
+            col(Meeting.employer_id) == consent.employer_id,
+            col(Meeting.status).in_([MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED]),
+            col(Meeting.starts_at) > now,
+        )
+        .values(status=MeetingStatus.CANCELLED)
+    )
     return Revoked(consent, employer.name if employer else "", contacts)
 
 

@@ -137,3 +137,22 @@ async def test_the_coach_sets_a_meeting_only_when_the_employer_may_hear_of_it(
         [meeting] = (await session.exec(select(Meeting))).all()
     assert meeting.status == MeetingStatus.CONFIRMED
     assert meeting.proposed_by_id == desk.ids["kaisa"]
+
+
+async def test_taking_the_consent_back_calls_off_the_meeting(
+    harness: Harness, desk: Desk, clock: ManualClock
+) -> None:
+    boss = await linked_employer(harness, desk)
+    await say(harness, boss, "/meeting")
+    await press(harness, boss, "📅 3/3/26, 1:00\u202fPM")
+    await press(harness, desk.kaisa, "✅ Confirm", message=desk.kaisa.last_bot_message())
+    await say(harness, desk.pekka, "/consents")
+    await press(harness, desk.pekka, "🚫 Take back: Puutarha <Oy> & Co")
+    async with harness.db.session() as session:
+        [meeting] = (await session.exec(select(Meeting))).all()
+    assert meeting.status == MeetingStatus.CANCELLED
+    counts = [len(u.bot_messages()) for u in (desk.pekka, desk.kaisa, boss)]
+    clock.set(meeting.starts_at - dt.timedelta(hours=2))
+    await harness.tick()
+    await harness.settle()
+    assert [len(u.bot_messages()) for u in (desk.pekka, desk.kaisa, boss)] == counts

@@ -138,6 +138,8 @@ async def test_consent_then_link_then_join_then_revocation(
     async with harness.db.session() as session:
         [consent] = (await session.exec(select(Consent))).all()
     assert consent.revoked_at == clock.now()
+    async with harness.db.session() as session:
+        assert (await session.exec(select(PlacementContact))).all() == []
     ended = [m.text for m in boss.bot_messages()[before_boss:]]
     assert ended == ["The link with the job coaching has ended."]
     assert "took back their consent for Puutarha <Oy> & Co" in everything(desk.kaisa)
