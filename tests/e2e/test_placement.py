@@ -183,3 +183,25 @@ async def test_a_client_cannot_answer_or_revoke_for_another_client(
         [consent] = (await session.exec(select(Consent))).all()
     assert consent.revoked_at is None
     assert "Puutarha" not in everything(desk.liisa) and "Bert" not in everything(desk.liisa)
+
+
+async def test_a_second_contact_person_joins_under_the_same_consent(
+    harness: Harness, desk: Desk
+) -> None:
+    await record_placement(harness, desk)
+    await press(harness, desk.pekka, "✅ Yes")
+    first = await employer_link(harness, desk)
+    second = await employer_link(harness, desk)
+    assert first is not None and second is not None and first != second
+    sari = harness.sandbox.add_user(first_name="Sari", last_name="Salo", language_code="en")
+    timo = harness.sandbox.add_user(first_name="Timo", last_name="Tammi", language_code="en")
+    await join(harness, sari, first)
+    await join(harness, timo, second)
+    assert "Your employee is Bert." in everything(timo)
+    async with harness.db.session() as session:
+        assert len((await session.exec(select(Consent))).all()) == 1
+        assert len((await session.exec(select(EmployerContact))).all()) == 2
+        assert len((await session.exec(select(PlacementContact))).all()) == 2
+    for boss in (sari, timo):
+        [prompt] = await say(harness, boss, "/ask")
+        assert "about Bert" in (prompt.text or "")
