@@ -19,11 +19,12 @@ from sqlmodel import col, select
 from bot import flag_notices, followup_notices, goal_notices, recurring
 from bot.clock import Clock
 from bot.db import Database
+from bot.flows import meeting as meeting_flow
 from bot.flows.checkin import payload as checkin_payload
 from bot.i18n import _, use_locale
 from bot.models.checkins import Checkin
 from bot.models.people import Person
-from bot.services import checkins, flags, followup, goals, outbox, quiet
+from bot.services import checkins, flags, followup, goals, meetings, outbox, quiet
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class Dispatcher:
                     await recurring.next_due(session),
                     await goals.next_due(session),
                     await followup.next_due(session),
+                    await meetings.next_due(session, now=self._clock.now()),
                 ]
                 present = [t for t in times if t is not None]
                 due = min(present) if present else None
@@ -121,6 +123,7 @@ class Dispatcher:
         done += await self._escalations_due()
         done += await self._recurring_due()
         done += await self._followups_due()
+        done += await self._meeting_reminders_due()
         if done:
             self._on_queued()
         return done
@@ -255,6 +258,15 @@ class Dispatcher:
             return await followup_notices.send_due(
                 session, now=self._clock.now(), limit=self._batch
             )
+
+    async def _meeting_reminders_due(self) -> int:
+        """The day-before reminders of confirmed meetings with employers."""
+        now = self._clock.now()
+        async with self._db.session() as session:
+            due = await meetings.claim_reminders(session, now=now)
+            for reminder in due:
+                await meeting_flow.queue_reminders(session, reminder=reminder, now=now)
+        return len(due)
 
     async def _flags_due(self) -> int:
         now = self._clock.now()

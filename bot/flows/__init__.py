@@ -23,12 +23,15 @@ def text_step(flow_name: str) -> TextStep | None:
         closing,
         coach_goal,
         coach_reply,
+        employer_ask,
         goal,
         handover,
+        meeting,
         my_settings,
         note,
         onboarding,
         pause,
+        placement,
         plan,
         schedule,
     )
@@ -48,5 +51,9 @@ def text_step(flow_name: str) -> TextStep | None:
         plan.FLOW: plan.on_text,
         closing.SENTENCE_FLOW: closing.on_sentence,
         closing.CHANGE_FLOW: closing.on_change_words,
+        placement.FLOW: placement.on_text,
+        employer_ask.ASK_FLOW: employer_ask.on_question,
+        employer_ask.ANSWER_FLOW: employer_ask.on_answer,
+        meeting.FLOW: meeting.on_text,
     }
     return steps.get(flow_name)

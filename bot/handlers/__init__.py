@@ -13,14 +13,18 @@ from bot.flows import (
     closing,
     coach_goal,
     coach_reply,
+    consent,
     coping,
+    employer_ask,
     followup,
     goal,
     handover,
+    meeting,
     my_settings,
     note,
     onboarding,
     pause,
+    placement,
     plan,
     schedule,
 )
@@ -72,6 +76,10 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     coping.register(application)
     closing.register(application)
     followup.register(application)
+    placement.register(application)
+    consent.register(application)
+    employer_ask.register(application)
+    meeting.register(application)
     # What people write outside commands and buttons: after every feature, before the fallback.
     messages.register(application)
     fallback.register(application)

@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.closing_notices import ACTION as CLOSING_ACTION
 from bot.context import Context
+from bot.flows import placement
 from bot.flows.coach_goal import ACTION as COACH_GOAL_ACTION
 from bot.flows.coach_reply import REPLY_FLOW
 from bot.flows.plan import ACTION as PLAN_ACTION
@@ -340,6 +341,9 @@ async def show_card(update: Update, context: Context, client_id: int, page: int 
         )
     _LOGGER.info("coach %s read the card of client %s", coach_id, client_id)
     text, keyboard = card_view(card, page, context.require_actor().timezone)
+    text, keyboard = await placement.with_card_part(
+        context, client_id=client_id, can_act=card.can_act, text=text, keyboard=keyboard
+    )
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 
 

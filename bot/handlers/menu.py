@@ -26,6 +26,7 @@ class MenuKind(enum.StrEnum):
 
     DEFAULT = "default"
     COACH = "coach"
+    EMPLOYER = "employer"
 
 
 # (command, description msgid) in the order they are shown.
@@ -45,6 +46,7 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("schedule", N_("My check-in times")),
         ("pause", N_("Pause my check-ins")),
         ("settings", N_("My settings")),
+        ("consents", N_("What employers may see")),
     ),
     MenuKind.COACH: (
         ("start", N_("Start")),
@@ -60,11 +62,22 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("pause", N_("Pause a client's check-ins")),
         ("settings", N_("Your settings")),
     ),
+    MenuKind.EMPLOYER: (
+        ("start", N_("Start")),
+        ("help", N_("What you can do here")),
+        ("ask", N_("Ask the job coach")),
+        ("meeting", N_("Propose a meeting")),
+        ("language", N_("Change the language")),
+    ),
 }
 
 
 def kind_of(actor: Actor) -> MenuKind:
-    return MenuKind.COACH if actor.is_coach else MenuKind.DEFAULT
+    if actor.is_coach:
+        return MenuKind.COACH
+    if actor.is_employer and not actor.is_client:
+        return MenuKind.EMPLOYER
+    return MenuKind.DEFAULT
 
 
 def commands(kind: MenuKind, locale: str) -> list[BotCommand]:

@@ -11,6 +11,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from bot.context import Context
 from bot.flows import coach_reply, onboarding, text_step
 from bot.flows.coach_reply import incoming_of
+from bot.handlers import employer
 from bot.handlers.flags import answer_crisis
 from bot.handlers.home import client_keyboard
 from bot.handlers.replies import escape, reply
@@ -41,7 +42,7 @@ async def on_message(update: Update, context: Context) -> None:
     actor = context.require_actor()
     message = update.effective_message
     assert message is not None
-    if not actor.is_known or actor.person_id is None:
+    if (not actor.is_known and not actor.is_employer) or actor.person_id is None:
         await reply(update, context, stranger_text(), purpose="stranger")
         return
     services = context.services
@@ -59,6 +60,8 @@ async def on_message(update: Update, context: Context) -> None:
         await _from_coach(update, context, actor.person_id, message)
     elif actor.is_client:
         await _from_client(update, context, actor.person_id, message)
+    elif actor.is_employer:
+        await employer.free_text_hint(update, context)
 
 
 async def _from_client(update: Update, context: Context, client_id: int, message: Message) -> None:

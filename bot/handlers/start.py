@@ -8,13 +8,14 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.context import Context
-from bot.flows import onboarding
+from bot.flows import consent, onboarding
+from bot.handlers import employer
 from bot.handlers.home import HELP, client_keyboard, label_filter
 from bot.handlers.menu import MenuKind, help_lines, kind_of
 from bot.handlers.replies import escape, reply
 from bot.i18n import N_, _, gettext
 from bot.models.invites import InviteKind
-from bot.services import enrolment, invites
+from bot.services import employers, enrolment, invites
 from bot.services.invites import Refusal
 
 REFUSALS = {
@@ -60,7 +61,7 @@ async def start(update: Update, context: Context) -> None:
         return
     if payload and await _open_invite(update, context, payload):
         return
-    if not actor.is_known:
+    if not actor.is_known and not actor.is_employer:
         await reply(update, context, stranger_text(), purpose="start")
         return
     if actor.name:
@@ -115,6 +116,23 @@ async def _open_invite(update: Update, context: Context, token: str) -> bool:
                 )
                 assert coach.id is not None
                 await invites.mark_used_by(session, invite=found, person_id=coach.id, now=now)
+            elif found.kind == InviteKind.EMPLOYER:
+                contact = await employers.join(
+                    session,
+                    invite=found,
+                    telegram_user_id=actor.telegram_user_id,
+                    name=user.full_name,
+                    locale=actor.locale,
+                    now=now,
+                )
+                await consent.tell_coach(
+                    session,
+                    client_id=contact.client_id,
+                    now=now,
+                    text=consent.COACH_JOINED,
+                    employer=contact.employer_name,
+                    contact=contact.contact_name or "?",
+                )
             else:
                 return False
     if refusal is not None:
@@ -125,6 +143,14 @@ async def _open_invite(update: Update, context: Context, token: str) -> bool:
     assert not isinstance(found, Refusal)
     if found.kind == InviteKind.CLIENT:
         await onboarding.begin(update, context, joined)
+    elif found.kind == InviteKind.EMPLOYER:
+        services.wake_sender()
+        await reply(
+            update,
+            context,
+            employer.welcome_text(contact, contact.contact_name),
+            purpose="employer-joined",
+        )
     else:
         await reply(
             update,
@@ -141,11 +167,13 @@ async def help_command(update: Update, context: Context) -> None:
     """What the bot does for this person's role."""
     actor = context.require_actor()
     kind = kind_of(actor)
-    if not actor.is_known:
+    if not actor.is_known and not actor.is_employer:
         intro = [
             _("I help people in job coaching keep in touch with their job coach between meetings."),
             _("To use me, you need an invite link from your job coach."),
         ]
+    elif kind is MenuKind.EMPLOYER:
+        intro = employer.help_intro()
     elif kind is MenuKind.COACH:
         intro = [
             _("You are a job coach here."),

@@ -5,7 +5,9 @@
   during a handover the responsible coach keeps read access, and the substitute acts.
 - An admin manages the coaches of their own organisation but does not read clients' data
   unless they are also that client's coach.
-- Employers see nothing of a client's check-ins, moods, notes, goals or messages.
+- Employers see nothing of a client's check-ins, moods, notes, goals or messages. An employer
+  contact may act only on the placements they are linked to, and only while the client's consent
+  for that employer stands.
 
 Handlers call these functions for every object a command or a button names; a refusal is a
 DomainError with a translated message that names nothing of the object.
@@ -21,8 +23,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_
 from bot.models.coaching import AssignmentKind, CoachAssignment, Coaching, CoachingStatus
+from bot.models.consent import Consent, ConsentSubject
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Membership, Role
+from bot.models.placements import EmployerContact, Placement, PlacementContact
 from bot.services import routing
 from bot.services.errors import DomainError
 
@@ -212,3 +216,82 @@ async def require_goal(
         session, person_id=person_id, client_id=client_id, now=now, act=act
     ):
         raise AccessDenied(f"person {person_id} may not touch the goals of client {client_id}")
+
+
+def _contact_active(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(EmployerContact.active_from) <= now,
+        sa.or_(
+            col(EmployerContact.active_until).is_(None), col(EmployerContact.active_until) > now
+        ),
+    )
+
+
+async def is_employer_contact(session: AsyncSession, *, person_id: int, now: dt.datetime) -> bool:
+    """Does the person speak for some employer now?"""
+    rows = await session.exec(
+        select(EmployerContact.id).where(
+            EmployerContact.person_id == person_id, _contact_active(now)
+        )
+    )
+    return rows.first() is not None
+
+
+async def employer_placements(
+    session: AsyncSession, *, contact_person_id: int, now: dt.datetime
+) -> list[int]:
+    """The placements an employer contact may act on now: linked to them, and the client's
+    consent for that employer standing. Nothing else of any client is theirs to see."""
+    rows = await session.exec(
+        select(Placement.id)
+        .join(PlacementContact, col(PlacementContact.placement_id) == col(Placement.id))
+        .join(EmployerContact, col(EmployerContact.id) == col(PlacementContact.contact_id))
+        .join(
+            Consent,
+            sa.and_(
+                col(Consent.client_id) == col(Placement.client_id),
+                col(Consent.employer_id) == col(Placement.employer_id),
+                col(Consent.subject) == ConsentSubject.EMPLOYER_LINK,
+                col(Consent.revoked_at).is_(None),
+            ),
+        )
+        .where(
+            EmployerContact.person_id == contact_person_id,
+            col(EmployerContact.employer_id) == col(Placement.employer_id),
+            _contact_active(now),
+        )
+        .distinct()
+    )
+    return sorted(pid for pid in rows.all() if pid is not None)
+
+
+async def can_employer_act(
+    session: AsyncSession, *, contact_person_id: int, placement_id: int, now: dt.datetime
+) -> bool:
+    """May this employer contact act on this placement (ask about it, propose a meeting)?"""
+    allowed = await employer_placements(session, contact_person_id=contact_person_id, now=now)
+    return placement_id in allowed
+
+
+async def require_employer_act(
+    session: AsyncSession, *, contact_person_id: int, placement_id: int, now: dt.datetime
+) -> None:
+    if not await can_employer_act(
+        session, contact_person_id=contact_person_id, placement_id=placement_id, now=now
+    ):
+        raise AccessDenied(
+            f"employer contact {contact_person_id} may not act on placement {placement_id}"
+        )
+
+
+async def employer_placement_for(
+    session: AsyncSession, *, contact_person_id: int, client_id: int, now: dt.datetime
+) -> int | None:
+    """The placement of this client the employer contact may act on now, if any."""
+    for placement_id in await employer_placements(
+        session, contact_person_id=contact_person_id, now=now
+    ):
+        placement = await session.get(Placement, placement_id)
+        if placement is not None and placement.client_id == client_id:
+            return placement_id
+    return None

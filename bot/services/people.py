@@ -27,6 +27,8 @@ class Actor:
     app_locale: str = "fi"
     command_menu: str | None = None
     roles: frozenset[Role] = field(default_factory=frozenset)
+    # Speaks for an employer (an employer contact has no role in a coaching organisation).
+    is_employer: bool = False
 
     @property
     def is_known(self) -> bool:
@@ -86,7 +88,14 @@ async def identify(
         app_locale=app_locale,
         command_menu=person.command_menu,
         roles=await roles_of(session, person_id=person.id, now=now),
+        is_employer=await _speaks_for_employer(session, person_id=person.id, now=now),
     )
+
+
+async def _speaks_for_employer(session: AsyncSession, *, person_id: int, now: dt.datetime) -> bool:
+    from bot.services import access
+
+    return await access.is_employer_contact(session, person_id=person_id, now=now)
 
 
 async def choose_locale(

@@ -127,6 +127,7 @@ async def test_the_card_shows_the_client_is_audited_and_marks_messages_read(
         "📊 Plan",
         "📈 Chart",
         "🏁 End the coaching",
+        "💼 Placement",
         "⬅️ Back to the list",
     ]
 

@@ -138,6 +138,7 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
         "📊 Plan",
         "📈 Chart",
         "🏁 End the coaching",
+        "💼 Placement",
         "⬅️ Back to the list",
     ]
 

@@ -1,0 +1,57 @@
+"""An employer contact's side: the welcome after joining, their help, and a hint for free text.
+
+An employer contact sees only the employees they were linked to, and only their first names;
+never anything of the coaching itself.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import Context
+from bot.handlers.replies import escape, reply
+from bot.i18n import _
+from bot.services.employers import Joined
+
+
+def welcome_text(joined: Joined, name: str | None) -> str:
+    """A short, plain onboarding: language, who the coach is, what the employer gets."""
+    greeting = _("Welcome, {name}! 👋").format(name=escape(name)) if name else _("Welcome! 👋")
+    return "\n\n".join(
+        [
+            greeting,
+            _("You are now in touch with job coaching as a contact person of {employer}.").format(
+                employer=escape(joined.employer_name)
+            ),
+            _("Your employee is {employee}. Their job coach is {coach}.").format(
+                employee=escape(joined.employee_first_name), coach=escape(joined.coach_name)
+            ),
+            _("What you get here:")
+            + "\n"
+            + "\n".join(
+                [
+                    _("• /ask – ask the job coach a question or for guidance"),
+                    _("• meetings about the work, with a reminder the day before"),
+                ]
+            ),
+            _("The employee's own coaching stays private: you do not see it."),
+            _("You can change the language with /language."),
+        ]
+    )
+
+
+def help_intro() -> list[str]:
+    return [
+        _("You are an employer's contact person here."),
+        _("I keep you in touch with your employee's job coach."),
+    ]
+
+
+async def free_text_hint(update: Update, context: Context) -> None:
+    """An employer's message outside a flow: where to write it."""
+    await reply(
+        update,
+        context,
+        _("To write to the job coach, use /ask. /help shows what you can do."),
+        purpose="employer-hint",
+    )

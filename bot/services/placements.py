@@ -1,0 +1,208 @@
+"""Placements: the job a client was placed in, with its employer and the employer's contact.
+
+A client may have several placements over time; recording a new one makes the older ones not
+current. Only the coach who acts for the client records a placement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models.people import Person
+from bot.models.placements import Employer, EmployerContact, Placement, PlacementKind
+from bot.services import access, audit, coping, followup, people
+from bot.services.errors import DomainError
+
+MAX_NAME = 200
+MAX_TITLE = 200
+MAX_HOURS = 80.0
+
+
+class BadPlacement(DomainError):
+    """A value of a placement that cannot be saved (empty, too long, out of range)."""
+
+
+def clean_text(text: str | None, limit: int) -> str:
+    value = " ".join((text or "").split())
+    if not value:
+        raise BadPlacement("empty value")
+    if len(value) > limit:
+        raise BadPlacement("value too long")
+    return value
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date typed as d.m.yyyy (or d.m.yy); None when it is not one."""
+    parts = text.strip().rstrip(".").split(".")
+    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
+        return None
+    day, month, year = (int(p) for p in parts)
+    if year < 100:
+        year += 2000
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_hours(text: str) -> float | None:
+    """Hours a week typed as a number (a comma works as a decimal point); None when not one."""
+    try:
+        hours = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    if not 0 < hours <= MAX_HOURS:
+        return None
+    return hours
+
+
+def next_monday(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+async def employers_of(
+    session: AsyncSession, *, coach_id: int, now: dt.datetime
+) -> list[tuple[int, str]]:
+    """The employers of the coach's organisation, by name."""
+    organisation_id = await people.coach_organisation_id(session, coach_id=coach_id, now=now)
+    if organisation_id is None:
+        return []
+    rows = await session.exec(
+        select(Employer.id, Employer.name)
+        .where(Employer.organisation_id == organisation_id)
+        .order_by(col(Employer.name), col(Employer.id))
+    )
+    return [(employer_id, name) for employer_id, name in rows.all() if employer_id is not None]
+
+
+async def employer_name(session: AsyncSession, *, employer_id: int) -> str | None:
+    employer = await session.get(Employer, employer_id)
+    return employer.name if employer is not None else None
+
+
+async def _employer(
+    session: AsyncSession,
+    *,
+    organisation_id: int,
+    employer_id: int | None,
+    name: str | None,
+    now: dt.datetime,
+) -> Employer:
+    if employer_id is not None:
+        employer = await session.get(Employer, employer_id)
+        if employer is None or employer.organisation_id != organisation_id:
+            raise access.AccessDenied(f"employer {employer_id} is not of this organisation")
+        return employer
+    clean = clean_text(name, MAX_NAME)
+    rows = await session.exec(
+        select(Employer).where(
+            Employer.organisation_id == organisation_id,
+            sa.func.lower(col(Employer.name)) == clean.lower(),
+        )
+    )
+    employer = rows.first()
+    if employer is None:
+        employer = Employer(name=clean, organisation_id=organisation_id, created_at=now)
+        session.add(employer)
+        await session.flush()
+    return employer
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    coach_id: int,
+    client_id: int,
+    employer_id: int | None,
+    employer_name: str | None,
+    contact_name: str | None,
+    job_title: str,
+    start_date: dt.date,
+    hours_per_week: float | None,
+    kind: PlacementKind,
+    now: dt.datetime,
+) -> Placement:
+    """Record a placement as the client's current one; the older ones stop being current."""
+    await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
+    organisation_id = await people.coach_organisation_id(session, coach_id=coach_id, now=now)
+    if organisation_id is None:
+        raise access.AccessDenied(f"coach {coach_id} has no organisation")
+    employer = await _employer(
+        session,
+        organisation_id=organisation_id,
+        employer_id=employer_id,
+        name=employer_name,
+        now=now,
+    )
+    assert employer.id is not None
+    contact_id = None
+    if contact_name:
+        # The contact person as the coach named them; they join later through a link.
+        person = Person(
+            display_name=clean_text(contact_name, MAX_NAME), created_at=now, updated_at=now
+        )
+        session.add(person)
+        await session.flush()
+        assert person.id is not None
+        contact = EmployerContact(
+            employer_id=employer.id, person_id=person.id, active_from=now, created_at=now
+        )
+        session.add(contact)
+        await session.flush()
+        contact_id = contact.id
+    await session.exec(
+        sa.update(Placement)
+        .where(col(Placement.client_id) == client_id, col(Placement.is_current).is_(True))
+        .values(is_current=False, updated_at=now)
+    )
+    placement = Placement(
+        client_id=client_id,
+        employer_id=employer.id,
+        contact_id=contact_id,
+        job_title=clean_text(job_title, MAX_TITLE),
+        start_date=start_date,
+        hours_per_week=hours_per_week,
+        kind=kind,
+        is_current=True,
+        created_by_id=coach_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(placement)
+    await session.flush()
+    await audit.record(
+        session,
+        event="placement.recorded",
+        now=now,
+        actor_id=coach_id,
+        object_type="placement",
+        object_id=placement.id,
+    )
+    # Work changes what support looks like: the follow-up begins from the start date, and the
+    # coach is offered to put emphasis on coping at work (confirmed with the client, as always).
+    await followup.start_follow_up(session, client_id=client_id, placement_id=placement.id, now=now)
+    await coping.propose_coping_emphasis(session, client_id=client_id, coach_id=coach_id, now=now)
+    return placement
+
+
+async def current(session: AsyncSession, *, client_id: int) -> Placement | None:
+    """The client's current placement, if any."""
+    rows = await session.exec(
+        select(Placement).where(Placement.client_id == client_id, col(Placement.is_current))
+    )
+    return rows.first()
+
+
+async def contact_name(session: AsyncSession, *, placement: Placement) -> str | None:
+    """The name of the contact person the coach recorded for the placement."""
+    if placement.contact_id is None:
+        return None
+    contact = await session.get(EmployerContact, placement.contact_id)
+    if contact is None:
+        return None
+    person = await session.get(Person, contact.person_id)
+    return person.display_name if person is not None else None
