@@ -227,9 +227,12 @@ async def context_for(
     )
 
 
-async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await insert_ignoring_conflicts(session, table_of(FollowUpContact), rows)
+async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert contacts (one per client, audience and due time); returns how many were new."""
+    if not rows:
+        return 0
+    table = table_of(FollowUpContact)
+    return len(await insert_ignoring_conflicts(session, table, rows, returning=table.c.id))
 
 
 def _row(
@@ -282,10 +285,10 @@ async def start_follow_up(
     if ctx is None:
         return 0
     await _remember_end(session, ctx=ctx)
-    # A new placement replaces what was scheduled for an earlier one.
+    # A new placement replaces what was scheduled for an earlier one. Never-sent contacts carry no
+    # history, and a kept row would hold its due time against the new placement's contacts.
     await session.exec(
-        sa.update(FollowUpContact)
-        .where(
+        sa.delete(FollowUpContact).where(
             col(FollowUpContact.client_id) == client_id,
             col(FollowUpContact.status) == FollowUpStatus.SCHEDULED,
             sa.or_(
@@ -293,7 +296,6 @@ async def start_follow_up(
                 col(FollowUpContact.placement_id) != (placement_id or 0),
             ),
         )
-        .values(status=FollowUpStatus.CANCELLED)
     )
     existing = set(
         (
@@ -323,8 +325,7 @@ async def start_follow_up(
             due = at_hour(_step(ctx.anchor, unit, n), ctx.timezone, ctx.rhythm)
             if due > now:
                 rows.append(_row(ctx, EMPLOYER, due, now))
-    await _insert(session, rows)
-    return len(rows)
+    return await _insert(session, rows)
 
 
 async def start_missing(session: AsyncSession, *, now: dt.datetime, limit: int = 100) -> int:
@@ -362,8 +363,9 @@ async def start_missing(session: AsyncSession, *, now: dt.datetime, limit: int =
         if not scheduled and ctx is not None:
             # Nothing left to schedule (the follow-up is over): a cancelled mark keeps the
             # placement from being looked at again.
-            await _insert(session, [_row(ctx, EMPLOYEE, now, now, status=FollowUpStatus.CANCELLED)])
-            started += 1
+            started += await _insert(
+                session, [_row(ctx, EMPLOYEE, now, now, status=FollowUpStatus.CANCELLED)]
+            )
     return started + await _start_after_closing(session, now=now, limit=limit)
 
 
@@ -411,8 +413,9 @@ async def _start_after_closing(session: AsyncSession, *, now: dt.datetime, limit
         scheduled = await start_follow_up(session, client_id=client_id, placement_id=None, now=now)
         ctx = await context_for(session, client_id=client_id, placement_id=None)
         if not scheduled and ctx is not None:
-            await _insert(session, [_row(ctx, EMPLOYEE, now, now, status=FollowUpStatus.CANCELLED)])
-            scheduled = 1
+            scheduled = await _insert(
+                session, [_row(ctx, EMPLOYEE, now, now, status=FollowUpStatus.CANCELLED)]
+            )
         started += scheduled
     return started
 

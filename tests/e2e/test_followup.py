@@ -24,6 +24,7 @@ from bot.models.placements import (
     EmployerContact,
     FollowUpContact,
     FollowUpPlan,
+    FollowUpStatus,
     Placement,
     PlacementContact,
     PlacementKind,
@@ -371,3 +372,34 @@ async def test_a_closed_coaching_without_a_placement_is_followed_from_the_closin
         worse = (await session.exec(select(Flag).where(Flag.kind == FlagKind.FOLLOWUP_WORSE))).all()
         plan = await session.get(FollowUpPlan, desk.ids["cilla"])
     assert len(worse) == 1 and plan is not None and plan.tightened_at == clock.now()
+
+
+async def test_a_new_placement_on_the_same_day_replaces_the_follow_up_and_the_bot_goes_quiet(
+    harness: Harness, clock: ManualClock, desk: Desk
+) -> None:
+    first, _employer = await _place(harness, desk, "liisa", clock.now())
+    async with harness.db.session() as session:
+        assert await followup.start_follow_up(
+            session, client_id=desk.ids["liisa"], placement_id=first, now=clock.now()
+        )
+    async with harness.db.session() as session:
+        placement = await session.get(Placement, first)
+        assert placement is not None
+        placement.is_current = False
+    second, _other = await _place(harness, desk, "liisa", clock.now())
+    async with harness.db.session() as session:
+        # The same start date gives the same due times: they belong to the new placement now.
+        assert await followup.start_follow_up(
+            session, client_id=desk.ids["liisa"], placement_id=second, now=clock.now()
+        )
+    await harness.tick()  # settles: the dispatcher has nothing left to do and goes idle
+    async with harness.db.session() as session:
+        scheduled = (
+            await session.exec(
+                select(FollowUpContact.placement_id).where(
+                    FollowUpContact.client_id == desk.ids["liisa"],
+                    FollowUpContact.status == FollowUpStatus.SCHEDULED,
+                )
+            )
+        ).all()
+    assert scheduled and set(scheduled) == {second}
