@@ -284,6 +284,14 @@ async def _org_set(settings: Settings, args: argparse.Namespace) -> None:
                 team_chat_id=args.team_chat_id,
                 backup_telegram_id=args.backup_telegram_id,
                 flags=flag_values,
+                follow_up={
+                    key: value
+                    for key, value in (
+                        ("months", args.follow_up_months),
+                        ("hour", args.follow_up_hour),
+                    )
+                    if value is not None
+                },
             )
             shown = organisations.describe(organisation)
     except DomainError as exc:
@@ -346,6 +354,14 @@ def _parser() -> argparse.ArgumentParser:
         "--work-strain-running",
         type=int,
         help="check-ins running with too much work or a hard time with colleagues (3)",
+    )
+    org_set.add_argument(
+        "--follow-up-months",
+        type=int,
+        help="months of follow-up after the later of a placement's start and the closing (36)",
+    )
+    org_set.add_argument(
+        "--follow-up-hour", type=int, help="the local hour follow-up questions come at (10)"
     )
     invite = commands.add_parser("invite", help="one-time links into the bot")
     invite_commands = invite.add_subparsers(dest="invite_command", metavar="WHO", required=True)

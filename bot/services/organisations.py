@@ -13,6 +13,7 @@ from bot.services import people
 from bot.services.errors import DomainError
 
 FLAG_SETTINGS = ("low_mood_days", "low_mood_at_most", "missed_running", "work_strain_running")
+FOLLOW_UP_SETTINGS = ("months", "hour")
 
 
 async def configure(
@@ -28,6 +29,7 @@ async def configure(
     team_chat_id: int | None = None,
     backup_telegram_id: int | None = None,
     flags: dict[str, int] | None = None,
+    follow_up: dict[str, int] | None = None,
 ) -> Organisation:
     """Change what is given; the rest stays as it was."""
     organisation = await people.ensure_organisation(
@@ -56,6 +58,16 @@ async def configure(
         current: dict[str, Any] = dict(organisation.settings)
         current["flags"] = {**dict(current.get("flags", {})), **flags}
         organisation.settings = current
+    if follow_up:
+        # How long the follow-up lasts and at what hour its questions come (see followup.py).
+        unknown = set(follow_up) - set(FOLLOW_UP_SETTINGS)
+        if unknown or not 1 <= follow_up.get("months", 1) <= 120:
+            raise DomainError("follow-up months are 1 to 120")
+        if not 0 <= follow_up.get("hour", 10) <= 23:
+            raise DomainError("the follow-up hour is 0 to 23")
+        current = dict(organisation.settings)
+        current["follow_up"] = {**dict(current.get("follow_up", {})), **follow_up}
+        organisation.settings = current
     await session.flush()
     return organisation
 
@@ -69,4 +81,5 @@ def describe(organisation: Organisation) -> dict[str, Any]:
         "team_chat_id": organisation.team_chat_id,
         "backup_person_id": organisation.backup_person_id,
         "flags": dict(organisation.settings).get("flags", {}),
+        "follow_up": dict(organisation.settings).get("follow_up", {}),
     }

@@ -143,12 +143,15 @@ def test_an_admin_sets_the_organisations_crisis_numbers_and_flag_thresholds(
         "77",
         "--low-mood-days",
         "4",
+        "--follow-up-months",
+        "24",
         env=env,
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "crisis_line\tMIELI Kriisipuhelin 0800 123 456" in result.stdout
     assert "flags\t{'low_mood_days': 4}" in result.stdout
+    assert "follow_up\t{'months': 24}" in result.stdout
     refused = companion(
         "org", "set", "--org", "Säätiö", "--backup-telegram-id", "999", env=env, cwd=tmp_path
     )
