@@ -15,6 +15,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.closing_notices import ACTION as CLOSING_ACTION
 from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.pickers import CLIENTS_ACTION, encode, int_part, label, require_coach
@@ -105,7 +106,13 @@ async def with_card_part(
     if not can_act:
         return text, keyboard
     rows = [list(row) for row in keyboard.inline_keyboard]
-    rows.insert(max(len(rows) - 1, 0), card_buttons(client_id, has_placement=placement is not None))
+    # Above ending the coaching (when the card offers it) and going back: work comes before both.
+    closing = f"{CLOSING_ACTION}:"
+    at = next(
+        (n for n, row in enumerate(rows) if str(row[0].callback_data or "").startswith(closing)),
+        max(len(rows) - 1, 0),
+    )
+    rows.insert(at, card_buttons(client_id, has_placement=placement is not None))
     return text, InlineKeyboardMarkup(rows)
 
 

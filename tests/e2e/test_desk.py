@@ -126,8 +126,8 @@ async def test_the_card_shows_the_client_is_audited_and_marks_messages_read(
         "🎯 Goals",
         "📊 Plan",
         "📈 Chart",
-        "🏁 End the coaching",
         "💼 Placement",
+        "🏁 End the coaching",
         "⬅️ Back to the list",
     ]
 

@@ -137,8 +137,8 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
         "🎯 Goals",
         "📊 Plan",
         "📈 Chart",
-        "🏁 End the coaching",
         "💼 Placement",
+        "🏁 End the coaching",
         "⬅️ Back to the list",
     ]
 
