@@ -285,7 +285,9 @@ async def claim_due_schedules(
         result = await session.exec(
             sa.update(CheckinSchedule)
             .where(
-                among(col(CheckinSchedule.id), ids, dialect),
+                # A literal id list, not one array: PostgreSQL's generic plan for `= ANY($1)` on
+                # a prepared UPDATE was twice as slow here.
+                col(CheckinSchedule.id).in_(ids),
                 col(CheckinSchedule.next_due_at) == old,
             )
             .values(next_due_at=new, updated_at=now)
