@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.flag_notices import ACTION as FLAG_ACTION
 from bot.handlers import callbacks
-from bot.handlers.pickers import encode, int_part, label, require_coach
+from bot.handlers.pickers import encode, int_part, label, require_coach, require_employer
 from bot.handlers.replies import answer_query, escape, reply
 from bot.i18n import _, use_locale
 from bot.models.people import Person
@@ -34,13 +34,6 @@ ASK_FLOW = "employer_ask"
 ANSWER_FLOW = "employer_answer"
 # ea:p:PLACEMENT (the employee a question is about), ea:r:MESSAGE (the coach's Reply)
 ACTION = "ea"
-
-
-def _contact_id(context: Context) -> int:
-    actor = context.require_actor()
-    if not actor.is_employer or actor.person_id is None:
-        raise AccessDenied("/ask is for employer contacts")
-    return actor.person_id
 
 
 def nobody_text() -> str:
@@ -87,7 +80,7 @@ async def ask_command(update: Update, context: Context) -> None:
 
 
 async def _start(update: Update, context: Context, placement_id: int) -> None:
-    contact_id = _contact_id(context)
+    contact_id = require_employer(context)
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
@@ -120,7 +113,7 @@ async def _start(update: Update, context: Context, placement_id: int) -> None:
 
 async def on_question(update: Update, context: Context, flow: Flow) -> None:
     """The employer's words: to the coach, as a flag with ↩️ Reply."""
-    contact_id = _contact_id(context)
+    contact_id = require_employer(context)
     message = update.effective_message
     assert message is not None
     if not message.text:

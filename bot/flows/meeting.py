@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.flows.employer_ask import nobody_text
 from bot.handlers import callbacks
-from bot.handlers.pickers import encode, int_part, label, require_coach
+from bot.handlers.pickers import encode, int_part, label, require_coach, require_employer
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import _, format_datetime, use_locale
 from bot.models.people import Person
@@ -36,13 +36,6 @@ FLOW = "meeting"
 # mt:o:PLACEMENT (another time, typed), mt:c:MEETING / mt:x:MEETING (the coach confirms or not);
 # the coach's own: mt:n:CLIENT (times), mt:k:CLIENT:MINUTES (agreed at once), mt:m:CLIENT (typed)
 ACTION = "mt"
-
-
-def _contact(context: Context) -> int:
-    actor = context.require_actor()
-    if not actor.is_employer or actor.person_id is None:
-        raise AccessDenied("meetings are proposed by employer contacts")
-    return actor.person_id
 
 
 def when_text(when: dt.datetime, person: Person) -> str:
@@ -84,7 +77,7 @@ async def meeting_command(update: Update, context: Context) -> None:
 
 
 async def _times(update: Update, context: Context, placement_id: int) -> None:
-    contact_id = _contact(context)
+    contact_id = require_employer(context)
     actor = context.require_actor()
     services = context.services
     now = services.clock.now()
@@ -124,7 +117,7 @@ async def _times(update: Update, context: Context, placement_id: int) -> None:
 async def _propose(
     update: Update, context: Context, placement_id: int, starts_at: dt.datetime
 ) -> None:
-    contact_id = _contact(context)
+    contact_id = require_employer(context)
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
@@ -342,8 +335,33 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     if flow.step == "coach-time":
         await _arrange(update, context, int(str(flow.data["client_id"])), when)
         return
-    _contact(context)
+    require_employer(context)
     await _propose(update, context, int(str(flow.data["placement_id"])), when)
+
+
+async def _wait_for_time(
+    session: AsyncSession, person_id: int, step: str, data: dict[str, object], now: dt.datetime
+) -> None:
+    """The person's next text is the meeting's day and time."""
+    await flows.set_step(
+        session,
+        person_id=person_id,
+        flow=FLOW,
+        step=step,
+        now=now,
+        data=data,
+        awaiting_text=True,
+        merge=False,
+    )
+
+
+async def _ask_for_time(update: Update, context: Context) -> None:
+    await reply(
+        update,
+        context,
+        _("Write the day and time like 15.1.2027 13:00. /cancel stops."),
+        purpose="meeting-typed",
+    )
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -367,30 +385,16 @@ async def on_button(update: Update, context: Context) -> None:
             return
         await _propose(update, context, number, starts_at)
     elif kind == "o":
-        contact_id = _contact(context)
+        contact_id = require_employer(context)
         services = context.services
         now = services.clock.now()
         async with services.db.session() as session:
-            allowed = await employers.employees_of(session, contact_person_id=contact_id, now=now)
-            if number not in {e.placement_id for e in allowed}:
-                raise AccessDenied(f"contact {contact_id} may not meet about placement {number}")
-            await flows.set_step(
-                session,
-                person_id=contact_id,
-                flow=FLOW,
-                step="time",
-                now=now,
-                data={"placement_id": number},
-                awaiting_text=True,
-                merge=False,
+            await access.require_employer_act(
+                session, contact_person_id=contact_id, placement_id=number, now=now
             )
+            await _wait_for_time(session, contact_id, "time", {"placement_id": number}, now)
         await answer_query(query)
-        await reply(
-            update,
-            context,
-            _("Write the day and time like 15.1.2027 13:00. /cancel stops."),
-            purpose="meeting-typed",
-        )
+        await _ask_for_time(update, context)
     elif kind == "n":
         await answer_query(query)
         await _coach_times(update, context, number)
@@ -407,23 +411,9 @@ async def on_button(update: Update, context: Context) -> None:
         now = services.clock.now()
         async with services.db.session() as session:
             await access.require_act(session, coach_id=coach_id, client_id=number, now=now)
-            await flows.set_step(
-                session,
-                person_id=coach_id,
-                flow=FLOW,
-                step="coach-time",
-                now=now,
-                data={"client_id": number},
-                awaiting_text=True,
-                merge=False,
-            )
+            await _wait_for_time(session, coach_id, "coach-time", {"client_id": number}, now)
         await answer_query(query)
-        await reply(
-            update,
-            context,
-            _("Write the day and time like 15.1.2027 13:00. /cancel stops."),
-            purpose="meeting-typed",
-        )
+        await _ask_for_time(update, context)
     elif kind in ("c", "x"):
         await answer_query(query)
         await _decide(update, context, number, kind == "c")

@@ -31,6 +31,14 @@ def require_coach(context: Context) -> int:
     return actor.person_id
 
 
+def require_employer(context: Context) -> int:
+    """The employer contact behind the update, or a refusal that names nothing."""
+    actor = context.require_actor()
+    if not actor.is_employer or actor.person_id is None:
+        raise AccessDenied("this is for employer contacts")
+    return actor.person_id
+
+
 def label(text: str) -> str:
     """A button label kept short (names can be long)."""
     return text if len(text) <= BUTTON_TEXT_MAX else text[: BUTTON_TEXT_MAX - 1] + "…"
