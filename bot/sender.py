@@ -185,8 +185,10 @@ class OutboxSender:
             if claimed:
                 continue
             self._wake.clear()
+            # The timeout first: a stop while it is worked out must not leave a wait() behind.
+            sleep = await self._sleep_time()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=await self._sleep_time())
+                await asyncio.wait_for(self._wake.wait(), timeout=sleep)
 
     async def _sleep_time(self) -> float:
         renew_in = self._claim_seconds / 4 - (time.monotonic() - self._renewed_at)
