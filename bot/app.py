@@ -30,7 +30,7 @@ from bot.handlers.menu import register_default_menus
 from bot.notices import after_held, after_sent, queue_unreachable_notice
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.sender import OutboxSender
-from bot.services import inbox, outbox, state
+from bot.services import retention, state
 from bot.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
 
 _LOGGER = logging.getLogger(__name__)
@@ -128,17 +128,18 @@ def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
 async def _prune(context: Context) -> None:
     """Forget old transport rows: handled updates and settled outgoing messages."""
     services = context.services
-    now = services.clock.now()
     settings = services.settings
     async with services.db.session() as session:
-        updates = await inbox.prune(
-            session, finished_before=now - dt.timedelta(hours=settings.inbox_retention_hours)
+        pruned = await retention.prune(
+            session,
+            now=services.clock.now(),
+            inbox_hours=settings.inbox_retention_hours,
+            outbox_days=settings.outbox_retention_days,
         )
-        messages = await outbox.prune(
-            session, settled_before=now - dt.timedelta(days=settings.outbox_retention_days)
+    if pruned.updates or pruned.messages:
+        _LOGGER.info(
+            "pruned %d received updates and %d settled messages", pruned.updates, pruned.messages
         )
-    if updates or messages:
-        _LOGGER.info("pruned %d handled updates and %d settled messages", updates, messages)
 
 
 async def _post_init(application: Any) -> None:

@@ -42,6 +42,7 @@ async def _send(
     purpose: str,
     keyboard: dict[str, object] | None = None,
     dedup_key: str | None = None,
+    subject_id: int | None = None,
 ) -> None:
     if person.chat_id is None or person.forgotten_at is not None:
         return
@@ -55,6 +56,7 @@ async def _send(
         payload=payload,
         now=now,
         person_id=person.id,
+        subject_id=subject_id,
         purpose=purpose,
         dedup_key=dedup_key,
     )
@@ -154,6 +156,7 @@ async def queue_approved(
         text=text,
         now=now,
         purpose="closing-approved",
+        subject_id=coaching.client_id,
         keyboard=keyboard,
         dedup_key=f"closing-approved:{summary.id}",
     )
@@ -189,6 +192,7 @@ async def queue_change_request(
         text=text,
         now=now,
         purpose="closing-change-request",
+        subject_id=coaching.client_id,
         keyboard=keyboard,
         dedup_key=f"closing-change:{summary.id}",
     )

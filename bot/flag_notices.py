@@ -130,6 +130,7 @@ async def queue_flag(
         payload={"text": text, "parse_mode": ParseMode.HTML, "reply_markup": markup},
         now=now,
         person_id=recipient.id,
+        subject_id=flag.client_id,
         purpose=purpose,
         dedup_key=f"{purpose}:{recipient.id}",
         priority=10 if flag.urgency == FlagUrgency.URGENT else 0,

@@ -198,6 +198,7 @@ async def _employer(
         "method": "sendMessage",
         "payload": payload,
         "person_id": recipient.id,
+        "subject_id": contact.client_id,
         "purpose": f"followup:{contact.id}",
         "dedup_key": f"followup:{contact.id}:ask",
     }

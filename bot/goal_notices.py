@@ -95,6 +95,7 @@ async def _to_coach(
         payload={"text": text, "parse_mode": ParseMode.HTML},
         now=now,
         person_id=coach.id,
+        subject_id=client_id,
         purpose=purpose,
     )
     return True

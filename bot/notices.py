@@ -50,6 +50,7 @@ async def queue_unreachable_notice(
             payload={"text": text, "parse_mode": ParseMode.HTML},
             now=now,
             person_id=target.id,
+            subject_id=person_id,
             purpose="unreachable-notice",
         )
         queued += 1
@@ -138,6 +139,7 @@ async def queue_relay(session: AsyncSession, *, passed: Relay, now: dt.datetime)
             payload=header,
             now=now,
             person_id=recipient.id,
+            subject_id=message.client_id,
             purpose=f"relay-header:{message.id}",
         )
     message.copy_outbox_id = await outbox.enqueue(
@@ -147,6 +149,7 @@ async def queue_relay(session: AsyncSession, *, passed: Relay, now: dt.datetime)
         payload=copy[1],
         now=now,
         person_id=recipient.id,
+        subject_id=message.client_id,
         purpose=f"relay-copy:{message.id}",
     )
 

@@ -30,7 +30,13 @@ def escape(value: str) -> str:
 
 
 async def _send(
-    session: AsyncSession, *, person: Person, text: str, now: dt.datetime, purpose: str
+    session: AsyncSession,
+    *,
+    person: Person,
+    text: str,
+    now: dt.datetime,
+    purpose: str,
+    subject_id: int | None = None,
 ) -> bool:
     if person.id is None or person.chat_id is None or person.forgotten_at is not None:
         return False
@@ -41,6 +47,7 @@ async def _send(
         payload={"text": text, "parse_mode": ParseMode.HTML},
         now=now,
         person_id=person.id,
+        subject_id=subject_id,
         purpose=purpose,
     )
     return True
@@ -86,7 +93,12 @@ async def queue_pause_notice(
                     reason=reason_text(pause.reason),
                 )
         return await _send(
-            session, person=coach, text=text, now=now, purpose=f"pause-to-coach:{pause.id}"
+            session,
+            person=coach,
+            text=text,
+            now=now,
+            purpose=f"pause-to-coach:{pause.id}",
+            subject_id=client.id,
         )
     coach = await session.get(Person, actor_id)
     with use_locale(client.locale):

@@ -385,6 +385,8 @@ class OutboxSender:
                                 .values(
                                     status=OutboxStatus.SENT,
                                     sent_at=now,
+                                    # Telegram has the message now: its words are not kept here.
+                                    payload={},
                                     claimed_by=None,
                                     claim_until=None,
                                     last_error=None,

@@ -150,6 +150,7 @@ async def tell_coach(
         payload={"text": body, "parse_mode": ParseMode.HTML, "reply_markup": markup},
         now=now,
         person_id=coach.id,
+        subject_id=client_id,
         purpose="consent-notice",
     )
 

@@ -204,6 +204,7 @@ async def _queue_to_coach(session: AsyncSession, *, asked: Asked, now: dt.dateti
         },
         now=now,
         person_id=coach.id,
+        subject_id=message.client_id,
         purpose="employer-request",
     )
 
@@ -285,6 +286,7 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
                     payload={"text": text, "parse_mode": ParseMode.HTML},
                     now=now,
                     person_id=contact.id,
+                    subject_id=answered.message.client_id,
                     purpose="employer-answer",
                 )
     except LinkEnded:

@@ -178,6 +178,7 @@ async def _ask_coach(session: AsyncSession, *, meeting: Meeting, now: dt.datetim
         payload={"text": text, "parse_mode": ParseMode.HTML, "reply_markup": markup},
         now=now,
         person_id=coach.id,
+        subject_id=meeting.client_id,
         purpose="meeting-proposal",
     )
 
@@ -462,6 +463,7 @@ async def queue_reminders(
             payload={"text": text, "parse_mode": ParseMode.HTML},
             now=now,
             person_id=person.id,
+            subject_id=meeting.client_id,
             purpose="meeting-reminder",
             dedup_key=f"meeting:{meeting.id}:reminder:{person.id}",
         )

@@ -346,6 +346,7 @@ async def _finish(
                 payload={"text": text, "parse_mode": ParseMode.HTML},
                 now=now,
                 person_id=coach.id,
+                subject_id=client_id,
                 purpose="client-joined",
             )
     who = await _who(context, client_id, flow.data)

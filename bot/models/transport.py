@@ -62,6 +62,9 @@ class OutboxMessage(SQLModel, table=True):
     chat_id: int = Field(sa_type=BigInt)
     # The person written to, when known: their reachability is updated from the result.
     person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    # The person the message is about, when that is someone else (a client, in a notice to their
+    # coach): erasing the client takes the message with them, even before it is sent.
+    subject_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
     method: str = Field(max_length=64)  # a Bot API method, e.g. sendMessage or copyMessage
     payload: dict[str, Any] = Field(sa_type=JSONType)
     # What the message is for, e.g. "welcome" or "checkin:42"; logs name it instead of the body.
@@ -85,6 +88,7 @@ class OutboxMessage(SQLModel, table=True):
         sa.UniqueConstraint("dedup_key", name="uq_outbox_message_dedup_key"),
         sa.Index("ix_outbox_message_due", "status", "not_before"),
         sa.Index("ix_outbox_message_person", "person_id", "status"),
+        sa.Index("ix_outbox_message_subject", "subject_id"),
     )
 
 

@@ -116,6 +116,7 @@ async def propose_coping_emphasis(
         payload={"text": text, "parse_mode": "HTML", "reply_markup": markup},
         now=now,
         person_id=coach_id,
+        subject_id=client_id,
         purpose="coping-proposal",
         dedup_key=f"coping-proposal:{placement.id}:{coach_id}",
     )

@@ -9,8 +9,10 @@ Before that, this module
   waiting for an unreachable coach is not delivered after the erasure, and a sent one's payload
   is not kept;
 - blanks the coaches' handled updates in the transport inbox that quote the client (a reply to
-  their message, the Reply button under it) or that were a coach's message to them; the inbox
-  forgets handled updates after a while anyway, this makes it happen now;
+  their message, the Reply button under it) or that were a coach's message to them (and
+  `erasure` then empties every handled update in the chats of those who may have seen the
+  client's data); the inbox forgets handled updates after a while anyway, this makes it happen
+  now;
 - ends a coach's half-written answer to the client, and forgets the name a coach wrote on the
   invite the client used, and the counter of their wrong invite links.
 What stays is the audit record that an erasure happened, when and at whose request, no content.

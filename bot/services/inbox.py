@@ -163,11 +163,40 @@ async def unfinished(session: AsyncSession, *, limit: int = 10_000) -> list[dict
 
 
 async def prune(session: AsyncSession, *, finished_before: dt.datetime) -> int:
-    """Forget handled updates (they hold what people wrote) once redelivery is no longer likely."""
+    """Forget handled updates (they hold what people wrote) once redelivery is no longer likely;
+    updates given up after their last attempt stay for inspection, without their content."""
     result = await session.exec(
         sa.delete(InboxUpdate).where(
             col(InboxUpdate.status) == InboxStatus.DONE,
             col(InboxUpdate.finished_at) < finished_before,
         )
     )
-    return int(result.rowcount)
+    given_up = (
+        await session.exec(
+            select(InboxUpdate.update_id, InboxUpdate.payload).where(
+                col(InboxUpdate.status) == InboxStatus.FAILED,
+                sa.func.coalesce(
+                    col(InboxUpdate.finished_at),
+                    col(InboxUpdate.started_at),
+                    col(InboxUpdate.received_at),
+                )
+                < finished_before,
+            )
+        )
+    ).all()
+    unblanked = [i for i, payload in given_up if not payload.get("erased")]
+    await blank(session, unblanked)
+    return int(result.rowcount) + len(unblanked)
+
+
+async def blank(session: AsyncSession, update_ids: Sequence[int]) -> None:
+    """Keep that these updates came, not what they said."""
+    if not update_ids:
+        return
+    table = table_of(InboxUpdate)
+    await session.exec(
+        sa.update(table)
+        .where(table.c.update_id == sa.bindparam("uid"))
+        .values(payload=sa.bindparam("blank")),
+        params=[{"uid": i, "blank": {"update_id": i, "erased": True}} for i in update_ids],
+    )

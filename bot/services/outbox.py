@@ -28,16 +28,22 @@ async def enqueue(
     payload: dict[str, Any],
     now: dt.datetime,
     person_id: int | None = None,
+    subject_id: int | None = None,
     purpose: str = "",
     dedup_key: str | None = None,
     not_before: dt.datetime | None = None,
     expires_at: dt.datetime | None = None,
     priority: int = 0,
 ) -> int:
-    """Queue one call and return its id; with a dedup_key, the same thing is queued once."""
+    """Queue one call and return its id; with a dedup_key, the same thing is queued once.
+
+    `person_id` is the person written to; `subject_id` the person the message is about when that
+    is someone else (a client, in a notice to their coach), so that erasing them takes it along.
+    """
     row = {
         "chat_id": chat_id,
         "person_id": person_id,
+        "subject_id": subject_id,
         "method": method,
         "payload": payload,
         "purpose": purpose,
@@ -71,6 +77,7 @@ async def enqueue_many(
             "not_before": now,
             "expires_at": None,
             "priority": 0,
+            "subject_id": None,
             **message,
             "status": OutboxStatus.PENDING,
             "attempts": 0,
@@ -183,6 +190,8 @@ async def mark_sent(
         worker,
         status=OutboxStatus.SENT,
         sent_at=now,
+        # Telegram has the message now: its words are not kept here.
+        payload={},
         sent_message_id=telegram_message_id,
         claimed_by=None,
         claim_until=None,
@@ -349,11 +358,17 @@ async def count_due(session: AsyncSession, *, now: dt.datetime) -> int:
 
 
 async def prune(session: AsyncSession, *, settled_before: dt.datetime) -> int:
-    """Forget messages that were sent, refused or cancelled long enough ago."""
+    """Forget messages that were sent, refused or cancelled long enough ago, and those held that
+    long for someone who never came back (their words are not kept for ever)."""
     result = await session.exec(
         sa.delete(OutboxMessage).where(
             col(OutboxMessage.status).in_(
-                [OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED]
+                [
+                    OutboxStatus.SENT,
+                    OutboxStatus.FAILED,
+                    OutboxStatus.CANCELLED,
+                    OutboxStatus.HELD,
+                ]
             ),
             col(OutboxMessage.created_at) < settled_before,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.models.transport import InboxStatus, InboxUpdate
@@ -60,3 +62,30 @@ async def test_an_update_that_keeps_killing_the_bot_is_given_up(
         row = await session.get(InboxUpdate, 9)
     # Kept for inspection, not replayed.
     assert row is not None and row.status == InboxStatus.FAILED
+
+
+async def test_after_the_retention_time_a_given_up_update_keeps_no_words(
+    db: Database, clock: ManualClock
+) -> None:
+    for _ in range(3):
+        async with db.session() as session:
+            await inbox.begin(session, update=_update(9), now=clock.now(), max_attempts=3)
+    async with db.session() as session:
+        await inbox.begin(session, update=_update(9), now=clock.now(), max_attempts=3)
+        await inbox.begin(session, update=_update(10), now=clock.now())
+        await inbox.finish(session, update_id=10, now=clock.now())
+    # Within the retention time both stay as they were.
+    async with db.session() as session:
+        assert await inbox.prune(session, finished_before=clock.now()) == 0
+        assert (await session.get(InboxUpdate, 9)).payload["message"]["text"] == "hello 9"  # type: ignore[union-attr]
+    clock.advance(dt.timedelta(hours=1))
+    async with db.session() as session:
+        assert await inbox.prune(session, finished_before=clock.now()) == 2
+    async with db.session() as session:
+        given_up = await session.get(InboxUpdate, 9)
+        assert await session.get(InboxUpdate, 10) is None  # handled: gone
+        # Given up: still there for inspection and counting, without what it said.
+        assert given_up is not None and given_up.status == InboxStatus.FAILED
+        assert given_up.payload == {"update_id": 9, "erased": True}
+        # A second pass finds nothing more to do.
+        assert await inbox.prune(session, finished_before=clock.now()) == 0
