@@ -23,7 +23,7 @@ from bot.handlers.language import FLAGS
 from bot.handlers.replies import answer_query, escape, reply
 from bot.i18n import LANGUAGE_NAMES, LOCALES, _, format_time, set_locale, use_locale
 from bot.models.people import Organisation, Person
-from bot.services import enrolment, erasure, flows, outbox, people, schedules
+from bot.services import enrolment, flows, outbox, people, schedules
 from bot.services.enrolment import Enrolment
 from bot.services.flows import Flow
 
@@ -159,6 +159,8 @@ async def begin(update: Update, context: Context, joined: Enrolment) -> None:
                 "coach_id": joined.coach_id,
                 "coaching_id": joined.coaching_id,
                 "organisation_id": joined.organisation_id,
+                # What this invite added, so that declining takes away exactly that.
+                "created": joined.created.as_data() if joined.created else None,
             },
         )
     await _show(update, context, joined.client_id, flow)
@@ -368,20 +370,43 @@ async def _finish(
 
 
 async def _decline(update: Update, context: Context, client_id: int, flow: Flow) -> None:
-    """The client does not join: erase what was stored and tell the coach, naming no reason."""
+    """The client does not join: take away what the invite added and tell the coach, naming
+    no reason. A person who was there before keeps everything they had."""
     services = context.services
     now = services.clock.now()
+    coaching_id = int(str(flow.data["coaching_id"]))
+    organisation_id = int(str(flow.data["organisation_id"]))
     async with services.db.session() as session:
         coach = await session.get(Person, int(str(flow.data["coach_id"])))
         name = None
         if coach is not None and coach.id is not None:
             name = await people.name_as_seen_by(session, viewer_id=coach.id, person_id=client_id)
-        await erasure.erase_person(session, person_id=client_id, now=now, reason="declined")
+        # Only what this organisation could see before decides the coach's words: a person
+        # known to another organisation is a new person here.
+        known_here = await enrolment.had_coaching_before(
+            session, client_id=client_id, organisation_id=organisation_id, coaching_id=coaching_id
+        )
+        await flows.clear(session, person_id=client_id, flow=FLOW)
+        declined = await enrolment.decline(
+            session,
+            client_id=client_id,
+            coaching_id=coaching_id,
+            coach_id=int(str(flow.data["coach_id"])),
+            created=enrolment.Created.from_data(flow.data.get("created")),
+            now=now,
+        )
         if coach is not None and coach.id is not None and coach.chat_id is not None:
             with use_locale(coach.locale):
-                text = _(
-                    "{name} did not accept the coaching agreement. Nothing about them was saved."
-                ).format(name=escape(name or ""))
+                if known_here:
+                    text = _(
+                        "{name} did not accept the coaching agreement. I removed the new "
+                        "coaching. Their earlier coaching here stays as it was."
+                    ).format(name=escape(name or ""))
+                else:
+                    text = _(
+                        "{name} did not accept the coaching agreement. "
+                        "Nothing about them was saved."
+                    ).format(name=escape(name or ""))
             await outbox.enqueue(
                 session,
                 chat_id=coach.chat_id,
@@ -391,15 +416,18 @@ async def _decline(update: Update, context: Context, client_id: int, flow: Flow)
                 person_id=coach.id,
                 purpose="client-declined",
             )
-    await reply(
-        update,
-        context,
-        _(
+    if declined is enrolment.Declined.ERASED:
+        text = _(
             "OK. You did not join, and I deleted what you gave me. "
             "If you change your mind, ask your coach for a new link."
-        ),
-        purpose="onboarding-declined",
-    )
+        )
+    else:
+        text = _(
+            "OK. You did not join this coaching. I removed only what this link started. "
+            "Everything from before stays as it was. "
+            "If you change your mind, ask your coach for a new link."
+        )
+    await reply(update, context, text, purpose="onboarding-declined")
     services.wake_sender()
 
 
