@@ -17,11 +17,11 @@ _LOGGER = logging.getLogger("bot")
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.log_format import WithoutMessages
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(WithoutMessages("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     # Each HTTP request would be logged at INFO; the bot's own events say what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
