@@ -22,6 +22,14 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tupl
 class WithoutMessages(logging.Formatter):
     """A formatter whose tracebacks leave out exception messages."""
 
+    def format(self, record: logging.LogRecord) -> str:
+        # Another handler may have cached its own rendering of the traceback on the record.
+        cached, record.exc_text = record.exc_text, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = cached
+
     def formatException(self, ei: ExcInfo) -> str:
         _kind, error, tb = ei
         if error is None:
