@@ -73,6 +73,11 @@ def test_default_database_is_created_in_the_data_folder(tmp_path: Path) -> None:
         (("db", "upgrade"), {"DATABASE_URL": "mysql://nowhere/x"}, "DATABASE_URL"),
         (("coach", "list"), {"DEFAULT_TIMEZONE": "Europe/Atlantis"}, "DEFAULT_TIMEZONE"),
         (("run",), {"BOT_TOKEN": "1:x", "DATABASE_URL": "sqlite:///fresh.db"}, "DATABASE_URL"),
+        (
+            ("run",),
+            {"BOT_TOKEN": "1:x", "TELEGRAM_API_BASE_URL": "http://botapi.example.org/bot"},
+            "TELEGRAM_API_BASE_URL",
+        ),
     ],
 )
 def test_a_bad_setting_stops_with_one_line_naming_it(
