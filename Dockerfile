@@ -14,7 +14,7 @@ ENV PATH=/opt/companion/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     DATA_DIR=/data
 RUN useradd --system --uid 10001 --home-dir /data companion \
-    && mkdir -p /data && chown companion /data
+    && install -d -m 0700 -o companion /data
 COPY --from=build /opt/companion /opt/companion
 USER companion
 WORKDIR /data

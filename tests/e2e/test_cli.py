@@ -5,6 +5,7 @@ and the terminal demo with piped input.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +64,11 @@ def test_db_upgrade_and_coaches(tmp_path: Path, database_url: str) -> None:
 def test_default_database_is_created_in_the_data_folder(tmp_path: Path) -> None:
     result = companion("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "data" / "companion.sqlite3").is_file()
+    database = tmp_path / "data" / "companion.sqlite3"
+    assert database.is_file()
+    # Health data: the folder and the file are the owner's only.
+    assert stat.S_IMODE(database.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize(
