@@ -15,6 +15,7 @@ import warnings
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
@@ -30,10 +31,20 @@ from bot.handlers.menu import register_default_menus
 from bot.notices import after_held, after_sent, queue_unreachable_notice
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.sender import OutboxSender
-from bot.services import inbox, outbox, state
+from bot.services import inbox, invites, outbox, state
 from bot.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
 
 _LOGGER = logging.getLogger(__name__)
+
+# The only update types the bot has handlers for (tests/unit/test_allowed_updates.py checks this
+# against every registered handler). Telegram sends nothing else: an update of another type would
+# only be written to the inbox, with whatever it carries, and then do nothing.
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+)
 
 
 def new_worker_id(kind: str) -> str:
@@ -126,7 +137,7 @@ def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
 
 
 async def _prune(context: Context) -> None:
-    """Forget old transport rows: handled updates and settled outgoing messages."""
+    """Forget old transport rows: handled updates, settled outgoing messages, stale counters."""
     services = context.services
     now = services.clock.now()
     settings = services.settings
@@ -137,8 +148,11 @@ async def _prune(context: Context) -> None:
         messages = await outbox.prune(
             session, settled_before=now - dt.timedelta(days=settings.outbox_retention_days)
         )
+        counters = await invites.prune_attempts(session, now=now)
     if updates or messages:
         _LOGGER.info("pruned %d handled updates and %d settled messages", updates, messages)
+    if counters:
+        _LOGGER.info("pruned %d wrong-invite counters", counters)
 
 
 async def _post_init(application: Any) -> None:
@@ -228,7 +242,7 @@ async def start_bot(application: CompanionApplication, *, poll_interval: float =
     await application.updater.start_polling(
         poll_interval=poll_interval,
         timeout=application.services.settings.polling_timeout_seconds,
-        allowed_updates=None,
+        allowed_updates=list(ALLOWED_UPDATES),
     )
     await application.start()
 

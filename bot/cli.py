@@ -9,8 +9,6 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from telegram import Update
-
 from bot.config import ConfigError, Settings, load_settings
 
 _LOGGER = logging.getLogger("bot")
@@ -49,13 +47,13 @@ async def _require_current_schema(settings: Settings) -> None:
 
 def cmd_run(settings: Settings) -> int:
     """Long polling until interrupted."""
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
 
     settings.require_token()
     asyncio.run(_require_current_schema(settings))
     application = build_application(settings)
     application.run_polling(
-        allowed_updates=Update.ALL_TYPES,
+        allowed_updates=list(ALLOWED_UPDATES),
         timeout=settings.polling_timeout_seconds,
         drop_pending_updates=False,
     )

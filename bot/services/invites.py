@@ -123,6 +123,24 @@ async def _count_wrong_token(
     return False
 
 
+async def prune_attempts(session: AsyncSession, *, now: dt.datetime) -> int:
+    """Forget wrong-token counters that can no longer slow anyone down.
+
+    A counter matters while its window is open (the next wrong token adds to it) or while the
+    person must wait; after that it only says that a Telegram user once opened a wrong link.
+    """
+    result = await session.exec(
+        sa.delete(InviteAttempt).where(
+            col(InviteAttempt.window_started_at) < now - WRONG_TOKEN_WINDOW,
+            sa.or_(
+                col(InviteAttempt.blocked_until).is_(None),
+                col(InviteAttempt.blocked_until) <= now,
+            ),
+        )
+    )
+    return int(result.rowcount)
+
+
 async def redeem(
     session: AsyncSession, *, token: str, telegram_user_id: int, now: dt.datetime
 ) -> Invite | Refusal:
