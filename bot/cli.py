@@ -465,8 +465,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "worker":
             return cmd_worker(settings)
         if args.command == "demo":
-            from bot.demo import run_demo
-
+            try:
+                from bot.demo import run_demo
+            except ModuleNotFoundError as exc:
+                if exc.name != "aiohttp":
+                    raise
+                # A deployment leaves the local Bot API sandbox out: it needs aiohttp.
+                print(
+                    "companion: the demo needs the local Bot API sandbox: "
+                    "pip install 'companion-bot[demo]' (or run ./dev demo from the source folder)",
+                    file=sys.stderr,
+                )
+                return 2
             return asyncio.run(run_demo())
         if args.command == "db":
             asyncio.run(_db_upgrade(settings))
