@@ -15,6 +15,7 @@ import warnings
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
@@ -34,6 +35,16 @@ from bot.services import retention, state
 from bot.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
 
 _LOGGER = logging.getLogger(__name__)
+
+# The only update types the bot has handlers for (tests/unit/test_allowed_updates.py checks this
+# against every registered handler). Telegram sends nothing else: an update of another type would
+# only be written to the inbox, with whatever it carries, and then do nothing.
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+)
 
 
 def new_worker_id(kind: str) -> str:
@@ -126,7 +137,7 @@ def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
 
 
 async def _prune(context: Context) -> None:
-    """Forget old transport rows: handled updates and settled outgoing messages."""
+    """Forget old transport rows: handled updates, settled outgoing messages, stale counters."""
     services = context.services
     settings = services.settings
     async with services.db.session() as session:
@@ -136,9 +147,12 @@ async def _prune(context: Context) -> None:
             inbox_hours=settings.inbox_retention_hours,
             outbox_days=settings.outbox_retention_days,
         )
-    if pruned.updates or pruned.messages:
+    if pruned.updates or pruned.messages or pruned.counters:
         _LOGGER.info(
-            "pruned %d received updates and %d settled messages", pruned.updates, pruned.messages
+            "pruned %d received updates, %d settled messages and %d wrong-invite counters",
+            pruned.updates,
+            pruned.messages,
+            pruned.counters,
         )
 
 
@@ -229,7 +243,7 @@ async def start_bot(application: CompanionApplication, *, poll_interval: float =
     await application.updater.start_polling(
         poll_interval=poll_interval,
         timeout=application.services.settings.polling_timeout_seconds,
-        allowed_updates=None,
+        allowed_updates=list(ALLOWED_UPDATES),
     )
     await application.start()
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import signal
 import sys
 from collections.abc import Sequence
-
-from telegram import Update
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -49,13 +48,13 @@ async def _require_current_schema(settings: Settings) -> None:
 
 def cmd_run(settings: Settings) -> int:
     """Long polling until interrupted."""
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
 
     settings.require_token()
     asyncio.run(_require_current_schema(settings))
     application = build_application(settings)
     application.run_polling(
-        allowed_updates=Update.ALL_TYPES,
+        allowed_updates=list(ALLOWED_UPDATES),
         timeout=settings.polling_timeout_seconds,
         drop_pending_updates=False,
     )
@@ -183,10 +182,78 @@ async def _invite_coach(settings: Settings, args: argparse.Namespace) -> None:
     finally:
         await db.dispose()
     print(
-        f"A one-time link for a new coach in {args.org}, valid until "
+        f"A one-time link for a new coach in {args.org} (invite {created.id}), valid until "
         f"{created.expires_at:%Y-%m-%d %H:%M} UTC:"
     )
     print(invites.deep_link(username.lstrip("@"), token))
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+async def _invite_list(settings: Settings, args: argparse.Namespace) -> None:
+    """Invites that can still be used (or all of them): never a token, never a client's name."""
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.models.invites import InviteKind
+    from bot.services import invites
+
+    await _require_current_schema(settings)
+    db = Database(settings.resolved_database_url)
+    kinds = None if args.kind == "all" else frozenset({InviteKind(args.kind)})
+    try:
+        async with db.session() as session:
+            found = await invites.summaries(
+                session,
+                now=SystemClock().now(),
+                kinds=kinds,
+                organisation_name=args.org,
+                open_only=not args.all,
+            )
+    finally:
+        await db.dispose()
+    if not found:
+        what = "invites" if args.all else "open invites"
+        kind = "" if args.kind == "all" else f"{args.kind} "
+        print(f"no {kind}{what}", file=sys.stderr)
+        return
+    print("id\tkind\torganisation\tcreated (UTC)\texpires (UTC)\tmade by\tstate")
+    for item in found:
+        made_by = item.made_by or ("command line" if item.kind == InviteKind.COACH else "-")
+        print(
+            f"{item.id}\t{item.kind}\t{item.organisation}\t{_utc(item.created_at)}\t"
+            f"{_utc(item.expires_at)}\t{made_by}\t{item.state}"
+        )
+
+
+async def _invite_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    """Revoke an invite by the id `companion invite list` shows: its link stops working."""
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.models.invites import Invite
+    from bot.services import invites
+
+    await _require_current_schema(settings)
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.session() as session:
+            done = await invites.revoke_as_admin(
+                session, invite_id=args.invite_id, now=SystemClock().now()
+            )
+    finally:
+        await db.dispose()
+    if done is None:
+        print(f"companion: no invite {args.invite_id}", file=sys.stderr)
+        return 1
+    if not isinstance(done, Invite):
+        print(
+            f"companion: invite {args.invite_id} cannot be revoked: it is {done} already",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"invite {done.id} ({done.kind}) revoked: its link no longer works")
+    return 0
 
 
 async def _coach_transfer(settings: Settings, args: argparse.Namespace) -> int:
@@ -368,6 +435,23 @@ def _parser() -> argparse.ArgumentParser:
     invite_coach = invite_commands.add_parser("coach", help="a link that makes its user a coach")
     invite_coach.add_argument("--org", default="Default", help="the organisation (created if new)")
     invite_coach.add_argument("--name", default=None, help="the coach's name, if not their own")
+    invite_list = invite_commands.add_parser(
+        "list", help="the invites that can still be used (never their links)"
+    )
+    invite_list.add_argument("--org", default=None, help="only this organisation")
+    invite_list.add_argument(
+        "--kind",
+        choices=["coach", "client", "employer", "all"],
+        default="coach",
+        help="which invites (coach)",
+    )
+    invite_list.add_argument(
+        "--all", action="store_true", help="also used, revoked and expired ones"
+    )
+    invite_revoke = invite_commands.add_parser(
+        "revoke", help="make an invite's link stop working, by the id `invite list` shows"
+    )
+    invite_revoke.add_argument("invite_id", type=int, metavar="ID", help="the invite's id")
     return parser
 
 
@@ -381,8 +465,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "worker":
             return cmd_worker(settings)
         if args.command == "demo":
-            from bot.demo import run_demo
-
+            try:
+                from bot.demo import run_demo
+            except ModuleNotFoundError as exc:
+                if exc.name != "aiohttp":
+                    raise
+                # A deployment leaves the local Bot API sandbox out: it needs aiohttp.
+                print(
+                    "companion: the demo needs the local Bot API sandbox: "
+                    "pip install 'companion-bot[demo]' (or run ./dev demo from the source folder)",
+                    file=sys.stderr,
+                )
+                return 2
             return asyncio.run(run_demo())
         if args.command == "db":
             asyncio.run(_db_upgrade(settings))
@@ -391,7 +485,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_org_set(settings, args))
             return 0
         if args.command == "invite":
-            asyncio.run(_invite_coach(settings, args))
+            if args.invite_command == "revoke":
+                return asyncio.run(_invite_revoke(settings, args))
+            if args.invite_command == "list":
+                asyncio.run(_invite_list(settings, args))
+            else:
+                asyncio.run(_invite_coach(settings, args))
             return 0
         if args.command == "coach":
             if args.coach_command == "transfer":

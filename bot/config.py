@@ -6,8 +6,10 @@ A bad or missing value stops the program with one line naming the variable, neve
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -33,6 +35,35 @@ def normalise_database_url(url: str) -> str:
     raise ValueError(
         "must start with sqlite+aiosqlite://, sqlite://, postgresql+asyncpg:// or postgresql://"
     )
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: a server on this machine, reached without a network."""
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_base_url(value: str) -> str:
+    """The Bot API URL carries the token in every request: https, or plain http only on loopback."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError as exc:
+        raise ValueError("is not a valid URL") from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError("must be an https:// URL")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise ValueError(
+            "must be an https:// URL (plain http:// only for a server on this machine: "
+            "localhost, 127.0.0.1 or ::1)"
+        )
+    return value.rstrip("/")
 
 
 def file_base_url(base_url: str) -> str:
@@ -99,9 +130,7 @@ class Settings(BaseSettings):
     @field_validator("telegram_api_base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/")
+        return check_api_base_url(value)
 
     @field_validator("bot_token")
     @classmethod

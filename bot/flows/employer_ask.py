@@ -193,7 +193,8 @@ async def _queue_to_coach(session: AsyncSession, *, asked: Asked, now: dt.dateti
             row.append(
                 {"text": _("✅ Done"), "callback_data": f"{FLAG_ACTION}:{asked.flag.id}:done"}
             )
-    await outbox.enqueue(
+    # The row carries the employer's words: an erasure of the contact takes it back by this id.
+    message.header_outbox_id = await outbox.enqueue(
         session,
         chat_id=coach.chat_id,
         method="sendMessage",

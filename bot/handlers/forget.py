@@ -1,4 +1,6 @@
-"""/forget: a client erases everything stored about them, after saying yes in plain words.
+"""/forget: a client erases everything stored about them, after saying yes in plain words; an
+employer's contact person erases what is theirs (their questions, their links), never the
+client's.
 
 The question says what goes, that it cannot be undone, and that the coach will be told. Its
 buttons carry the person's id and the time they were made: a button pressed by someone else,
@@ -32,7 +34,7 @@ from bot.handlers.replies import answer_query, escape, reply
 from bot.handlers.start import stranger_text
 from bot.i18n import _, use_locale
 from bot.services import access, forget, outbox, people, routing
-from bot.services.forget import CoachToTell, Eligibility
+from bot.services.forget import CoachOfContact, CoachToTell, Eligibility, ForgottenContact
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -72,6 +74,48 @@ def _question(coach: str) -> str:
     )
 
 
+def _contact_question() -> str:
+    """What an employer's contact person erases, and what stays with the coaching."""
+    return "\n".join(
+        [
+            _("🗑️ Do you want me to erase what I have saved about you?"),
+            "",
+            _(
+                "I erase your name, your link to the employer and to your employees, and the "
+                "questions you sent to the job coach."
+            ),
+            _(
+                "Meetings that were already agreed stay with the coaching, without your name. "
+                "Meetings you proposed that are not agreed yet are cancelled."
+            ),
+            _("This cannot be undone."),
+            _("I tell the job coach that you erased your data."),
+            _("After this I no longer know you. To use me again, you need a new link."),
+            "",
+            _("Tip: /mydata sends you a copy of your data first."),
+        ]
+    )
+
+
+def _buttons(person_id: int, stamp: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _("🗑️ Yes, erase everything"),
+                    callback_data=callbacks.encode(ACTION, YES, person_id, stamp),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    _("↩️ No, keep"),
+                    callback_data=callbacks.encode(ACTION, NO, person_id, stamp),
+                )
+            ],
+        ]
+    )
+
+
 async def ask(update: Update, context: Context) -> None:
     """Ask the client, in plain words, whether to erase everything."""
     actor = context.require_actor()
@@ -97,24 +141,13 @@ async def ask(update: Update, context: Context) -> None:
             purpose="forget-staff",
         )
         return
+    keyboard = _buttons(actor.person_id, _stamp(now))
+    if allowed is Eligibility.EMPLOYER:
+        await reply(
+            update, context, _contact_question(), reply_markup=keyboard, purpose="forget-ask"
+        )
+        return
     name = people.first_name(coach.display_name if coach else None) or _("your coach")
-    stamp = _stamp(now)
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    _("🗑️ Yes, erase everything"),
-                    callback_data=callbacks.encode(ACTION, YES, actor.person_id, stamp),
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    _("↩️ No, keep"),
-                    callback_data=callbacks.encode(ACTION, NO, actor.person_id, stamp),
-                )
-            ],
-        ]
-    )
     await reply(
         update, context, _question(escape(name)), reply_markup=keyboard, purpose="forget-ask"
     )
@@ -168,6 +201,11 @@ async def on_answer(update: Update, context: Context) -> None:
         )
         return
     async with services.db.session() as session:
+        allowed = await forget.eligibility(session, person_id=owner_id, now=now)
+    if allowed is Eligibility.EMPLOYER:
+        await _forget_contact(update, context, owner_id)
+        return
+    async with services.db.session() as session:
         if await forget.eligibility(session, person_id=owner_id, now=now) is not Eligibility.CLIENT:
             raise access.AccessDenied(f"person {owner_id} may not use /forget")
         coach = await routing.current_coach(session, client_id=owner_id, now=now)
@@ -202,6 +240,70 @@ async def on_answer(update: Update, context: Context) -> None:
         )
     lines.append(_("If you want to use me again, ask your coach for a new invite link."))
     await _say_goodbye(update, context, "\n\n".join(lines))
+
+
+async def _forget_contact(update: Update, context: Context, person_id: int) -> None:
+    """Erase an employer's contact person, tell the coaches, and say goodbye."""
+    query = update.callback_query
+    assert query is not None
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        if await forget.eligibility(session, person_id=person_id, now=now) is not (
+            Eligibility.EMPLOYER
+        ):
+            raise access.AccessDenied(f"person {person_id} is no employer contact")
+        done = await forget.forget_employer_contact(session, person_id=person_id, now=now)
+        if done is not None:
+            for coach in done.coaches:
+                await queue_contact_erased_notice(session, coach=coach, done=done, now=now)
+            if done.had_chat_menu and done.chat_id is not None:
+                await outbox.enqueue(
+                    session,
+                    chat_id=done.chat_id,
+                    method="deleteMyCommands",
+                    payload={"scope": {"type": "chat", "chat_id": done.chat_id}},
+                    now=now,
+                    purpose="menu",
+                )
+    if done is None:
+        await answer_query(query, _("This button no longer works."))
+        return
+    _LOGGER.info(
+        "employer contact %s erased their data; %d coaches told", person_id, len(done.coaches)
+    )
+    services.wake_sender()
+    await answer_query(query)
+    await _close_question(update, _("🗑️ Yes, erase everything"))
+    lines = [_("✅ Done. I erased everything I had saved about you.")]
+    if done.coaches:
+        lines.append(_("I told the job coach that you erased your data."))
+    lines.append(_("If you want to use me again, ask the job coach for a new link."))
+    await _say_goodbye(update, context, "\n\n".join(lines))
+
+
+async def queue_contact_erased_notice(
+    session: AsyncSession, *, coach: CoachOfContact, done: ForgottenContact, now: dt.datetime
+) -> None:
+    """Tell a coach, in their language, that an employer's contact person erased their data."""
+    with use_locale(coach.locale):
+        text = _(
+            "🗑️ {contact} from {employer} erased their data from the bot. The questions they "
+            "sent you are gone, and meetings they proposed but nobody agreed to are cancelled. "
+            "Agreed meetings stay. They no longer hear from me about your clients."
+        ).format(
+            contact=escape(done.contact_name or _("An employer's contact person")),
+            employer=escape(", ".join(done.employers) or "?"),
+        )
+    await outbox.enqueue(
+        session,
+        chat_id=coach.chat_id,
+        method="sendMessage",
+        payload={"text": text, "parse_mode": ParseMode.HTML},
+        now=now,
+        person_id=coach.coach_id,
+        purpose="contact-erased",
+    )
 
 
 async def _say_goodbye(update: Update, context: Context, text: str) -> None:

@@ -68,6 +68,8 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("ask", N_("Ask the job coach")),
         ("meeting", N_("Propose a meeting")),
         ("language", N_("Change the language")),
+        ("mydata", N_("Get what is saved about you")),
+        ("forget", N_("Erase what is saved about you")),
     ),
 }
 

@@ -1,8 +1,9 @@
 """/mydata: everything stored about the person, as a JSON document in their private chat.
 
 A client gets all of their data (bot/services/export.py builds it); a coach gets their own
-profile. The document goes straight to the person who asked, never through a group, and the
-audit log notes that an export happened (no content).
+profile; an employer's contact person gets what is stored about them as a contact. The document
+goes straight to the person who asked, never through a group, and the audit log notes that an
+export happened (no content).
 """
 
 from __future__ import annotations
@@ -43,14 +44,15 @@ async def my_data(update: Update, context: Context) -> None:
         return
     async with services.db.session() as session:
         client = await export.is_client_ever(session, person_id=person_id)
+        contact = await export.is_employer_contact_ever(session, person_id=person_id)
         document = None
-        if actor.is_known or client:
+        if actor.is_known or client or contact:
             document = await export.build_export(session, person_id=person_id, now=now)
     if document is None:
         # A stranger's row holds only their language: there is nothing of theirs to send.
         await reply(update, context, stranger_text(), purpose="stranger")
         return
-    if client:
+    if (client or contact) and not actor.is_coach:
         caption = _("📄 Here is everything I have saved about you. /forget erases it.")
     else:
         caption = _("📄 Here is everything I have saved about you.")

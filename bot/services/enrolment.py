@@ -303,9 +303,31 @@ async def enrol_coach(
     locale: str,
     now: dt.datetime,
 ) -> Person:
-    """Make the person who opened a coach invite a coach of the invite's organisation."""
+    """Make the person who opened a coach invite a coach of the invite's organisation.
+
+    A client in coaching (in any organisation) is refused: a coach reads clients' health data,
+    and a client must not read their fellow clients' by opening a link meant for someone else.
+    The refusal rolls back the redemption, so the link still works for the coach it was for.
+    """
     organisation = await session.get(Organisation, invite.organisation_id)
     assert organisation is not None
+    existing = await people.person_by_telegram_id(session, telegram_user_id=telegram_user_id)
+    if existing is not None and existing.id is not None:
+        in_coaching = await session.exec(
+            select(Coaching.id).where(
+                Coaching.client_id == existing.id,
+                col(Coaching.status).in_([CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE]),
+            )
+        )
+        if in_coaching.first() is not None:
+            raise DomainError(
+                f"client {existing.id} opened a coach invite",
+                user_message=N_(
+                    "This link is for a new job coach. You are in job coaching as a client, "
+                    "so this link cannot make you a coach. If you think this is a mistake, "
+                    "talk to your coach."
+                ),
+            )
     person = await _person_for(
         session,
         telegram_user_id=telegram_user_id,

@@ -4,7 +4,10 @@
 numbers and booleans) ready for JSON. Moments are ISO 8601 in the person's own timezone, days are
 ISO dates. Only what is about the person goes in: other people appear by first name only (the
 coach who wrote a note), never by a Telegram id, a chat id or a row of someone else's. Someone who
-was never a client (a coach asking about themselves) gets their profile and preferences.
+was never a client (a coach asking about themselves) gets their profile and preferences. An
+employer's contact person gets, besides, whom they speak for, the questions they asked and the
+answers they got, the meetings they proposed and their answers to follow-up questions; the
+employees appear by first name, as the contact knows them.
 """
 
 from __future__ import annotations
@@ -32,11 +35,13 @@ from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Membership, Organisation, Person, Preference, Role
 from bot.models.placements import (
     Employer,
+    EmployerContact,
     FollowUpAudience,
     FollowUpContact,
     FollowUpPlan,
     Meeting,
     Placement,
+    PlacementContact,
 )
 from bot.services import people
 from bot.services.errors import DomainError
@@ -126,6 +131,14 @@ async def is_client_ever(session: AsyncSession, *, person_id: int) -> bool:
     return role.first() is not None
 
 
+async def is_employer_contact_ever(session: AsyncSession, *, person_id: int) -> bool:
+    """Has the person ever spoken for an employer (a contact now or in the past)?"""
+    rows = await session.exec(
+        select(EmployerContact.id).where(EmployerContact.person_id == person_id)
+    )
+    return rows.first() is not None
+
+
 async def build_export(
     session: AsyncSession, *, person_id: int, now: dt.datetime
 ) -> dict[str, Any]:
@@ -140,6 +153,8 @@ async def build_export(
         "profile": await _profile(w, person),
         "preferences": await _preferences(w),
     }
+    if await is_employer_contact_ever(session, person_id=person_id):
+        document["as_employer_contact"] = await _as_employer_contact(w)
     if not await is_client_ever(session, person_id=person_id):
         return document
     document.update(
@@ -152,6 +167,7 @@ async def build_export(
             "goals": await _goals(w),
             "notes_about_you": await _notes(w),
             "messages": await _messages(w),
+            "employer_questions_about_you": await _employer_questions(w),
             "consents": await _consents(w),
             "disclosures": await _disclosures(w),
             "placements": await _placements(w),
@@ -412,8 +428,8 @@ async def _notes(w: _Writer) -> list[dict[str, Any]]:
 
 
 async def _messages(w: _Writer) -> list[dict[str, Any]]:
-    """The line between the person and their coaches, both ways (an employer's line is not
-    theirs: it is the employer's correspondence with the coach)."""
+    """The line between the person and their coaches, both ways (what their employer asked the
+    coach about them, and the coach's answers, are under employer_questions_about_you)."""
     rows = await w.session.exec(
         select(RelayedMessage)
         .where(
@@ -440,6 +456,137 @@ async def _messages(w: _Writer) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+async def _answers_to(w: _Writer, question_id: int | None) -> list[dict[str, Any]]:
+    """The coach's answers to one question on the employer's line."""
+    rows = await w.session.exec(
+        select(RelayedMessage)
+        .where(
+            RelayedMessage.reply_to_id == question_id,
+            RelayedMessage.direction == RelayDirection.COACH_TO_EMPLOYER,
+        )
+        .order_by(col(RelayedMessage.created_at), col(RelayedMessage.id))
+    )
+    return [
+        {"date": w.moment(a.created_at), "coach": await w.who(a.sender_id), "text": a.text}
+        for a in rows.all()
+    ]
+
+
+async def _employer_questions(w: _Writer) -> list[dict[str, Any]]:
+    """What an employer asked the coach about the person, and what the coach answered: data
+    about them, shown to them (who asked by first name; words an asker erased are gone)."""
+    rows = await w.session.exec(
+        select(RelayedMessage)
+        .where(
+            RelayedMessage.client_id == w.person_id,
+            RelayedMessage.direction == RelayDirection.EMPLOYER_TO_COACH,
+        )
+        .order_by(col(RelayedMessage.created_at), col(RelayedMessage.id))
+    )
+    return [
+        {
+            "date": w.moment(q.created_at),
+            "employer": await w.employer(q.employer_id),
+            "asked_by": await w.who(q.sender_id),
+            "to_coach": await w.who(q.recipient_id),
+            "text": q.text,
+            "answers": await _answers_to(w, q.id),
+        }
+        for q in rows.all()
+    ]
+
+
+async def _employee(w: _Writer, client_id: int) -> str | None:
+    """An employee as their employer's contact knows them: by first name."""
+    client = await w.session.get(Person, client_id)
+    return people.first_name(client.display_name if client else None)
+
+
+async def _as_employer_contact(w: _Writer) -> dict[str, Any]:
+    """What is stored about a person as an employer's contact person."""
+    contacts = await w.session.exec(
+        select(EmployerContact)
+        .where(EmployerContact.person_id == w.person_id)
+        .order_by(col(EmployerContact.active_from), col(EmployerContact.id))
+    )
+    speaks_for = []
+    for contact in contacts.all():
+        linked = await w.session.exec(
+            select(PlacementContact.created_at, Placement.client_id)
+            .join(Placement, col(Placement.id) == col(PlacementContact.placement_id))
+            .where(PlacementContact.contact_id == contact.id)
+            .order_by(col(PlacementContact.created_at), col(PlacementContact.id))
+        )
+        speaks_for.append(
+            {
+                "employer": await w.employer(contact.employer_id),
+                "title": contact.title,
+                "from": w.moment(contact.active_from),
+                "until": w.moment(contact.active_until),
+                "employees": [
+                    {"employee": await _employee(w, client_id), "linked": w.moment(at)}
+                    for at, client_id in linked.all()
+                ],
+            }
+        )
+    questions = await w.session.exec(
+        select(RelayedMessage)
+        .where(
+            RelayedMessage.sender_id == w.person_id,
+            RelayedMessage.direction == RelayDirection.EMPLOYER_TO_COACH,
+        )
+        .order_by(col(RelayedMessage.created_at), col(RelayedMessage.id))
+    )
+    meetings = await w.session.exec(
+        select(Meeting)
+        .where(Meeting.proposed_by_id == w.person_id)
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+    )
+    pulses = await w.session.exec(
+        select(FollowUpContact)
+        .where(
+            FollowUpContact.recipient_id == w.person_id,
+            FollowUpContact.audience == FollowUpAudience.EMPLOYER,
+        )
+        .order_by(col(FollowUpContact.due_at), col(FollowUpContact.id))
+    )
+    return {
+        "speaks_for": speaks_for,
+        "questions_you_asked": [
+            {
+                "date": w.moment(q.created_at),
+                "about": await _employee(w, q.client_id),
+                "employer": await w.employer(q.employer_id),
+                "to_coach": await w.who(q.recipient_id),
+                "text": q.text,
+                "answers": await _answers_to(w, q.id),
+            }
+            for q in questions.all()
+        ],
+        "meetings_you_proposed": [
+            {
+                "starts": w.moment(m.starts_at),
+                "place": m.place,
+                "status": str(m.status),
+                "about": await _employee(w, m.client_id),
+                "employer": await w.employer(m.employer_id),
+                "confirmed": w.moment(m.confirmed_at),
+            }
+            for m in meetings.all()
+        ],
+        "follow_up_answers": [
+            {
+                "about": await _employee(w, c.client_id),
+                "sent": w.moment(c.sent_at),
+                "status": str(c.status),
+                "answered": w.moment(c.answered_at),
+                "answers": dict(c.answers),
+            }
+            for c in pulses.all()
+        ],
+    }
 
 
 async def _consents(w: _Writer) -> list[dict[str, Any]]:

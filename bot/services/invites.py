@@ -9,12 +9,14 @@ import enum
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models.invites import Invite, InviteAttempt, InviteKind
+from bot.models.people import Organisation, Person
 from bot.services import audit
 from bot.services.sql import insert_ignoring_conflicts, table_of
 
@@ -123,6 +125,24 @@ async def _count_wrong_token(
     return False
 
 
+async def prune_attempts(session: AsyncSession, *, now: dt.datetime) -> int:
+    """Forget wrong-token counters that can no longer slow anyone down.
+
+    A counter matters while its window is open (the next wrong token adds to it) or while the
+    person must wait; after that it only says that a Telegram user once opened a wrong link.
+    """
+    result = await session.exec(
+        sa.delete(InviteAttempt).where(
+            col(InviteAttempt.window_started_at) < now - WRONG_TOKEN_WINDOW,
+            sa.or_(
+                col(InviteAttempt.blocked_until).is_(None),
+                col(InviteAttempt.blocked_until) <= now,
+            ),
+        )
+    )
+    return int(result.rowcount)
+
+
 async def redeem(
     session: AsyncSession, *, token: str, telegram_user_id: int, now: dt.datetime
 ) -> Invite | Refusal:
@@ -217,3 +237,113 @@ async def revoke(
         )
         return True
     return False
+
+
+class InviteState(enum.StrEnum):
+    """Where an invite stands, as an admin sees it."""
+
+    OPEN = "open"
+    USED = "used"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+def state_of(invite: Invite, now: dt.datetime) -> InviteState:
+    if invite.revoked_at is not None:
+        return InviteState.REVOKED
+    if invite.used_at is not None:
+        return InviteState.USED
+    if invite.expires_at <= now:
+        return InviteState.EXPIRED
+    return InviteState.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class InviteSummary:
+    """Enough to recognise an invite on the command line; never its token or a client's name."""
+
+    id: int
+    kind: InviteKind
+    organisation: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    # The coach who made it, None for one made on the command line.
+    made_by: str | None
+    state: InviteState
+
+
+async def summaries(
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    kinds: frozenset[InviteKind] | None = None,
+    organisation_name: str | None = None,
+    open_only: bool = True,
+) -> list[InviteSummary]:
+    """Invites for an admin, oldest first: by default the ones that can still be used."""
+    query = (
+        select(Invite, Organisation.name, Person.display_name)
+        .join(Organisation, col(Organisation.id) == col(Invite.organisation_id))
+        .outerjoin(Person, col(Person.id) == col(Invite.created_by_id))
+        .order_by(col(Invite.created_at), col(Invite.id))
+    )
+    if kinds is not None:
+        query = query.where(col(Invite.kind).in_(sorted(kinds)))
+    if organisation_name is not None:
+        query = query.where(Organisation.name == organisation_name)
+    if open_only:
+        query = query.where(
+            col(Invite.used_at).is_(None),
+            col(Invite.revoked_at).is_(None),
+            col(Invite.expires_at) > now,
+        )
+    rows = await session.exec(query)
+    found = []
+    for invite, organisation, made_by in rows.all():
+        assert invite.id is not None
+        found.append(
+            InviteSummary(
+                id=invite.id,
+                kind=InviteKind(invite.kind),
+                organisation=organisation,
+                created_at=invite.created_at,
+                expires_at=invite.expires_at,
+                made_by=made_by if invite.created_by_id is not None else None,
+                state=state_of(invite, now),
+            )
+        )
+    return found
+
+
+async def revoke_as_admin(
+    session: AsyncSession, *, invite_id: int, now: dt.datetime
+) -> Invite | InviteState | None:
+    """Revoke any invite that can still be used (the command line is the admin's).
+
+    The invite when revoked; the state it is in when it cannot be; None if there is no such one.
+    """
+    result = await session.exec(
+        sa.update(Invite)
+        .where(
+            col(Invite.id) == invite_id,
+            col(Invite.used_at).is_(None),
+            col(Invite.revoked_at).is_(None),
+            col(Invite.expires_at) > now,
+        )
+        .values(revoked_at=now)
+    )
+    invite = await session.get(Invite, invite_id, populate_existing=True)
+    if invite is None:
+        return None
+    if not result.rowcount:
+        return state_of(invite, now)
+    await audit.record(
+        session,
+        event="invite.revoked",
+        now=now,
+        organisation_id=invite.organisation_id,
+        object_type="invite",
+        object_id=invite_id,
+        details={"kind": str(invite.kind), "by": "command line"},
+    )
+    return invite

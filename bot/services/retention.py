@@ -3,7 +3,8 @@
 Handled updates are deleted after the inbox's retention time; updates given up after their last
 attempt are kept for inspection, but without their content after the same time. Settled
 outgoing messages (sent, refused, cancelled) and messages held for someone who never came back
-are deleted after the outbox's retention time.
+are deleted after the outbox's retention time. Counters of wrong invite links go once they can
+slow nobody down.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services import inbox, outbox
+from bot.services import inbox, invites, outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class Pruned:
 
     updates: int
     messages: int
+    counters: int
 
 
 async def prune(
@@ -30,4 +32,5 @@ async def prune(
     """One pruning pass over the inbox and the outbox."""
     updates = await inbox.prune(session, finished_before=now - dt.timedelta(hours=inbox_hours))
     messages = await outbox.prune(session, settled_before=now - dt.timedelta(days=outbox_days))
-    return Pruned(updates=updates, messages=messages)
+    counters = await invites.prune_attempts(session, now=now)
+    return Pruned(updates=updates, messages=messages, counters=counters)

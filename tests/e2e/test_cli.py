@@ -4,12 +4,20 @@ and the terminal demo with piped input.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from bot.clock import ManualClock
+from bot.harness import Harness
+from bot.models.people import Role
+from bot.services import invites, people
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +71,11 @@ def test_db_upgrade_and_coaches(tmp_path: Path, database_url: str) -> None:
 def test_default_database_is_created_in_the_data_folder(tmp_path: Path) -> None:
     result = companion("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "data" / "companion.sqlite3").is_file()
+    database = tmp_path / "data" / "companion.sqlite3"
+    assert database.is_file()
+    # Health data: the folder and the file are the owner's only.
+    assert stat.S_IMODE(database.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize(
@@ -73,6 +85,11 @@ def test_default_database_is_created_in_the_data_folder(tmp_path: Path) -> None:
         (("db", "upgrade"), {"DATABASE_URL": "mysql://nowhere/x"}, "DATABASE_URL"),
         (("coach", "list"), {"DEFAULT_TIMEZONE": "Europe/Atlantis"}, "DEFAULT_TIMEZONE"),
         (("run",), {"BOT_TOKEN": "1:x", "DATABASE_URL": "sqlite:///fresh.db"}, "DATABASE_URL"),
+        (
+            ("run",),
+            {"BOT_TOKEN": "1:x", "TELEGRAM_API_BASE_URL": "http://botapi.example.org/bot"},
+            "TELEGRAM_API_BASE_URL",
+        ),
     ],
 )
 def test_a_bad_setting_stops_with_one_line_naming_it(
@@ -156,3 +173,67 @@ def test_an_admin_sets_the_organisations_crisis_numbers_and_flag_thresholds(
         "org", "set", "--org", "Säätiö", "--backup-telegram-id", "999", env=env, cwd=tmp_path
     )
     assert refused.returncode == 2 and "no person with Telegram id 999" in refused.stderr
+
+
+LINK = re.compile(r"https://t\.me/companion_test_bot\?start=([A-Za-z0-9_-]+)")
+
+
+async def test_an_admin_lists_and_revokes_coach_invites(
+    tmp_path: Path, harness: Harness, clock: ManualClock
+) -> None:
+    """The links the command line made can be seen (never the links) and revoked for good."""
+    env = {"DATABASE_URL": harness.settings.resolved_database_url}
+
+    async def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(companion, *args, env=env, cwd=tmp_path)
+
+    made = [await run("invite", "coach", "--org", org) for org in ("Työpaja", "Säätiö")]
+    assert all(result.returncode == 0 for result in made), [r.stderr for r in made]
+    tokens = [LINK.findall(result.stdout)[0] for result in made]
+    ids = [re.findall(r"\(invite (\d+)\)", result.stdout)[0] for result in made]
+
+    listed = await run("invite", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0] == "id\tkind\torganisation\tcreated (UTC)\texpires (UTC)\tmade by\tstate"
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [(r[0], r[1], r[2], r[5], r[6]) for r in rows] == [
+        (ids[0], "coach", "Työpaja", "command line", "open"),
+        (ids[1], "coach", "Säätiö", "command line", "open"),
+    ]
+    assert rows[0][3] < rows[0][4]  # created before it expires
+    for token in tokens:
+        assert token not in listed.stdout
+        assert invites.token_hash(token)[:8] not in listed.stdout
+    only = await run("invite", "list", "--org", "Säätiö")
+    assert [line.split("\t")[0] for line in only.stdout.splitlines()[1:]] == [ids[1]]
+
+    revoked = await run("invite", "revoke", ids[0])
+    assert revoked.returncode == 0, revoked.stderr
+    assert f"invite {ids[0]} (coach) revoked" in revoked.stdout
+    listed = await run("invite", "list")
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()[1:]] == [ids[1]]
+    everything = await run("invite", "list", "--all")
+    assert [line.split("\t")[-1] for line in everything.stdout.splitlines()[1:]] == [
+        "revoked",
+        "open",
+    ]
+    again = await run("invite", "revoke", ids[0])
+    assert again.returncode == 1 and "it is revoked already" in again.stderr
+    nothing = await run("invite", "revoke", "987654")
+    assert nothing.returncode == 1 and "no invite 987654" in nothing.stderr
+
+    # The revoked link makes nobody a coach; the other one still works.
+    newcomer = harness.sandbox.add_user("Maija", language_code="en")
+    await newcomer.send_command("start", tokens[0])
+    await harness.settle()
+    assert "This invite link is no longer valid" in newcomer.bot_messages()[-1].visible_text
+    await newcomer.send_command("start", tokens[1])
+    await harness.settle()
+    assert "You are now a coach here" in newcomer.bot_messages()[-1].visible_text
+    async with harness.db.session() as session:
+        person = await people.person_by_telegram_id(session, telegram_user_id=newcomer.id)
+        assert person is not None and person.id is not None
+        assert await people.roles_of(session, person_id=person.id, now=clock.now()) == {Role.COACH}
+    used = await run("invite", "list", "--all", "--org", "Säätiö")
+    assert used.stdout.splitlines()[1].split("\t")[-1] == "used"

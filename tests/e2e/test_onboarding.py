@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock import ManualClock
 from bot.harness import Harness
@@ -221,3 +221,52 @@ async def test_the_cli_makes_a_coach_link_that_makes_a_coach(
         assert person is not None
         roles = await people.roles_of(session, person_id=person.id or 0, now=clock.now())
     assert Role.COACH in roles
+
+
+async def test_a_client_cannot_become_a_coach_through_a_coach_link(
+    harness: Harness, clock: ManualClock
+) -> None:
+    """A coach link opened by someone in coaching (any organisation) makes nobody a coach."""
+    coach = await _coach(harness, clock)
+    active = harness.sandbox.add_user(first_name="Lisu", language_code="en")
+    await active.send_command("start", await _invite(harness, coach, "Liisa"))
+    await harness.settle()
+    for label in ("🇬🇧 English", "▶️ Continue", "👍 I understand", "✅ Yes, I agree"):
+        await active.press(label)
+        await harness.settle()
+    await active.press(index=0)  # the first check-in time offered
+    assert "All set" in await _last(harness, active)
+    joining = harness.sandbox.add_user(first_name="Pekka", language_code="en")
+    await joining.send_command("start", await _invite(harness, coach, "Pekka"))
+    await harness.settle()
+    async with harness.db.session() as session:
+        other = await people.ensure_organisation(
+            session, name="Säätiö", now=clock.now(), timezone="Europe/Helsinki", locale="fi"
+        )
+        assert other.id is not None
+        link, token = await invites.create(
+            session, kind=InviteKind.COACH, organisation_id=other.id, now=clock.now()
+        )
+
+    for client, answer in (
+        (active, "This link is for a new job coach. You are in job coaching as a client"),
+        # Still joining: the bot goes on with their onboarding where they left it.
+        (joining, "Which language do you want?"),
+    ):
+        await client.send_command("start", token)
+        assert answer in await _last(harness, client)
+        async with harness.db.session() as session:
+            person = await people.person_by_telegram_id(session, telegram_user_id=client.id)
+            assert person is not None and person.id is not None
+            roles = await people.roles_of(session, person_id=person.id, now=clock.now())
+        assert roles == {Role.CLIENT}
+    async with harness.db.session() as session:
+        coachings = (await session.exec(select(Coaching).order_by(col(Coaching.id)))).all()
+        assert [c.status for c in coachings] == [CoachingStatus.ACTIVE, CoachingStatus.ONBOARDING]
+        stored = await session.get(Invite, link.id)
+        assert stored is not None and stored.used_at is None
+
+    # The link still works for the coach it was meant for.
+    newcomer = harness.sandbox.add_user(first_name="Maija", language_code="en")
+    await newcomer.send_command("start", token)
+    assert "You are now a coach here." in await _last(harness, newcomer)

@@ -184,3 +184,39 @@ async def test_a_coach_gets_the_coach_menu_in_their_chat(harness: Harness, clock
         if c.params.get("scope", {}).get("type") == "chat"
     ]
     assert len(calls) == 1
+
+
+async def test_updates_the_bot_does_not_handle_never_reach_it(harness: Harness) -> None:
+    """Telegram is asked only for what the bot handles: nothing else lands in the inbox."""
+    user = harness.sandbox.add_user("Liisa", language_code="en")
+    chat = {"id": user.id, "type": "private", "first_name": "Liisa"}
+    sender = {"id": user.id, "is_bot": False, "first_name": "Liisa"}
+    unwanted = {
+        "inline_query": {"id": "9", "from": sender, "query": "my secret", "offset": ""},
+        "message_reaction": {
+            "chat": chat,
+            "message_id": 1,
+            "user": sender,
+            "date": 1,
+            "old_reaction": [],
+            "new_reaction": [{"type": "emoji", "emoji": "👍"}],
+        },
+        "chat_join_request": {"chat": chat, "from": sender, "user_chat_id": user.id, "date": 1},
+        "poll_answer": {"poll_id": "1", "user": sender, "option_ids": [0]},
+        "business_message": {"message_id": 5, "date": 1, "chat": chat, "text": "my secret"},
+        "chat_member": {
+            "chat": chat,
+            "from": sender,
+            "date": 1,
+            "old_chat_member": {"status": "left", "user": sender},
+            "new_chat_member": {"status": "member", "user": sender},
+        },
+    }
+    for kind, payload in unwanted.items():
+        assert harness.sandbox.push_update(kind, payload) is None, kind
+    assert harness.sandbox.updates.allows("callback_query")
+    assert harness.sandbox.updates.allows("my_chat_member")
+    assert "Hello" in await _say(harness, user, "/start")
+    async with harness.db.session() as session:
+        rows = (await session.exec(select(InboxUpdate))).all()
+    assert [sorted(set(row.payload) - {"update_id"}) for row in rows] == [["message"]]

@@ -62,3 +62,47 @@ def test_missing_token_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_file_url_is_derived_like_ptb() -> None:
     assert file_base_url("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
     assert file_base_url("http://127.0.0.1:8081/bot") == "http://127.0.0.1:8081/file/bot"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.telegram.org/bot",
+        "http://192.168.1.10:8081/bot",
+        "http://10.0.0.1/bot",
+        "http://localhost.example.com/bot",
+        "http://127.0.0.1.nip.io/bot",
+        "http://[::2]:8081/bot",
+        "http:///bot",
+        "https:///bot",
+        "ws://127.0.0.1/bot",
+    ],
+)
+def test_the_api_url_must_be_https_off_this_machine(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    # The token travels in every request's path: never in clear text over a network.
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", url)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None)
+    message = str(caught.value)
+    assert message.startswith("TELEGRAM_API_BASE_URL:")
+    assert "https://" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.telegram.org/bot",
+        "https://botapi.example.org:8443/bot",
+        "http://127.0.0.1:8081/bot",
+        "http://127.5.6.7/bot",
+        "http://localhost:8081/bot",
+        "http://LOCALHOST/bot",
+        "http://[::1]:8081/bot",
+    ],
+)
+def test_https_or_loopback_http_is_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", url + "/")
+    assert load_settings(_env_file=None).telegram_api_base_url == url
