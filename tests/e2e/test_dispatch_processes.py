@@ -360,7 +360,9 @@ async def test_two_workers_and_the_bot_send_each_due_check_in_once(
     # Due a little after the three processes are up and idle, 25 at a time every quarter of a
     # second: the three dispatchers wake for each group together and race to claim it, and
     # the three senders race for the queued questions.
-    due_at = now + dt.timedelta(seconds=8)
+    # (Fifteen seconds: three Python processes take up to about ten to start on a loaded
+    # two-core machine.)
+    due_at = now + dt.timedelta(seconds=15)
     await seed_due_clients(
         backend_url, users, due_at=due_at, now=now, group=25, spacing=dt.timedelta(seconds=0.25)
     )
