@@ -16,7 +16,7 @@ from bot.i18n import N_, _, format_date, use_locale
 from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagUrgency
 from bot.models.people import Organisation, Person
-from bot.services import checkins, flags, outbox, people, routing
+from bot.services import access, checkins, flags, outbox, people, routing
 
 ACTION = "fl"
 
@@ -107,7 +107,14 @@ async def flag_text(
                 )
             )
         )
-    recent = await checkins.recent(session, client_id=flag.client_id, limit=5)
+    # The last check-ins only for someone who reads them (not a coach in follow-up, not one who
+    # answers by the door alone).
+    view = await access.view_of(session, viewer_id=recipient.id, client_id=flag.client_id, now=now)
+    recent = (
+        await checkins.recent(session, client_id=flag.client_id, view=view, limit=5)
+        if view is not None and view.checkins
+        else []
+    )
     if recent:
         lines.append("")
         lines.append(_("Last check-ins:"))

@@ -396,8 +396,9 @@ async def log(
 async def may_handle(
     session: AsyncSession, *, person_id: int, flag: Flag, now: dt.datetime
 ) -> bool:
-    """The coach who answers for the client, or (once escalated) the backup or an admin."""
-    if await access.can_act_for_client(
+    """The coach who answers for the client (also by the door alone: a former client's message
+    can raise a flag), or (once escalated) the backup or an admin."""
+    if await access.can_answer_client(
         session, coach_id=person_id, client_id=flag.client_id, now=now
     ):
         return True
