@@ -150,6 +150,10 @@ def _forgeries(client_id: int) -> list[str]:
         f"cs:l:{client_id}:en",  # download it
         f"sc:{client_id}:v",  # check-in times
         f"pa:{client_id}:v",  # a pause
+        f"pm:n:{client_id}",  # record a placement
+        f"pm:l:{client_id}",  # an employer link
+        f"mt:n:{client_id}",  # a meeting with the employer
+        f"cw:y:{client_id}",  # coping at work in the plan
     ]
 
 
@@ -384,6 +388,13 @@ async def test_a_client_who_moves_to_another_organisation_leaves_nothing_behind_
     seen += texts(await say(harness, wilma, "/inbox"))
     assert any("Verso-message-secret" in t for t in seen)
     assert_no_trace(seen, COACHING_TRACES)
+    # Nor by a goal of the first organisation's coaching, named by a forged button.
+    async with harness.db.session() as session:
+        first_goal = (await session.exec(select(Goal).where(Goal.client_id == a))).one()
+    for data in (f"cg:l:{first_goal.id}", f"cg:lt:{first_goal.id}"):
+        shown = await _press(harness, wilma, data)
+        assert any(s in REFUSALS for s in shown), (data, shown)
+        assert_no_trace(shown, COACHING_TRACES)
 
 
 async def test_a_substitute_sees_nothing_once_the_handover_is_over(
