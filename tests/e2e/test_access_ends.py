@@ -282,6 +282,12 @@ async def test_a_former_coach_sees_the_follow_up_and_then_only_the_door(
     assert any("Door-words" in t for t in inbox)
     assert_no_trace(inbox, COACHING_TRACES)
 
+    # The one who answers by the door is told when the former client erases their data.
+    await say(harness, world.a, "/forget")
+    await world.a.press("🗑️ Yes, erase everything")
+    await harness.settle()
+    assert "I told Kaisa that you erased your data." in world.a.bot_messages()[-1].visible_text
+
 
 async def _shown_after(harness: Harness, user: SandboxUser, data: str) -> list[SandboxMessage]:
     anchor = user.bot_messages()[-1]
