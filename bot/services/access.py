@@ -1,9 +1,10 @@
 """Who may see what, decided in one place.
 
 - A client sees only their own data.
-- A coach reads a client through a coaching they are assigned to now: as the responsible coach,
-  or as a substitute while a handover runs (a substitute's sight ends with the handover; the
-  responsible coach keeps read access during it, and the substitute acts).
+- A coach reads a client through a coaching they are assigned to now, while they work in its
+  organisation: as the responsible coach, or as a substitute while a handover runs (a
+  substitute's sight ends with the handover; the responsible coach keeps read access during it,
+  and the substitute acts). A coach who left the organisation reads none of its clients.
 - Open coaching (joining, or active): the coach sees everything of the client's time with their
   organisation: check-ins, goals, plan, notes, messages, flags.
 - Closed coaching, while its follow-up runs (until `follow_up_until`, and at least
@@ -201,12 +202,29 @@ async def _views_of_rows(
             since = None if index == 0 else stay[0].created_at
             for coaching in stay:
                 stay_of[coaching.id or 0] = (stay, since)
+    # A coach who has left the organisation reads none of its clients, whatever their rows say.
+    staff = set(
+        (
+            await session.exec(
+                select(Membership.person_id, Membership.organisation_id).where(
+                    col(Membership.person_id).in_(sorted({coach for coach, _c, _k in rows})),
+                    col(Membership.role).in_([Role.COACH, Role.ADMIN]),
+                    col(Membership.active_from) <= now,
+                    sa.or_(
+                        col(Membership.active_until).is_(None), col(Membership.active_until) > now
+                    ),
+                )
+            )
+        ).all()
+    )
     grouped: dict[tuple[int, int], list[tuple[Coaching, Sight]]] = defaultdict(list)
     coachings_by_id = {c.id: c for c in coachings}
     for coach_id, client_id, coaching_id in rows:
         assigned = coachings_by_id.get(coaching_id)
         latest = latest_of.get(client_id)
         if assigned is None or latest is None or coaching_id not in stay_of:
+            continue
+        if (coach_id, assigned.organisation_id) not in staff:
             continue
         sight = _sight_of(assigned, latest, now)
         if sight is not None:

@@ -36,9 +36,11 @@ from bot.models import (
     Goal,
     GoalArea,
     GoalStatus,
+    Membership,
     PlanEmphasis,
     RelayDirection,
     RelayedMessage,
+    Role,
     Sleep,
 )
 from bot.sandbox import SandboxMessage, SandboxUser
@@ -461,3 +463,33 @@ async def test_a_substitute_sees_nothing_once_the_handover_is_over(
     # Kaisa, whose client B was, still follows B up.
     card = await _card(harness, world.x, b)
     assert "Pekka" in card.visible_text and "Status: coaching ended, follow-up" in card.visible_text
+
+
+async def test_a_coach_who_left_the_organisation_sees_none_of_its_clients(
+    harness: Harness, clock: ManualClock
+) -> None:
+    """Kaisa left Työpaja Helmi for Verso (where she coaches now) before anyone transferred her
+    clients: her desk holds none of them and every button of a client of hers is refused."""
+    world = await build_world(harness, clock)
+    await _plant(harness, world, clock)
+    async with harness.db.session() as session:
+        for membership in (
+            await session.exec(select(Membership).where(Membership.person_id == world.ids["x"]))
+        ).all():
+            membership.active_until = clock.now()
+        verso = await people.ensure_organisation(
+            session, name=VERSO, now=clock.now(), timezone="Europe/Helsinki", locale="en"
+        )
+        assert verso.id is not None
+        await people.grant_role(
+            session,
+            person_id=world.ids["x"],
+            organisation_id=verso.id,
+            role=Role.COACH,
+            now=clock.now(),
+        )
+    clock.set(clock.now() + dt.timedelta(minutes=1))
+    listing = texts(await say(harness, world.x, "/clients"))
+    assert listing == ["You have no clients yet. /invite makes an invite link."]
+    await _all_refused(harness, world.x, world.ids["a"], ["Liisa", *COACHING_TRACES])
+    assert_no_trace(texts(await say(harness, world.x, "/inbox")), ["Liisa", *COACHING_TRACES])

@@ -15,6 +15,7 @@ import datetime as dt
 from itertools import product
 
 import pytest
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import ManualClock
@@ -24,6 +25,7 @@ from bot.models import (
     CoachAssignment,
     Coaching,
     CoachingStatus,
+    Membership,
     Person,
     RelayDirection,
     RelayedMessage,
@@ -511,3 +513,23 @@ async def test_a_view_holds_only_the_stay_with_its_organisation(
             assert not await access.can_read_message(
                 session, viewer_id=ids["X"], message=sent, now=now
             )
+
+
+async def test_a_coach_who_left_the_organisation_reads_none_of_its_clients(
+    db: Database, clock: ManualClock
+) -> None:
+    now = clock.now()
+    ids = await _world(db, now)
+    async with db.session() as session:
+        for membership in (
+            await session.exec(select(Membership).where(Membership.person_id == ids["X"]))
+        ).all():
+            membership.active_until = now - DAY
+        await session.flush()
+        assert await access.visible_client_ids(session, coach_id=ids["X"], now=now) == []
+        for client in ("A", "D", "G"):
+            assert not await access.can_read_client(
+                session, viewer_id=ids["X"], client_id=ids[client], now=now
+            )
+        # Y, who still works there, is unaffected.
+        assert ids["B"] in await access.visible_client_ids(session, coach_id=ids["Y"], now=now)
