@@ -261,7 +261,9 @@ async def caseload_grid(
     """
     # Only clients in coaching: the picture is of check-ins, which a follow-up does not show.
     views = await access.views(session, coach_id=coach_id, now=now)
-    clients = await caseload.client_names(session, coach_id=coach_id, now=now, checkins=True)
+    clients = await caseload.client_names(
+        session, coach_id=coach_id, now=now, checkins=True, views=views
+    )
     today = local_day(now, timezone)
     first = today - dt.timedelta(days=CASELOAD_DAYS - 1)
     days = tuple(first + dt.timedelta(days=n) for n in range(CASELOAD_DAYS))

@@ -143,6 +143,22 @@ _OPEN = (CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE)
 _CLIENT_LINE = (RelayDirection.CLIENT_TO_COACH, RelayDirection.COACH_TO_CLIENT)
 
 
+def _works_there(now: dt.datetime) -> sa.ColumnElement[bool]:
+    """The assignment's coach works in the coaching's organisation now: a coach who has left it
+    reads none of its clients, whatever their assignment rows say."""
+    return (
+        select(Membership.id)
+        .where(
+            col(Membership.person_id) == col(CoachAssignment.coach_id),
+            col(Membership.organisation_id) == col(Coaching.organisation_id),
+            col(Membership.role).in_([Role.COACH, Role.ADMIN]),
+            col(Membership.active_from) <= now,
+            sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+        )
+        .exists()
+    )
+
+
 def sight_ends(coaching: Coaching) -> dt.datetime:
     """When a closed coaching stops giving its coaches sight: the end of its follow-up, and not
     before the closing period is over."""
@@ -202,29 +218,12 @@ async def _views_of_rows(
             since = None if index == 0 else stay[0].created_at
             for coaching in stay:
                 stay_of[coaching.id or 0] = (stay, since)
-    # A coach who has left the organisation reads none of its clients, whatever their rows say.
-    staff = set(
-        (
-            await session.exec(
-                select(Membership.person_id, Membership.organisation_id).where(
-                    col(Membership.person_id).in_(sorted({coach for coach, _c, _k in rows})),
-                    col(Membership.role).in_([Role.COACH, Role.ADMIN]),
-                    col(Membership.active_from) <= now,
-                    sa.or_(
-                        col(Membership.active_until).is_(None), col(Membership.active_until) > now
-                    ),
-                )
-            )
-        ).all()
-    )
     grouped: dict[tuple[int, int], list[tuple[Coaching, Sight]]] = defaultdict(list)
     coachings_by_id = {c.id: c for c in coachings}
     for coach_id, client_id, coaching_id in rows:
         assigned = coachings_by_id.get(coaching_id)
         latest = latest_of.get(client_id)
         if assigned is None or latest is None or coaching_id not in stay_of:
-            continue
-        if (coach_id, assigned.organisation_id) not in staff:
             continue
         sight = _sight_of(assigned, latest, now)
         if sight is not None:
@@ -284,6 +283,7 @@ async def views(
             col(CoachAssignment.client_id) != coach_id,
             _valid(now),
             col(Coaching.status).in_(_LIVE),
+            _works_there(now),
         )
     )
     if client_ids is not None:
@@ -326,6 +326,7 @@ async def readers_of_client(
                     col(CoachAssignment.coach_id) != client_id,
                     _valid(now),
                     col(Coaching.status).in_(_LIVE),
+                    _works_there(now),
                 )
             )
         ).all()

@@ -323,11 +323,18 @@ async def open_card(
 
 
 async def client_names(
-    session: AsyncSession, *, coach_id: int, now: dt.datetime, checkins: bool = False
+    session: AsyncSession,
+    *,
+    coach_id: int,
+    now: dt.datetime,
+    checkins: bool = False,
+    views: dict[int, access.View] | None = None,
 ) -> list[tuple[int, str]]:
     """The clients on the coach's desk with the names the coach knows them by, by name; with
-    `checkins`, only those whose check-ins the coach reads (in coaching, not in follow-up)."""
-    views = await access.views(session, coach_id=coach_id, now=now)
+    `checkins`, only those whose check-ins the coach reads (in coaching, not in follow-up).
+    `views` are the coach's views when the caller has them already."""
+    if views is None:
+        views = await access.views(session, coach_id=coach_id, now=now)
     client_ids = [c for c, view in views.items() if view.checkins or not checkins]
     names = await _names(session, coach_id=coach_id, client_ids=client_ids)
     return sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
