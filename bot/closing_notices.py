@@ -15,7 +15,7 @@ from bot import closing_text
 from bot.i18n import _, use_locale
 from bot.models.coaching import ClosingSummary, Coaching
 from bot.models.people import Person
-from bot.services import outbox, people, routing
+from bot.services import access, outbox, people
 
 # callback_data of the closing (each handler re-checks what the ids name):
 # cs:o:CLIENT (choose the outcome), cs:k:CLIENT:OUTCOME (confirm), cs:y:CLIENT:OUTCOME (close),
@@ -134,7 +134,7 @@ async def queue_for_approval(
 async def _acting_coach(
     session: AsyncSession, *, client_id: int, now: dt.datetime
 ) -> Person | None:
-    return await routing.current_coach(session, client_id=client_id, now=now)
+    return await access.acting_coach(session, client_id=client_id, now=now)
 
 
 async def queue_approved(

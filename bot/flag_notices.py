@@ -1,6 +1,12 @@
 """The messages around a flag: the notice to the coach (with the client's last check-ins and
 buttons), the escalation to the backup and the admins, the team chat's alert without content, and
 the crisis answer to the client.
+
+The escalation tells its reader what to do, not the client's health: the client's name, that it
+is urgent, who the coach is, links to reach the client and the coach on Telegram, and buttons. No
+reason, no moods, sleep or words: those stay with whoever coaches the client. The one who takes
+it ("I'll contact") stands in for the coach until the coach is back at work (the date is in the
+message), gets the flag as a coach sees it, and the client and the coach are told.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.i18n import N_, _, format_date, use_locale
+from bot.handover_notices import coach_name_for_client, day_text
+from bot.i18n import N_, _, format_date, format_time, use_locale
 from bot.models.checkins import Checkin, CheckinStatus
-from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagUrgency
+from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Organisation, Person
-from bot.services import checkins, flags, outbox, people, routing
+from bot.services import access, checkins, flags, outbox, people, routing
+from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
 
 ACTION = "fl"
 
@@ -98,7 +106,7 @@ async def flag_text(
     urgent = flag.urgency == FlagUrgency.URGENT
     head = ("🆘 " if urgent else "🚩 ") + f"<b>{name}</b>: " + _(REASONS[flag.kind])
     lines = [head]
-    if flag.escalation_level > 0:
+    if flag.escalation_level > 0 and flag.status == FlagStatus.OPEN:
         coach = await session.get(Person, flag.coach_id) if flag.coach_id else None
         lines.append(
             _("Nobody has taken this yet. Their coach is {coach}.").format(
@@ -107,7 +115,14 @@ async def flag_text(
                 )
             )
         )
-    recent = await checkins.recent(session, client_id=flag.client_id, limit=5)
+    # The last check-ins only for someone who reads them (not a coach in follow-up, not one who
+    # answers by the door alone).
+    view = await access.view_of(session, viewer_id=recipient.id, client_id=flag.client_id, now=now)
+    recent = (
+        await checkins.recent(session, client_id=flag.client_id, view=view, limit=5)
+        if view is not None and view.checkins
+        else []
+    )
     if recent:
         lines.append("")
         lines.append(_("Last check-ins:"))
@@ -134,6 +149,175 @@ async def queue_flag(
         purpose=purpose,
         dedup_key=f"{purpose}:{recipient.id}",
         priority=10 if flag.urgency == FlagUrgency.URGENT else 0,
+    )
+
+
+def _escalation_buttons(flag_id: int) -> dict[str, object]:
+    return {
+        "inline_keyboard": [
+            [
+                {"text": _("📞 I'll contact"), "callback_data": f"{ACTION}:{flag_id}:contact"},
+                {"text": _("✅ Done"), "callback_data": f"{ACTION}:{flag_id}:done"},
+            ]
+        ]
+    }
+
+
+def _mention(person: Person | None, name: str) -> str:
+    """A name that opens the person's own Telegram chat, when the bot knows their account."""
+    shown = html.escape(name, quote=False)
+    if person is None or person.telegram_user_id is None or person.forgotten_at is not None:
+        return shown
+    return f'<a href="tg://user?id={person.telegram_user_id}">{shown}</a>'
+
+
+def moment_text(when: dt.datetime, timezone: str) -> str:
+    """A moment as "Tuesday, March 3, 2026 at 8:00 AM" in the current language."""
+    local = when.astimezone(ZoneInfo(timezone))
+    return _("{day} at {time}").format(
+        day=day_text(local.date()), time=format_time(when, timezone=timezone)
+    )
+
+
+async def escalation_text(
+    session: AsyncSession, *, flag: Flag, recipient: Person, now: dt.datetime
+) -> str:
+    """The escalated notice in the recipient's current language: who, that it is urgent, how to
+    reach the client and the coach, and what taking it means; nothing of the client's health."""
+    coach = await session.get(Person, flag.coach_id) if flag.coach_id else None
+    # The name the client's coach knows them by, so the backup and the coach speak of one person.
+    name = await people.name_as_seen_by(
+        session, viewer_id=flag.coach_id or recipient.id or 0, person_id=flag.client_id
+    ) or _("A client")
+    client = await session.get(Person, flag.client_id)
+    coach_name = people.first_name(coach.display_name if coach else None) or "–"
+    until = await flags.cover_until(session, coach_id=flag.coach_id, now=now)
+    escaped = html.escape(name, quote=False)
+    lines = [
+        _("🆘 Urgent: {name} needs someone now.").format(name=f"<b>{escaped}</b>"),
+        _("Nobody has taken this yet. Their coach is {coach}.").format(
+            coach=html.escape(coach_name, quote=False)
+        ),
+        "",
+        _("Reach {name} or {coach} on Telegram.").format(
+            name=_mention(client, name), coach=_mention(coach, coach_name)
+        ),
+        _(
+            "Press 📞 I'll contact to take it over. You then stand in for {coach} until {until}: "
+            "{name}'s messages come to you, and you see what a substitute sees."
+        ).format(
+            coach=html.escape(coach_name, quote=False),
+            until=moment_text(until, recipient.timezone),
+            name=escaped,
+        ),
+    ]
+    return "\n".join(lines)
+
+
+async def queue_escalation(
+    session: AsyncSession, *, flag: Flag, recipient: Person, now: dt.datetime, purpose: str
+) -> None:
+    """Queue the escalated notice, with its buttons, to the backup or an admin."""
+    assert flag.id is not None and recipient.id is not None and recipient.chat_id is not None
+    with use_locale(recipient.locale):
+        text = await escalation_text(session, flag=flag, recipient=recipient, now=now)
+        markup = _escalation_buttons(flag.id)
+    await outbox.enqueue(
+        session,
+        chat_id=recipient.chat_id,
+        method="sendMessage",
+        payload={"text": text, "parse_mode": ParseMode.HTML, "reply_markup": markup},
+        now=now,
+        person_id=recipient.id,
+        purpose=purpose,
+        dedup_key=f"{purpose}:{recipient.id}",
+        priority=10,
+    )
+
+
+def taken_text(*, name: str, coach: str, until: dt.datetime, timezone: str) -> str:
+    """What the one who took a flag over is told, in the current language (names escaped)."""
+    return _(
+        "✔️ You will contact {name}. You stand in for {coach} until {until}: {name}'s messages "
+        "and flags come to you, and /clients shows {name}."
+    ).format(name=name, coach=coach, until=moment_text(until, timezone))
+
+
+async def queue_cover_notices(
+    session: AsyncSession, *, flag: Flag, cover: FlagCover, now: dt.datetime
+) -> None:
+    """After a flag was taken over: the flag as a coach sees it to the one who stands in now;
+    the client whom to write to until when (and that their coach is back then); the coach who
+    stood in, and whom they hand back to at the end."""
+    substitute = await session.get(Person, cover.substitute_id)
+    coach = await session.get(Person, cover.covered_id)
+    client = await session.get(Person, cover.client_id)
+    if substitute is not None and substitute.chat_id is not None and flag.id is not None:
+        await queue_flag(
+            session, flag=flag, recipient=substitute, now=now, purpose=f"flag:{flag.id}:taken"
+        )
+    if client is not None and client.chat_id is not None and client.forgotten_at is None:
+        with use_locale(client.locale):
+            start = _(
+                "🔁 Until {until}, {substitute} answers you instead of {coach}. "
+                "Write here as usual: your messages go to {substitute}."
+            ).format(
+                until=moment_text(cover.valid_until, client.timezone),
+                substitute=coach_name_for_client(substitute),
+                coach=coach_name_for_client(coach),
+            )
+            back = _(
+                "✅ {coach} is your coach again. Write here as usual: your messages go to {coach}."
+            ).format(coach=coach_name_for_client(coach))
+        for text, key, when, purpose in (
+            (start, START_KEY, now, "handover-start"),
+            (back, END_KEY, cover.valid_until, "handover-end"),
+        ):
+            await outbox.enqueue(
+                session,
+                chat_id=client.chat_id,
+                method="sendMessage",
+                payload={"text": text, "parse_mode": ParseMode.HTML},
+                now=now,
+                person_id=client.id,
+                purpose=purpose,
+                dedup_key=f"{key}:{cover.row_id}",
+                not_before=when,
+            )
+    if coach is None or coach.id is None or coach.chat_id is None or substitute is None:
+        return
+    name = await people.name_as_seen_by(session, viewer_id=coach.id, person_id=cover.client_id)
+    with use_locale(coach.locale):
+        text = _(
+            "🔁 {substitute} took the urgent flag of {name} and stands in for you until "
+            "{until}. /handover ends it sooner."
+        ).format(
+            substitute=html.escape(substitute.display_name or "?", quote=False),
+            name=html.escape(name or "?", quote=False),
+            until=moment_text(cover.valid_until, coach.timezone),
+        )
+        back_text = _(
+            "✅ Your handover to {substitute} has ended. Your clients' messages come to you again."
+        ).format(substitute=html.escape(substitute.display_name or "?", quote=False))
+    await outbox.enqueue(
+        session,
+        chat_id=coach.chat_id,
+        method="sendMessage",
+        payload={"text": text, "parse_mode": ParseMode.HTML},
+        now=now,
+        person_id=coach.id,
+        purpose="flag-covered",
+    )
+    await outbox.enqueue(
+        session,
+        chat_id=coach.chat_id,
+        method="sendMessage",
+        payload={"text": back_text, "parse_mode": ParseMode.HTML},
+        now=now,
+        person_id=coach.id,
+        purpose="handover-back",
+        dedup_key=f"{BACK_KEY}:{cover.row_id}",
+        not_before=cover.valid_until,
     )
 
 
@@ -173,7 +357,7 @@ async def escalate(session: AsyncSession, *, flag: Flag, now: dt.datetime) -> No
             and backup.id != flag.coach_id
             and await flags.reachable(session, person=backup)
         ):
-            await queue_flag(
+            await queue_escalation(
                 session, flag=flag, recipient=backup, now=now, purpose=f"flag:{flag.id}:backup"
             )
             await flags.log(
@@ -195,7 +379,7 @@ async def escalate(session: AsyncSession, *, flag: Flag, now: dt.datetime) -> No
         # The coach and a backup who already has it are not told again.
         if admin.chat_id is None or admin.id in (flag.coach_id, told_backup):
             continue
-        await queue_flag(
+        await queue_escalation(
             session, flag=flag, recipient=admin, now=now, purpose=f"flag:{flag.id}:admin"
         )
         await flags.log(

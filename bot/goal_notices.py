@@ -18,7 +18,7 @@ from bot.handlers import callbacks
 from bot.i18n import _, use_locale
 from bot.models.goals import Goal
 from bot.models.people import Person
-from bot.services import outbox, people, routing
+from bot.services import access, outbox, people
 
 ACTION = "gl"
 
@@ -82,7 +82,7 @@ async def _to_coach(
     session: AsyncSession, *, client_id: int, now: dt.datetime, purpose: str, text_of: Any
 ) -> bool:
     """Queue a notice to the coach who answers for the client now; False if there is none."""
-    coach = await routing.current_coach(session, client_id=client_id, now=now)
+    coach = await access.acting_coach(session, client_id=client_id, now=now)
     if coach is None or coach.id is None or coach.chat_id is None:
         return False
     name = await people.name_as_seen_by(session, viewer_id=coach.id, person_id=client_id)

@@ -18,7 +18,7 @@ from bot.i18n import _, use_locale
 from bot.models.checkins import CheckinPause
 from bot.models.people import Person
 from bot.rhythm_text import date_text, days_text, reason_text, times_text
-from bot.services import outbox, people, routing
+from bot.services import access, outbox, people
 from bot.services.schedule_changes import ScheduleView
 
 _LOGGER = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ async def queue_pause_notice(
     if client is None or client.id is None:
         return False
     if actor_id == pause.client_id:
-        coach = await routing.current_coach(session, client_id=client.id, now=now)
+        coach = await access.acting_coach(session, client_id=client.id, now=now)
         if coach is None or coach.id is None:
             _LOGGER.info("client %s paused check-ins; no coach to tell", client.id)
             return False

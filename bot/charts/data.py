@@ -8,8 +8,9 @@ single check-in yet gets their planned check-in days ahead instead.
 The caseload picture holds the last 14 days of every client on a coach's desk, one state per
 client and day: answered, missed, flagged, paused, waiting for an answer, or nothing due.
 
-Who may see a chart is decided in bot/services/access.py; these functions only read, in one
-session, and return frozen values that the renderer turns into a picture without the database.
+Who may see a chart is decided in bot/services/access.py (a coach: only of a client in coaching,
+and only the client's time with their organisation); these functions only read, in one session,
+and return frozen values that the renderer turns into a picture without the database.
 """
 
 from __future__ import annotations
@@ -106,7 +107,10 @@ async def client_progress(
     session: AsyncSession, *, viewer_id: int, client_id: int, now: dt.datetime
 ) -> ClientProgress:
     """A client's last four weeks for someone who may read them (the client, or their coach)."""
-    await access.require_read(session, viewer_id=viewer_id, client_id=client_id, now=now)
+    # The chart is drawn from check-ins: a coach in follow-up (or with the door only) gets none.
+    view = await access.require_read(
+        session, viewer_id=viewer_id, client_id=client_id, now=now, checkins=True
+    )
     timezone = await _timezone(session, client_id)
     today = local_day(now, timezone)
     first = today - dt.timedelta(days=CHART_DAYS - 1)
@@ -119,6 +123,7 @@ async def client_progress(
             col(Checkin.due_at) >= start,
             col(Checkin.due_at) < end,
             col(Checkin.status).in_(_ASKED),
+            access.checkin_clause(view),
         )
     )
     moods: dict[dt.date, list[int]] = defaultdict(list)
@@ -143,6 +148,7 @@ async def client_progress(
             col(GoalEvent.kind).in_([GoalEventKind.STEP_DONE, GoalEventKind.REACHED]),
             col(GoalEvent.created_at) >= start,
             col(GoalEvent.created_at) < end,
+            access.goal_clause(view),
         )
     )
     steps: dict[dt.date, int] = defaultdict(int)
@@ -157,6 +163,7 @@ async def client_progress(
             Goal.client_id == client_id,
             col(Goal.reached_at) >= start,
             col(Goal.reached_at) < end,
+            access.goal_clause(view),
         )
     )
     for reached_id, reached_at in reached_goals.all():
@@ -187,7 +194,11 @@ async def client_progress(
 
     ever = await session.exec(
         select(Checkin.id)
-        .where(Checkin.client_id == client_id, col(Checkin.status).in_(_ASKED))
+        .where(
+            Checkin.client_id == client_id,
+            col(Checkin.status).in_(_ASKED),
+            access.checkin_clause(view),
+        )
         .limit(1)
     )
     started = ever.first() is not None
@@ -203,7 +214,11 @@ async def client_progress(
     goals_open = await session.exec(
         select(func.count())
         .select_from(Goal)
-        .where(Goal.client_id == client_id, col(Goal.status).in_(_OPEN_GOALS))
+        .where(
+            Goal.client_id == client_id,
+            col(Goal.status).in_(_OPEN_GOALS),
+            access.goal_clause(view),
+        )
     )
     name = None
     if viewer_id != client_id:
@@ -244,7 +259,11 @@ async def caseload_grid(
 
     The days are the coach's; each client's check-ins and flags fall on the client's own days.
     """
-    clients = await caseload.client_names(session, coach_id=coach_id, now=now)
+    # Only clients in coaching: the picture is of check-ins, which a follow-up does not show.
+    views = await access.views(session, coach_id=coach_id, now=now)
+    clients = await caseload.client_names(
+        session, coach_id=coach_id, now=now, checkins=True, views=views
+    )
     today = local_day(now, timezone)
     first = today - dt.timedelta(days=CASELOAD_DAYS - 1)
     days = tuple(first + dt.timedelta(days=n) for n in range(CASELOAD_DAYS))
@@ -269,6 +288,8 @@ async def caseload_grid(
     )
     asked: dict[tuple[int, dt.date], list[tuple[CheckinStatus, bool]]] = defaultdict(list)
     for client_id, due_at, status, window_ends_at in checkins.all():
+        if not views[client_id].covers(due_at):
+            continue
         day = local_day(due_at, zones.get(client_id, timezone))
         asked[(client_id, day)].append((CheckinStatus(status), window_ends_at <= now))
     flag_rows = await session.exec(
@@ -281,6 +302,7 @@ async def caseload_grid(
     flagged = {
         (client_id, local_day(raised_at, zones.get(client_id, timezone)))
         for client_id, raised_at in flag_rows.all()
+        if views[client_id].covers(raised_at)
     }
     paused = await pauses.paused_days(session, client_ids=ids, first=first, last=today)
     rows = tuple(

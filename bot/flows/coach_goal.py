@@ -52,13 +52,13 @@ async def show_goals(update: Update, context: Context, client_id: int) -> None:
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
-        await access.require_goal(
+        view = await access.require_goal(
             session, person_id=coach_id, client_id=client_id, now=now, act=False
         )
         may_act = await access.can_touch_goal(
             session, person_id=coach_id, client_id=client_id, now=now, act=True
         )
-        items = await goals.goals_of(session, client_id=client_id)
+        items = await goals.goals_of(session, client_id=client_id, view=view)
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
     lines = [_("🎯 Goals of {name}:").format(name=escape(name or "?"))]
     if items:

@@ -72,7 +72,9 @@ async def on_reply_button(update: Update, context: Context) -> None:
         original = await session.get(RelayedMessage, int(parts[0]))
         if original is None or original.recipient_id != coach_id:
             raise access.AccessDenied("reply to a message that was not for this coach")
-        await access.require_act(session, coach_id=coach_id, client_id=original.client_id, now=now)
+        await access.require_answer(
+            session, coach_id=coach_id, client_id=original.client_id, now=now
+        )
         await flows.set_step(
             session,
             person_id=coach_id,

@@ -25,7 +25,7 @@ from bot.i18n import N_, _, format_date, gettext, use_locale
 from bot.models.consent import DisclosedItem
 from bot.models.people import Person
 from bot.models.placements import Placement
-from bot.services import consents, outbox, people, placements, routing
+from bot.services import access, consents, outbox, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.handover import local_day
 
@@ -124,7 +124,7 @@ async def tell_coach(
     session: AsyncSession, *, client_id: int, now: dt.datetime, text: str, **names: str
 ) -> None:
     """A notice to the client's coach, in the coach's language, with a button to the card."""
-    coach = await routing.current_coach(session, client_id=client_id, now=now)
+    coach = await access.acting_coach(session, client_id=client_id, now=now)
     if coach is None or coach.id is None or coach.chat_id is None:
         return
     name = await people.name_as_seen_by(session, viewer_id=coach.id, person_id=client_id)

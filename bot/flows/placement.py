@@ -79,10 +79,15 @@ def card_buttons(client_id: int, *, has_placement: bool) -> list[InlineKeyboardB
     return row
 
 
-async def card_part(context: Context, *, client_id: int) -> tuple[list[str], Placement | None]:
-    """The card's lines about the client's current placement."""
+async def card_part(
+    context: Context, *, client_id: int, organisation_ids: frozenset[int] | None = None
+) -> tuple[list[str], Placement | None]:
+    """The card's lines about the client's current placement (with an employer of one of
+    `organisation_ids`, when given: another organisation's placement is not on this card)."""
     async with context.services.db.session() as session:
-        placement = await placements.current(session, client_id=client_id)
+        placement = await placements.current(
+            session, client_id=client_id, organisation_ids=organisation_ids
+        )
         if placement is None:
             return [], None
         employer = await placements.employer_name(session, employer_id=placement.employer_id)
@@ -97,9 +102,12 @@ async def with_card_part(
     can_act: bool,
     text: str,
     keyboard: InlineKeyboardMarkup,
+    organisation_ids: frozenset[int] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """A client's card with their current placement under its head, and the work buttons."""
-    lines, placement = await card_part(context, client_id=client_id)
+    lines, placement = await card_part(
+        context, client_id=client_id, organisation_ids=organisation_ids
+    )
     if lines:
         head, _sep, rest = text.partition("\n\n")
         text = "\n\n".join(part for part in [head, "\n".join(lines), rest] if part)

@@ -156,12 +156,12 @@ async def show_plan(update: Update, context: Context, client_id: int) -> None:
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
-        await access.require_read(session, viewer_id=coach_id, client_id=client_id, now=now)
+        view = await access.require_read(session, viewer_id=coach_id, client_id=client_id, now=now)
         may_act = await access.can_act_for_client(
             session, coach_id=coach_id, client_id=client_id, now=now
         )
-        levels = await plan.levels_of(session, client_id=client_id)
-        rows = await plan.history(session, client_id=client_id)
+        levels = await plan.levels_of(session, client_id=client_id, view=view)
+        rows = await plan.history(session, client_id=client_id, view=view)
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
     timezone = context.require_actor().timezone or "Europe/Helsinki"
     blocks = [

@@ -105,7 +105,13 @@ def standing_line(standing: Standing, timezone: str) -> str | None:
 
 def _entry_lines(entry: CaseloadEntry, timezone: str) -> list[str]:
     lines = [f"<b>{escape(entry.name)}</b>"]
-    if entry.last_checkin_at is None:
+    if entry.follow_up_until is not None:
+        lines.append(
+            _("Coaching ended. Follow-up until {date}.").format(
+                date=_day(entry.follow_up_until, timezone)
+            )
+        )
+    elif entry.last_checkin_at is None:
         lines.append(_("No check-ins yet."))
     else:
         lines.append(_("Last check-in: {date}").format(date=_day(entry.last_checkin_at, timezone)))
@@ -179,6 +185,8 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
     head = [f"👤 <b>{escape(card.name)}</b>"]
     if card.status is not None:
         head.append(_("Status: {status}").format(status=gettext(STATUS[card.status])))
+    if card.follow_up_until is not None:
+        head.append(_("Follow-up until {date}.").format(date=_day(card.follow_up_until, timezone)))
     if card.agreement_accepted_at is not None:
         head.append(
             _("Agreement accepted on {date}.").format(
@@ -187,7 +195,9 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
         )
     else:
         head.append(_("The agreement is not accepted yet."))
-    if card.checkin_times:
+    if not card.checkins_shown:
+        pass  # in follow-up there are no check-ins to time
+    elif card.checkin_times:
         head.append(
             _("Check-in time: {times}").format(
                 times=", ".join(format_time(t) for t in card.checkin_times)
@@ -200,7 +210,10 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
         head.append(standing)
     blocks = ["\n".join(head)]
 
-    if card.checkins:
+    if not card.checkins_shown:
+        # Follow-up: the daily check-ins served the coaching and are not shown after it.
+        blocks.append(_("📋 The check-ins ended with the coaching."))
+    elif card.checkins:
         blocks.append(
             "\n".join(
                 [_("📋 Last check-ins:")] + [_checkin_line(c, timezone) for c in card.checkins]
@@ -282,19 +295,20 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
                 ),
             ]
         )
-    rows.append(
-        [
-            InlineKeyboardButton(
-                _("🎯 Goals"), callback_data=encode(COACH_GOAL_ACTION, "v", card.client_id)
-            ),
-            InlineKeyboardButton(
-                _("📊 Plan"), callback_data=encode(PLAN_ACTION, "v", card.client_id)
-            ),
+    work_row = [
+        InlineKeyboardButton(
+            _("🎯 Goals"), callback_data=encode(COACH_GOAL_ACTION, "v", card.client_id)
+        ),
+        InlineKeyboardButton(_("📊 Plan"), callback_data=encode(PLAN_ACTION, "v", card.client_id)),
+    ]
+    if card.checkins_shown:
+        # The chart is drawn from the check-ins: not in follow-up.
+        work_row.append(
             InlineKeyboardButton(
                 _("📈 Chart"), callback_data=encode(CHART_ACTION, "c", card.client_id)
-            ),
-        ]
-    )
+            )
+        )
+    rows.append(work_row)
     if card.can_act and card.status in _CLOSING_BUTTON:
         # Ending the coaching, and afterwards its summary for the purchaser (bot/flows/closing.py).
         text, kind = _CLOSING_BUTTON[card.status]
@@ -342,7 +356,12 @@ async def show_card(update: Update, context: Context, client_id: int, page: int 
     _LOGGER.info("coach %s read the card of client %s", coach_id, client_id)
     text, keyboard = card_view(card, page, context.require_actor().timezone)
     text, keyboard = await placement.with_card_part(
-        context, client_id=client_id, can_act=card.can_act, text=text, keyboard=keyboard
+        context,
+        client_id=client_id,
+        can_act=card.can_act,
+        text=text,
+        keyboard=keyboard,
+        organisation_ids=card.organisation_ids,
     )
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 

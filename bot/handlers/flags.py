@@ -12,11 +12,12 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import Context
-from bot.flag_notices import ACTION, crisis_text
+from bot.flag_notices import ACTION, crisis_text, queue_cover_notices, taken_text
 from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, reply
 from bot.i18n import _
 from bot.models.flags import FlagKind, FlagStatus
+from bot.models.people import Person
 from bot.services import crisis, flags, people, routing
 from bot.services.access import AccessDenied
 
@@ -35,18 +36,33 @@ async def on_flag_button(update: Update, context: Context) -> None:
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
-        flag = await flags.handle(
+        handled = await flags.handle(
             session, flag_id=int(parts[0]), person_id=actor.person_id, action=parts[1], now=now
         )
+        flag = handled.flag
         name = await people.name_as_seen_by(
             session, viewer_id=actor.person_id, person_id=flag.client_id
         )
-    shown = html.escape(name or "", quote=False)
-    outcome = {
-        FlagStatus.ACKNOWLEDGED: _("✔️ You will contact {name}.").format(name=shown),
-        FlagStatus.DONE: _("✔️ Done.").format(name=shown),
-        FlagStatus.SNOOZED: _("⏰ I will remind you tomorrow.").format(name=shown),
-    }.get(FlagStatus(flag.status), _("✔️ Done."))
+        shown = html.escape(name or "", quote=False)
+        outcome = {
+            FlagStatus.ACKNOWLEDGED: _("✔️ You will contact {name}.").format(name=shown),
+            FlagStatus.DONE: _("✔️ Done.").format(name=shown),
+            FlagStatus.SNOOZED: _("⏰ I will remind you tomorrow.").format(name=shown),
+        }.get(FlagStatus(flag.status), _("✔️ Done."))
+        if handled.cover is not None:
+            # They took the client over: say until when, and tell the client and the coach.
+            coach = await session.get(Person, handled.cover.covered_id)
+            outcome = taken_text(
+                name=shown,
+                coach=html.escape(
+                    people.first_name(coach.display_name if coach else None) or "?", quote=False
+                ),
+                until=handled.cover.valid_until,
+                timezone=actor.timezone,
+            )
+            await queue_cover_notices(session, flag=flag, cover=handled.cover, now=now)
+    if handled.cover is not None:
+        services.wake_sender()
     await answer_query(query)
     if isinstance(query.message, Message):
         old = query.message.text_html or ""

@@ -1,26 +1,29 @@
 """The coach's desk: the caseload on one screen and one client's card.
 
-A coach sees exactly the clients access.visible_client_ids gives them: those assigned to them and
-those handed over to them now. During a handover the responsible coach still sees the client and
-learns who answers for them; the substitute learns whom they stand in for. Reading a card is
-written to the audit log (who read whose card, no content) and marks the client's messages read.
+A coach sees exactly the clients access.views gives them, and of each only what their view holds
+(bot/services/access.py): those assigned to them and those handed over to them now, in coaching
+or in follow-up (then without check-ins). During a handover the responsible coach still sees the
+client and learns who answers for them; the substitute learns whom they stand in for. Reading a
+card is written to the audit log (who read whose card, no content) and marks the client's
+messages read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models.checkins import Checkin, GotUp, Sleep
-from bot.models.coaching import CoachAssignment, Coaching, CoachingStatus, GoalArea
+from bot.models.coaching import Coaching, CoachingStatus, GoalArea
 from bot.models.flags import Flag, FlagStatus
 from bot.models.goals import Goal, GoalStatus
+from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Person
 from bot.services import access, audit, handover, notes, people, plan, relay, schedules
 from bot.services.notes import NoteView
@@ -54,6 +57,8 @@ class CaseloadEntry:
     open_flags: int
     unread: int
     standing: Standing
+    # In follow-up after the coaching closed: until when (no check-ins are shown then).
+    follow_up_until: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,11 @@ class ClientCard:
     standing: Standing
     # The plan's current emphasis per area (area -> 0-4); empty while none is set.
     plan: dict[str, int] = field(default_factory=dict)
+    # False in follow-up: the check-ins (and the chart drawn from them) ended with the coaching.
+    checkins_shown: bool = True
+    follow_up_until: dt.datetime | None = None
+    # The organisations through which the coach sees the client (their placements are shown).
+    organisation_ids: frozenset[int] = frozenset()
 
 
 def page_of(items: Sequence[_T], page: int, size: int = PAGE_SIZE) -> tuple[list[_T], int, int]:
@@ -104,12 +114,34 @@ def page_of(items: Sequence[_T], page: int, size: int = PAGE_SIZE) -> tuple[list
 
 async def require_on_desk(
     session: AsyncSession, *, coach_id: int, client_id: int, now: dt.datetime
-) -> None:
-    """Refuse a client who is not on this coach's desk (a forged or stale button)."""
-    if client_id == coach_id or client_id not in await access.visible_client_ids(
-        session, coach_id=coach_id, now=now
-    ):
+) -> access.View:
+    """The coach's view of a client on their desk; a refusal for anyone else (a forged or stale
+    button, a client whose follow-up ended, a client who moved to another organisation)."""
+    view = None
+    if client_id != coach_id:
+        view = await access.view_of(session, viewer_id=coach_id, client_id=client_id, now=now)
+    if view is None:
         raise access.AccessDenied(f"client {client_id} is not on coach {coach_id}'s desk")
+    return view
+
+
+async def _unread(
+    session: AsyncSession, *, coach_id: int, views: dict[int, access.View]
+) -> dict[int, int]:
+    """Unread messages to this coach per client, of what the coach's view of them holds."""
+    rows = await session.exec(
+        select(RelayedMessage).where(
+            RelayedMessage.recipient_id == coach_id,
+            RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
+            col(RelayedMessage.read_at).is_(None),
+            col(RelayedMessage.client_id).in_(sorted(views)),
+        )
+    )
+    counts: dict[int, int] = defaultdict(int)
+    for message in rows.all():
+        if access.holds_message(views[message.client_id], message):
+            counts[message.client_id] += 1
+    return dict(counts)
 
 
 async def _names(
@@ -144,27 +176,49 @@ async def _standings(
     return found
 
 
+def _alike(views: dict[int, access.View]) -> list[tuple[list[int], access.View]]:
+    """Clients grouped by what their views let be read of check-ins and flags (the sight and the
+    start of the stay), each group with one of its views to draw the line."""
+    groups: dict[tuple[bool, dt.datetime | None], list[int]] = defaultdict(list)
+    for client_id, view in views.items():
+        groups[(view.checkins, view.since)].append(client_id)
+    return [(ids, views[ids[0]]) for ids in groups.values()]
+
+
 async def caseload(
     session: AsyncSession, *, coach_id: int, now: dt.datetime
 ) -> list[CaseloadEntry]:
     """Every client on the coach's desk, by name: last check-in, open flags, unread messages."""
-    client_ids = await access.visible_client_ids(session, coach_id=coach_id, now=now)
+    views = await access.views(session, coach_id=coach_id, now=now)
+    client_ids = sorted(views)
     if not client_ids:
         return []
     names = await _names(session, coach_id=coach_id, client_ids=client_ids)
-    last = await session.exec(
-        select(Checkin.client_id, func.max(Checkin.answered_at))
-        .where(col(Checkin.client_id).in_(client_ids), col(Checkin.answered_at).is_not(None))
-        .group_by(col(Checkin.client_id))
-    )
-    last_checkin = dict(last.all())
-    flags = await session.exec(
-        select(Flag.client_id, func.count())
-        .where(col(Flag.client_id).in_(client_ids), Flag.status != FlagStatus.DONE)
-        .group_by(col(Flag.client_id))
-    )
-    open_flags = {client_id: int(n) for client_id, n in flags.all()}
-    unread = await relay.unread_counts(session, coach_id=coach_id)
+    last_checkin: dict[int, dt.datetime] = {}
+    open_flags: dict[int, int] = {}
+    # Clients whose views draw the same line are counted together (usually all of them at once).
+    for ids, view in _alike(views):
+        last = await session.exec(
+            select(Checkin.client_id, func.max(Checkin.answered_at))
+            .where(
+                col(Checkin.client_id).in_(ids),
+                col(Checkin.answered_at).is_not(None),
+                access.checkin_clause(view),
+            )
+            .group_by(col(Checkin.client_id))
+        )
+        last_checkin.update({client_id: when for client_id, when in last.all() if when})
+        flags = await session.exec(
+            select(Flag.client_id, func.count())
+            .where(
+                col(Flag.client_id).in_(ids),
+                Flag.status != FlagStatus.DONE,
+                access.flag_clause(view),
+            )
+            .group_by(col(Flag.client_id))
+        )
+        open_flags.update({client_id: int(n) for client_id, n in flags.all()})
+    unread = await _unread(session, coach_id=coach_id, views=views)
     standings = await _standings(session, coach_id=coach_id, client_ids=client_ids, now=now)
     entries = [
         CaseloadEntry(
@@ -174,6 +228,7 @@ async def caseload(
             open_flags=open_flags.get(client_id, 0),
             unread=unread.get(client_id, 0),
             standing=standings.get(client_id, Standing()),
+            follow_up_until=views[client_id].follow_up_until,
         )
         for client_id in client_ids
     ]
@@ -181,21 +236,11 @@ async def caseload(
     return entries
 
 
-async def _coaching(
-    session: AsyncSession, *, coach_id: int, client_id: int, now: dt.datetime
-) -> Coaching | None:
-    """The coaching through which this coach sees the client now."""
+async def _coaching(session: AsyncSession, *, view: access.View) -> Coaching | None:
+    """The newest coaching through which this coach sees the client now."""
     rows = await session.exec(
         select(Coaching)
-        .join(CoachAssignment, col(CoachAssignment.coaching_id) == col(Coaching.id))
-        .where(
-            CoachAssignment.coach_id == coach_id,
-            CoachAssignment.client_id == client_id,
-            col(CoachAssignment.valid_from) <= now,
-            sa.or_(
-                col(CoachAssignment.valid_until).is_(None), col(CoachAssignment.valid_until) > now
-            ),
-        )
+        .where(col(Coaching.id).in_(sorted(view.coaching_ids)))
         .order_by(col(Coaching.created_at).desc(), col(Coaching.id).desc())
     )
     return rows.first()
@@ -205,12 +250,16 @@ async def open_card(
     session: AsyncSession, *, coach_id: int, client_id: int, now: dt.datetime
 ) -> ClientCard:
     """A client's card for a coach who may see them; audited, and their messages marked read."""
-    await require_on_desk(session, coach_id=coach_id, client_id=client_id, now=now)
-    coaching = await _coaching(session, coach_id=coach_id, client_id=client_id, now=now)
+    view = await require_on_desk(session, coach_id=coach_id, client_id=client_id, now=now)
+    coaching = await _coaching(session, view=view)
     name = (await _names(session, coach_id=coach_id, client_ids=[client_id]))[client_id]
     checkin_rows = await session.exec(
         select(Checkin)
-        .where(Checkin.client_id == client_id, col(Checkin.answered_at).is_not(None))
+        .where(
+            Checkin.client_id == client_id,
+            col(Checkin.answered_at).is_not(None),
+            access.checkin_clause(view),
+        )
         .order_by(col(Checkin.due_at).desc(), col(Checkin.id).desc())
         .limit(RECENT_CHECKINS)
     )
@@ -220,7 +269,11 @@ async def open_card(
     ]
     goal_rows = await session.exec(
         select(Goal)
-        .where(Goal.client_id == client_id, col(Goal.status).in_(_ACTIVE_GOALS))
+        .where(
+            Goal.client_id == client_id,
+            col(Goal.status).in_(_ACTIVE_GOALS),
+            access.goal_clause(view),
+        )
         .order_by(col(Goal.created_at), col(Goal.id))
         .limit(MAX_GOALS)
     )
@@ -228,15 +281,19 @@ async def open_card(
         GoalLine(area=g.area, title=g.title, status=g.status, target_date=g.target_date)
         for g in goal_rows.all()
     ]
-    times = [s.local_time for s in await schedules.schedules_of(session, client_id=client_id)]
-    unread = (await relay.unread_counts(session, coach_id=coach_id)).get(client_id, 0)
+    times = (
+        [s.local_time for s in await schedules.schedules_of(session, client_id=client_id)]
+        if view.checkins
+        else []
+    )
+    unread = (await _unread(session, coach_id=coach_id, views={client_id: view})).get(client_id, 0)
     standing = (await _standings(session, coach_id=coach_id, client_ids=[client_id], now=now)).get(
         client_id, Standing()
     )
     can_act = await access.can_act_for_client(
         session, coach_id=coach_id, client_id=client_id, now=now
     )
-    recent = await notes.notes_about(session, client_id=client_id, limit=RECENT_NOTES)
+    recent = await notes.notes_about(session, client_id=client_id, view=view, limit=RECENT_NOTES)
     await audit.record(
         session,
         event="client.card_read",
@@ -258,14 +315,26 @@ async def open_card(
         unread=unread,
         can_act=can_act,
         standing=standing,
-        plan=await plan.levels_of(session, client_id=client_id),
+        plan=await plan.levels_of(session, client_id=client_id, view=view),
+        checkins_shown=view.checkins,
+        follow_up_until=view.follow_up_until,
+        organisation_ids=view.organisation_ids,
     )
 
 
 async def client_names(
-    session: AsyncSession, *, coach_id: int, now: dt.datetime
+    session: AsyncSession,
+    *,
+    coach_id: int,
+    now: dt.datetime,
+    checkins: bool = False,
+    views: dict[int, access.View] | None = None,
 ) -> list[tuple[int, str]]:
-    """The clients on the coach's desk with the names the coach knows them by, by name."""
-    client_ids = await access.visible_client_ids(session, coach_id=coach_id, now=now)
+    """The clients on the coach's desk with the names the coach knows them by, by name; with
+    `checkins`, only those whose check-ins the coach reads (in coaching, not in follow-up).
+    `views` are the coach's views when the caller has them already."""
+    if views is None:
+        views = await access.views(session, coach_id=coach_id, now=now)
+    client_ids = [c for c, view in views.items() if view.checkins or not checkins]
     names = await _names(session, coach_id=coach_id, client_ids=client_ids)
     return sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))

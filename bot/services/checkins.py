@@ -31,7 +31,7 @@ from bot.models.checkins import (
 )
 from bot.models.coaching import GoalArea
 from bot.models.people import Person
-from bot.services import plan
+from bot.services import access, plan
 from bot.services.errors import DomainError
 from bot.services.schedules import next_occurrence, resolve_local
 from bot.services.sql import among, dialect_name, table_of
@@ -658,8 +658,10 @@ async def close_windows(
     return missed
 
 
-async def recent(session: AsyncSession, *, client_id: int, limit: int = 7) -> list[Checkin]:
-    """The client's latest check-ins whose time has come, newest first."""
+async def recent(
+    session: AsyncSession, *, client_id: int, view: access.View, limit: int = 7
+) -> list[Checkin]:
+    """The client's latest check-ins whose time has come that the view holds, newest first."""
     return list(
         (
             await session.exec(
@@ -667,6 +669,7 @@ async def recent(session: AsyncSession, *, client_id: int, limit: int = 7) -> li
                 .where(
                     Checkin.client_id == client_id,
                     col(Checkin.status).notin_([CheckinStatus.SCHEDULED, CheckinStatus.CANCELLED]),
+                    access.checkin_clause(view),
                 )
                 .order_by(col(Checkin.due_at).desc(), col(Checkin.id).desc())
                 .limit(limit)

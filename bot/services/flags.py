@@ -5,6 +5,12 @@ One open flag per client and cause: a new occurrence adds to the open one instea
 A flag that is not urgent waits for the coach's working hours. An urgent one goes at once; if the
 coach has not acknowledged it in 30 minutes, it goes to the organisation's backup (and an alert
 without content to the team chat), and when the backup cannot be reached, to every admin.
+
+The backup and the admins are told what to do, not the client's health: the client's name, that
+it is urgent, how to reach the client and their coach, and buttons (bot/flag_notices.py). The one
+who takes it over ("I'll contact") stands in for the coach as a substitute until the coach is back
+at work (the start of their first working hours after today: `cover_until`), and then sees what a
+substitute sees (bot/services/access.py).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.coaching import Coaching
 from bot.models.flags import Flag, FlagEvent, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Membership, Organisation, Person, Preference, Role
-from bot.services import access, reachability, routing
+from bot.services import access, handover, reachability, routing
 from bot.services.schedules import resolve_local
 from bot.services.sql import insert_ignoring_conflicts, table_of
 
@@ -396,8 +402,9 @@ async def log(
 async def may_handle(
     session: AsyncSession, *, person_id: int, flag: Flag, now: dt.datetime
 ) -> bool:
-    """The coach who answers for the client, or (once escalated) the backup or an admin."""
-    if await access.can_act_for_client(
+    """The coach who answers for the client (also by the door alone: a former client's message
+    can raise a flag), or (once escalated) the backup or an admin."""
+    if await access.can_answer_client(
         session, coach_id=person_id, client_id=flag.client_id, now=now
     ):
         return True
@@ -413,18 +420,76 @@ async def may_handle(
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """A flag after someone's answer, and the cover they took on with it (if they did)."""
+
+    flag: Flag
+    cover: handover.FlagCover | None = None
+
+
+async def _start_of_tomorrow(
+    session: AsyncSession, *, person_id: int, now: dt.datetime
+) -> dt.datetime:
+    person = await session.get(Person, person_id)
+    zone = ZoneInfo(person.timezone if person else "Europe/Helsinki")
+    tomorrow = (now + dt.timedelta(days=1)).astimezone(zone).date()
+    return resolve_local(dt.datetime.combine(tomorrow, dt.time(0, 0)), zone)
+
+
+async def cover_until(
+    session: AsyncSession, *, coach_id: int | None, now: dt.datetime
+) -> dt.datetime:
+    """Until when a backup who takes a flag over stands in for the coach: the start of the
+    coach's first working hours after today, when they are back to pick the client up."""
+    if coach_id is None:
+        return now + dt.timedelta(days=1)
+    tomorrow = await _start_of_tomorrow(session, person_id=coach_id, now=now)
+    back = await working_moment_for(session, person_id=coach_id, now=tomorrow)
+    return max(back, tomorrow)
+
+
+async def _take_over(
+    session: AsyncSession, *, flag: Flag, person_id: int, now: dt.datetime
+) -> handover.FlagCover | None:
+    """The backup or an admin took an escalated flag: they stand in for the coach until the coach
+    is back. Nothing when the person already answers for the client."""
+    assert flag.id is not None
+    if await access.can_answer_client(
+        session, coach_id=person_id, client_id=flag.client_id, now=now
+    ):
+        return None
+    coach = await routing.current_coach(session, client_id=flag.client_id, now=now)
+    covered_id = coach.id if coach is not None and coach.id is not None else flag.coach_id
+    if covered_id is None:
+        return None
+    return await handover.cover_for_flag(
+        session,
+        client_id=flag.client_id,
+        covered_id=covered_id,
+        substitute_id=person_id,
+        until=await cover_until(session, coach_id=covered_id, now=now),
+        flag_id=flag.id,
+        now=now,
+    )
+
+
 async def handle(
     session: AsyncSession, *, flag_id: int, person_id: int, action: str, now: dt.datetime
-) -> Flag:
+) -> Handled:
     """A coach's answer to a flag: "contact" (I'll contact), "done", or "later" (tomorrow at the
-    start of their working hours)."""
+    start of their working hours). The backup or an admin who answers "contact" to an escalated
+    flag takes the client over as a substitute (see `cover_until`)."""
     flag = await session.get(Flag, flag_id, populate_existing=True)
     if flag is None or not await may_handle(session, person_id=person_id, flag=flag, now=now):
         raise access.AccessDenied(f"person {person_id} may not handle flag {flag_id}")
     if flag.status == FlagStatus.DONE:
-        return flag
+        return Handled(flag)
     assert flag.id is not None
+    cover = None
     if action == "contact":
+        if flag.status == FlagStatus.OPEN and flag.escalation_level > 0:
+            cover = await _take_over(session, flag=flag, person_id=person_id, now=now)
         flag.status = FlagStatus.ACKNOWLEDGED
         flag.acknowledged_by_id = person_id
         flag.acknowledged_at = now
@@ -440,12 +505,7 @@ async def handle(
         flag.notify_at = None
         await log(session, flag_id=flag.id, kind=FlagEventKind.DONE, now=now, actor_id=person_id)
     elif action == "later":
-        tomorrow = now + dt.timedelta(days=1)
-        person = await session.get(Person, person_id)
-        zone = ZoneInfo(person.timezone if person else "Europe/Helsinki")
-        start_of_tomorrow = resolve_local(
-            dt.datetime.combine(tomorrow.astimezone(zone).date(), dt.time(0, 0)), zone
-        )
+        start_of_tomorrow = await _start_of_tomorrow(session, person_id=person_id, now=now)
         flag.status = FlagStatus.SNOOZED
         flag.acknowledged_by_id = person_id
         flag.acknowledged_at = now
@@ -457,7 +517,7 @@ async def handle(
         await log(session, flag_id=flag.id, kind=FlagEventKind.SNOOZED, now=now, actor_id=person_id)
     else:
         raise access.AccessDenied(f"unknown flag action {action!r}")
-    return flag
+    return Handled(flag, cover)
 
 
 async def next_due(session: AsyncSession) -> dt.datetime | None:

@@ -101,9 +101,14 @@ async def eligibility(session: AsyncSession, *, person_id: int, now: dt.datetime
 async def coaches_to_tell(
     session: AsyncSession, *, client_id: int, now: dt.datetime
 ) -> list[CoachToTell]:
-    """The coaches who may read the client now, each with the name they know the client by."""
+    """The coaches who may read the client now, and whoever answers a former client by the
+    door, each with the name they know the client by."""
     told = []
-    for coach_id in await access.readers_of_client(session, client_id=client_id, now=now):
+    coach_ids = await access.readers_of_client(session, client_id=client_id, now=now)
+    answerer = await routing.current_coach(session, client_id=client_id, now=now)
+    if answerer is not None and answerer.id is not None and answerer.id not in coach_ids:
+        coach_ids.append(answerer.id)
+    for coach_id in coach_ids:
         coach = await session.get(Person, coach_id)
         if coach is None or coach.chat_id is None:
             continue

@@ -217,9 +217,12 @@ async def goal_for(
     goal = await session.get(Goal, goal_id, populate_existing=True)
     if goal is None:
         raise access.AccessDenied(f"no goal {goal_id}")
-    await access.require_goal(
+    view = await access.require_goal(
         session, person_id=person_id, client_id=goal.client_id, now=now, act=act
     )
+    if not access.holds_goal(view, goal):
+        # A goal of the client's time with another organisation is not this coach's to see.
+        raise access.AccessDenied(f"goal {goal_id} is outside person {person_id}'s view")
     return goal
 
 
@@ -418,15 +421,15 @@ async def set_rhythm(
     return goal
 
 
-async def goals_of(session: AsyncSession, *, client_id: int) -> list[Goal]:
-    """All the client's goals: open ones first, then reached and let go, oldest first."""
-    rows = (
-        await session.exec(
-            select(Goal)
-            .where(Goal.client_id == client_id)
-            .order_by(col(Goal.created_at), col(Goal.id))
-        )
-    ).all()
+async def goals_of(
+    session: AsyncSession, *, client_id: int, view: access.View | None = None
+) -> list[Goal]:
+    """All the client's goals (that the view holds): open ones first, then reached and let go,
+    oldest first."""
+    stmt = select(Goal).where(Goal.client_id == client_id)
+    if view is not None:
+        stmt = stmt.where(access.goal_clause(view))
+    rows = (await session.exec(stmt.order_by(col(Goal.created_at), col(Goal.id)))).all()
     order = {status: i for i, status in enumerate([*OPEN, GoalStatus.REACHED])}
     return sorted(rows, key=lambda g: order.get(g.status, len(order)))
 

@@ -573,6 +573,103 @@ async def current_covers(
     }
 
 
+# -- covering an urgent flag ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FlagCover:
+    """A backup who took an escalated flag over: they stand in for the client's coach until."""
+
+    row_id: int  # the substitute row, which names it as a handover of one client
+    client_id: int
+    covered_id: int  # the coach they stand in for
+    substitute_id: int
+    valid_until: dt.datetime
+
+
+async def _answering_coaching(session: AsyncSession, *, client_id: int) -> Coaching | None:
+    """The coaching through which the client is answered: the newest open one, else the newest
+    closed one (as routing decides)."""
+    rows = (
+        await session.exec(
+            select(Coaching).where(Coaching.client_id == client_id, col(Coaching.status).in_(_LIVE))
+        )
+    ).all()
+    if not rows:
+        return None
+    return min(
+        rows,
+        key=lambda c: (
+            c.status == CoachingStatus.CLOSED,
+            -c.created_at.timestamp(),
+            -(c.id or 0),
+        ),
+    )
+
+
+async def cover_for_flag(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    covered_id: int,
+    substitute_id: int,
+    until: dt.datetime,
+    flag_id: int,
+    now: dt.datetime,
+) -> FlagCover | None:
+    """The backup (or an admin) who took an escalated flag stands in for the client's coach from
+    now until `until`: the client's messages and flags go to them, and they see what a
+    substitute sees. It is a handover of the covered coach's (who may end it sooner with
+    /handover), and it ends by itself. None when there is nobody to cover or no coaching."""
+    if substitute_id in (covered_id, client_id) or until <= now:
+        return None
+    coaching = await _answering_coaching(session, client_id=client_id)
+    if coaching is None or coaching.id is None:
+        return None
+    row = CoachAssignment(
+        coaching_id=coaching.id,
+        client_id=client_id,
+        coach_id=substitute_id,
+        kind=AssignmentKind.SUBSTITUTE,
+        valid_from=now,
+        valid_until=until,
+        created_by_id=covered_id,
+        reason=f"flag {flag_id}",
+        # The client's notices are queued now for these times (see bot/flag_notices.py).
+        announced_at=now,
+        end_announced_at=until,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    await copy_client_names(
+        session, from_coach_id=covered_id, to_coach_id=substitute_id, client_id=client_id, now=now
+    )
+    await audit.record(
+        session,
+        event="flag.taken_over",
+        now=now,
+        actor_id=substitute_id,
+        subject_id=client_id,
+        organisation_id=coaching.organisation_id,
+        object_type="coach_assignment",
+        object_id=row.id,
+        details={
+            "flag_id": flag_id,
+            "covered_id": covered_id,
+            "valid_until": until.isoformat(),
+        },
+    )
+    return FlagCover(
+        row_id=row.id,
+        client_id=client_id,
+        covered_id=covered_id,
+        substitute_id=substitute_id,
+        valid_until=until,
+    )
+
+
 # -- transfers ------------------------------------------------------------------------------------
 
 

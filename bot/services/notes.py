@@ -1,8 +1,9 @@
 """A coach's notes about a client, which the client can read (documentation the client can read).
 
 A note is written by a coach who has the client on their desk (their own client, or one handed
-over to them), stored as written, and capped in length. The client reads every note about them,
-newest first; a coach reads them on the client's card.
+over to them, in coaching or in follow-up), stored as written, and capped in length. The client
+reads every note about them, newest first; a coach reads on the client's card the notes their
+view holds (bot/services/access.py): those of their organisation's stay with the client.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ async def add_note(
     session: AsyncSession, *, coach_id: int, client_id: int, text: str, now: dt.datetime
 ) -> CoachNote:
     """Save a coach's note about a client on their desk, as written."""
-    if client_id == coach_id or client_id not in await access.visible_client_ids(
-        session, coach_id=coach_id, now=now
+    if client_id == coach_id or not await access.can_read_client(
+        session, viewer_id=coach_id, client_id=client_id, now=now
     ):
         raise access.AccessDenied(f"coach {coach_id} may not write about client {client_id}")
     if not text.strip():
@@ -79,13 +80,18 @@ async def add_note(
 
 
 async def notes_about(
-    session: AsyncSession, *, client_id: int, limit: int | None = None
+    session: AsyncSession,
+    *,
+    client_id: int,
+    view: access.View,
+    limit: int | None = None,
 ) -> list[NoteView]:
-    """The notes about a client, newest first (the caller has checked who may read them)."""
+    """The notes about a client that the view holds, newest first (the caller has the view from
+    access, which checked who may read them)."""
     stmt = (
         select(CoachNote, Person)
         .join(Person, col(Person.id) == col(CoachNote.coach_id), isouter=True)
-        .where(CoachNote.client_id == client_id)
+        .where(CoachNote.client_id == client_id, access.note_clause(view))
         .order_by(col(CoachNote.created_at).desc(), col(CoachNote.id).desc())
     )
     if limit is not None:
@@ -106,5 +112,5 @@ async def notes_for(
     session: AsyncSession, *, viewer_id: int, client_id: int, now: dt.datetime
 ) -> list[NoteView]:
     """Every note about a client, for the client themself or a coach who may read them."""
-    await access.require_read(session, viewer_id=viewer_id, client_id=client_id, now=now)
-    return await notes_about(session, client_id=client_id)
+    view = await access.require_read(session, viewer_id=viewer_id, client_id=client_id, now=now)
+    return await notes_about(session, client_id=client_id, view=view)

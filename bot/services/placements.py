@@ -189,11 +189,17 @@ async def record(
     return placement
 
 
-async def current(session: AsyncSession, *, client_id: int) -> Placement | None:
-    """The client's current placement, if any."""
-    rows = await session.exec(
-        select(Placement).where(Placement.client_id == client_id, col(Placement.is_current))
-    )
+async def current(
+    session: AsyncSession, *, client_id: int, organisation_ids: frozenset[int] | None = None
+) -> Placement | None:
+    """The client's current placement, if any (with an employer of one of `organisation_ids`,
+    when given)."""
+    stmt = select(Placement).where(Placement.client_id == client_id, col(Placement.is_current))
+    if organisation_ids is not None:
+        stmt = stmt.join(Employer, col(Employer.id) == col(Placement.employer_id)).where(
+            col(Employer.organisation_id).in_(sorted(organisation_ids))
+        )
+    rows = await session.exec(stmt)
     return rows.first()
 
 

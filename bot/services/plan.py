@@ -66,20 +66,31 @@ async def levels_of_clients(
     return found
 
 
-async def levels_of(session: AsyncSession, *, client_id: int) -> dict[str, int]:
-    """One client's current emphasis per area (areas never set are missing)."""
-    connection = await session.connection()
-    return (await levels_of_clients(connection, client_ids=[client_id])).get(client_id, {})
+async def levels_of(
+    session: AsyncSession, *, client_id: int, view: access.View | None = None
+) -> dict[str, int]:
+    """One client's current emphasis per area (areas never set are missing); for a coach, of
+    the plan their view holds (the coachings of their organisation's stay with the client)."""
+    if view is None or view.own:
+        connection = await session.connection()
+        return (await levels_of_clients(connection, client_ids=[client_id])).get(client_id, {})
+    found: dict[str, int] = {}
+    for row in await history(session, client_id=client_id, view=view):
+        found.setdefault(str(row.area), int(row.level))
+    return found
 
 
-async def history(session: AsyncSession, *, client_id: int) -> list[PlanEmphasis]:
-    """Every setting of the client's plan, newest first."""
+async def history(
+    session: AsyncSession, *, client_id: int, view: access.View | None = None
+) -> list[PlanEmphasis]:
+    """Every setting of the client's plan (that the view holds), newest first."""
+    stmt = select(PlanEmphasis).where(PlanEmphasis.client_id == client_id)
+    if view is not None:
+        stmt = stmt.where(access.plan_clause(view))
     return list(
         (
             await session.exec(
-                select(PlanEmphasis)
-                .where(PlanEmphasis.client_id == client_id)
-                .order_by(col(PlanEmphasis.created_at).desc(), col(PlanEmphasis.id).desc())
+                stmt.order_by(col(PlanEmphasis.created_at).desc(), col(PlanEmphasis.id).desc())
             )
         ).all()
     )

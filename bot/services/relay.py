@@ -150,8 +150,8 @@ async def from_coach(
     now: dt.datetime,
     reply_to_id: int | None = None,
 ) -> Relay:
-    """A coach's message for a client they answer for."""
-    await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
+    """A coach's message for a client they answer for (a former client too: the door)."""
+    await access.require_answer(session, coach_id=coach_id, client_id=client_id, now=now)
     client = await session.get(Person, client_id)
     if client is None:
         raise DomainError("client gone")
@@ -203,12 +203,12 @@ async def edited(
         return None
     recipient = await session.get(Person, original.recipient_id)
     if original.direction == RelayDirection.COACH_TO_CLIENT:
-        if not await access.can_act_for_client(
+        if not await access.can_answer_client(
             session, coach_id=sender_id, client_id=original.client_id, now=now
         ):
             return None
-    elif recipient is None or not await access.can_read_client(
-        session, viewer_id=original.recipient_id, client_id=original.client_id, now=now
+    elif recipient is None or not await access.can_read_message(
+        session, viewer_id=original.recipient_id, message=original, now=now
     ):
         # The coach who got the original no longer has the client: the edit goes to whoever
         # answers for the client now.
@@ -246,19 +246,41 @@ async def mark_read(
 async def inbox(
     session: AsyncSession, *, coach_id: int, now: dt.datetime, limit: int = 10
 ) -> list[RelayedMessage]:
-    """The newest messages to this coach from clients they may still read."""
-    visible = await access.visible_client_ids(session, coach_id=coach_id, now=now)
-    rows = await session.exec(
-        select(RelayedMessage)
-        .where(
-            RelayedMessage.recipient_id == coach_id,
-            RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
-            col(RelayedMessage.client_id).in_(visible),
-        )
-        .order_by(col(RelayedMessage.created_at).desc(), col(RelayedMessage.id).desc())
-        .limit(limit)
-    )
-    return list(rows.all())
+    """The newest messages to this coach that they may still read (access.can_read_message):
+    of the clients on their desk, and a former client's new messages by the door."""
+    found: list[RelayedMessage] = []
+    offset, batch = 0, max(limit * 5, 50)
+    views = await access.views(session, coach_id=coach_id, now=now)
+    doors: dict[int, dt.datetime | None] = {}
+    while len(found) < limit:
+        rows = (
+            await session.exec(
+                select(RelayedMessage)
+                .where(
+                    RelayedMessage.recipient_id == coach_id,
+                    RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
+                )
+                .order_by(col(RelayedMessage.created_at).desc(), col(RelayedMessage.id).desc())
+                .offset(offset)
+                .limit(batch)
+            )
+        ).all()
+        for message in rows:
+            view = views.get(message.client_id)
+            if view is not None and access.holds_message(view, message):
+                found.append(message)
+                continue
+            if message.client_id not in doors:
+                doors[message.client_id] = await access.door_opened(
+                    session, coach_id=coach_id, client_id=message.client_id, now=now
+                )
+            opened = doors[message.client_id]
+            if opened is not None and message.created_at >= opened:
+                found.append(message)
+        if len(rows) < batch:
+            break
+        offset += batch
+    return found[:limit]
 
 
 async def recent_clients(
@@ -282,20 +304,6 @@ async def recent_clients(
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
     ordered = sorted(actable, key=lambda c: (latest.get(c) or never, -c), reverse=True)
     return ordered[:limit]
-
-
-async def unread_counts(session: AsyncSession, *, coach_id: int) -> dict[int, int]:
-    """Unread messages per client for this coach."""
-    rows = await session.exec(
-        select(RelayedMessage.client_id, sa.func.count())
-        .where(
-            RelayedMessage.recipient_id == coach_id,
-            RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
-            col(RelayedMessage.read_at).is_(None),
-        )
-        .group_by(col(RelayedMessage.client_id))
-    )
-    return {client_id: int(n) for client_id, n in rows.all()}
 
 
 async def on_sent(

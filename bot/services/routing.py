@@ -15,6 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models.coaching import AssignmentKind, CoachAssignment, Coaching, CoachingStatus
 from bot.models.people import Membership, Person, Role
 
+_OPEN = (CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE)
+
 
 def _valid(now: dt.datetime) -> sa.ColumnElement[bool]:
     return sa.and_(
@@ -27,7 +29,8 @@ async def current_coach(
     session: AsyncSession, *, client_id: int, now: dt.datetime
 ) -> Person | None:
     """The coach who answers for the client now: a substitute in a handover, else the one
-    responsible."""
+    responsible; of the client's open coaching, else of their latest closed one (a client who
+    moved on to another organisation is answered there)."""
     rows = await session.exec(
         select(Person, CoachAssignment, Coaching)
         .join(CoachAssignment, col(CoachAssignment.coach_id) == col(Person.id))
@@ -44,8 +47,24 @@ async def current_coach(
     found = rows.all()
     if not found:
         return None
+    # An open coaching answers before a closed one, the newest coaching first; within it a
+    # substitute stands in for the responsible coach (the newest assignment first).
+    ordered = sorted(
+        found,
+        key=lambda row: (
+            row[2].status not in _OPEN,
+            -row[2].created_at.timestamp(),
+            -(row[2].id or 0),
+        ),
+    )
+    chosen = ordered[0][2].id
     person, _assignment, coaching = next(
-        (row for row in found if row[1].kind == AssignmentKind.SUBSTITUTE), found[0]
+        (
+            row
+            for row in ordered
+            if row[2].id == chosen and row[1].kind == AssignmentKind.SUBSTITUTE
+        ),
+        ordered[0],
     )
     if coaching.status == CoachingStatus.CLOSED:
         return await _still_there_or_admin(

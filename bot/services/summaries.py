@@ -31,8 +31,9 @@ from sqlmodel.sql.expression import Select
 from bot.models.checkins import Checkin, CheckinStatus, GotUp, NoticeKind, RecurringNotice
 from bot.models.coaching import AssignmentKind, CoachAssignment, Coaching, CoachingStatus
 from bot.models.flags import Flag, FlagStatus
+from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Membership, Person, Preference, Role
-from bot.services import pauses, people, relay
+from bot.services import access, pauses, people
 from bot.services.schedules import next_occurrence, resolve_local
 from bot.services.sql import dialect_name, insert_ignoring_conflicts, table_of
 
@@ -413,8 +414,9 @@ class DigestLine:
 async def clients_answered_for(
     session: AsyncSession, *, coach_id: int, now: dt.datetime
 ) -> list[int]:
-    """The clients this coach answers for now (as routing.current_coach decides, in one query):
-    their own clients unless a substitute stands in, and the clients they stand in for."""
+    """The clients this coach answers for now (as routing.current_coach decides, in one query)
+    and still sees (access.views): their own clients unless a substitute stands in, and the
+    clients they stand in for."""
     valid = sa.and_(
         col(CoachAssignment.valid_from) <= now,
         sa.or_(col(CoachAssignment.valid_until).is_(None), col(CoachAssignment.valid_until) > now),
@@ -445,7 +447,9 @@ async def clients_answered_for(
         current = substitutes[0] if substitutes else assignments[0]
         if current.coach_id == coach_id:
             answered_for.append(client_id)
-    return sorted(answered_for)
+    # Only those the coach still sees (in coaching or follow-up; not by the door alone).
+    seen = await access.views(session, coach_id=coach_id, now=now, client_ids=answered_for)
+    return sorted(seen)
 
 
 async def digest(
@@ -456,35 +460,51 @@ async def digest(
     client_ids = await clients_answered_for(session, coach_id=coach_id, now=now)
     if not client_ids:
         return []
+    views = await access.views(session, coach_id=coach_id, now=now, client_ids=client_ids)
+    # The check-ins only of clients in coaching, and only of their time with this organisation.
+    counted = [c for c in client_ids if views[c].checkins]
     counts = (
         await session.exec(
-            select(Checkin.client_id, Checkin.status, sa.func.count())
-            .where(
-                col(Checkin.client_id).in_(client_ids),
+            select(Checkin.client_id, Checkin.status, Checkin.due_at).where(
+                col(Checkin.client_id).in_(counted),
                 col(Checkin.due_at) >= since,
                 col(Checkin.due_at) < now,
                 col(Checkin.status).in_([*_ANSWERED, CheckinStatus.MISSED]),
             )
-            .group_by(col(Checkin.client_id), col(Checkin.status))
         )
     ).all()
     answered: dict[int, int] = defaultdict(int)
     missed: dict[int, int] = defaultdict(int)
-    for client_id, status, n in counts:
+    for client_id, status, due_at in counts:
+        if not views[client_id].covers(due_at):
+            continue
         if status == CheckinStatus.MISSED:
-            missed[client_id] += int(n)
+            missed[client_id] += 1
         else:
-            answered[client_id] += int(n)
-    flags = dict(
-        (
-            await session.exec(
-                select(Flag.client_id, sa.func.count())
-                .where(col(Flag.client_id).in_(client_ids), Flag.status != FlagStatus.DONE)
-                .group_by(col(Flag.client_id))
+            answered[client_id] += 1
+    flags: dict[int, int] = defaultdict(int)
+    for client_id, raised_at in (
+        await session.exec(
+            select(Flag.client_id, Flag.raised_at).where(
+                col(Flag.client_id).in_(client_ids), Flag.status != FlagStatus.DONE
             )
-        ).all()
-    )
-    unread = await relay.unread_counts(session, coach_id=coach_id)
+        )
+    ).all():
+        if views[client_id].covers(raised_at):
+            flags[client_id] += 1
+    unread: dict[int, int] = defaultdict(int)
+    for message in (
+        await session.exec(
+            select(RelayedMessage).where(
+                RelayedMessage.recipient_id == coach_id,
+                RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
+                col(RelayedMessage.read_at).is_(None),
+                col(RelayedMessage.client_id).in_(client_ids),
+            )
+        )
+    ).all():
+        if access.holds_message(views[message.client_id], message):
+            unread[message.client_id] += 1
     timezones = dict(
         (
             await session.exec(

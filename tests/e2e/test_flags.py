@@ -14,10 +14,11 @@ from sqlmodel import select
 from bot.clock import ManualClock
 from bot.demo_seed import seed
 from bot.harness import Harness
-from bot.models.checkins import CheckinPause, PauseReason
+from bot.models.checkins import Checkin, CheckinPause, CheckinStatus, PauseReason, Sleep
+from bot.models.coaching import AssignmentKind, CoachAssignment
 from bot.models.flags import Flag, FlagEvent, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Organisation
-from bot.sandbox import SandboxUser
+from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people, schedules
 
 pytestmark = pytest.mark.asyncio
@@ -79,6 +80,10 @@ async def _check_in(harness: Harness, user: SandboxUser, mood: str) -> None:
 
 def _flags(user: SandboxUser) -> list[str]:
     return [m.text or "" for m in user.bot_messages() if (m.text or "")[:1] in ("🚩", "🆘")]
+
+
+def _last_flag(user: SandboxUser) -> SandboxMessage:
+    return [m for m in user.bot_messages() if (m.text or "").startswith("🆘 Urgent")][-1]
 
 
 async def test_low_mood_on_three_days_running_flags_the_coach_once(
@@ -221,7 +226,7 @@ async def test_an_urgent_flag_nobody_takes_goes_to_the_backup_then_the_admins(
     if backup_reachable:
         await _at(harness, clock, utc(2026, 3, 2, 18, 31))  # 30 minutes without an answer
         [to_backup] = _flags(backup)
-        assert to_backup.startswith("🆘 Liisa: wrote words that may mean a crisis.")
+        assert to_backup.startswith("🆘 Urgent: Liisa needs someone now.")
         assert "Nobody has taken this yet. Their coach is Kaisa." in to_backup
         assert _flags(admin) == []
         await _at(harness, clock, utc(2026, 3, 2, 19, 2))  # and 30 more: every admin
@@ -231,7 +236,7 @@ async def test_an_urgent_flag_nobody_takes_goes_to_the_backup_then_the_admins(
         await _at(harness, clock, utc(2026, 3, 2, 18, 31))
         assert _flags(backup) == []
     [to_admin] = _flags(admin)
-    assert to_admin.startswith("🆘 Liisa: wrote words that may mean a crisis.")
+    assert to_admin.startswith("🆘 Urgent: Liisa needs someone now.")
     assert "Nobody has taken this yet. Their coach is Kaisa." in to_admin
     team_messages = [m.text or "" for m in sandbox.chat_messages(team.id) if m.from_bot]
     assert team_messages == [
@@ -239,12 +244,128 @@ async def test_an_urgent_flag_nobody_takes_goes_to_the_backup_then_the_admins(
         "are on duty."
     ]
     # The admin takes it: no more escalation.
-    await admin.press("📞 I'll contact")
+    await admin.press("📞 I'll contact", message=_last_flag(admin))
     await harness.settle()
     await _at(harness, clock, utc(2026, 3, 2, 20, 0))
-    assert len(_flags(admin)) == 1
+    assert len([f for f in _flags(admin) if f.startswith("🆘 Urgent")]) == 1
     async with harness.db.session() as session:
         [flag] = (await session.exec(select(Flag))).all()
         events = [e.kind for e in (await session.exec(select(FlagEvent))).all()]
     assert flag.status == FlagStatus.ACKNOWLEDGED and flag.acknowledged_by_id == aki.id
     assert "escalated_team" in events and "escalated_admins" in events
+
+
+async def test_the_backup_learns_what_to_do_and_taking_it_over_makes_them_a_substitute(
+    harness: Harness, clock: ManualClock, world: World
+) -> None:
+    """An urgent flag escalated to the backup carries the client's name, that it is urgent, how
+    to reach the client and their coach, and buttons; no moods, sleep or words. Taking it over
+    makes the backup the client's substitute until the coach is back at work, as stated."""
+    sandbox = harness.sandbox
+    backup = sandbox.add_user(first_name="Bea", language_code="en")
+    sandbox.mark_started(backup.id)
+    async with harness.db.session() as session:
+        bea = await people.add_coach(
+            session,
+            telegram_user_id=backup.id,
+            name="Bea Backup",
+            organisation_name="Työpaja",
+            now=clock.now(),
+            timezone="Europe/Helsinki",
+            locale="en",
+            admin=True,
+        )
+        organisation = await session.get(Organisation, world.organisation_id)
+        assert organisation is not None and bea.id is not None
+        organisation.backup_person_id = bea.id
+        # Liisa checked in this morning: a bad night, the lowest mood and her own words.
+        morning = utc(2026, 3, 2, 7, 0)
+        session.add(
+            Checkin(
+                client_id=world.client_id,
+                due_at=morning,
+                window_ends_at=morning + dt.timedelta(hours=10),
+                status=CheckinStatus.ANSWERED,
+                sent_at=morning,
+                answered_at=morning + dt.timedelta(minutes=4),
+                mood=1,
+                sleep=Sleep.BADLY,
+                note="Sofa-secret: I slept on the sofa again",
+            )
+        )
+    await _at(harness, clock, utc(2026, 3, 2, 18, 0))  # Monday 20:00, after working hours
+    await world.client.send_text("I want to kill myself")
+    await harness.tick()
+    [to_coach] = _flags(world.coach)
+    assert "Last check-ins:" in to_coach and "mood" in to_coach  # the coach sees it all
+    await _at(harness, clock, utc(2026, 3, 2, 18, 31))  # 30 minutes without an answer
+
+    notice = _last_flag(backup)
+    text = notice.text or ""
+    assert text.startswith("🆘 Urgent: Liisa needs someone now.")
+    assert "Nobody has taken this yet. Their coach is Kaisa." in text
+    for word in ("mood", "slept", "Last check-ins", "Sofa-secret", "kill", "crisis", "sofa"):
+        assert word.casefold() not in text.casefold(), word
+    # How to reach them: links to the client's and the coach's own Telegram.
+    links = {e.get("url") for e in notice.entities or [] if e.get("type") == "text_link"}
+    assert links == {f"tg://user?id={world.client.id}", f"tg://user?id={world.coach.id}"}
+    assert "until Tuesday, March 3, 2026 at 8:00" in text.replace("\u202f", " ")
+    assert [b.text for row in notice.buttons for b in row] == ["📞 I'll contact", "✅ Done"]
+    # Before taking it the backup may not read Liisa.
+    await backup.press(data=f"cl:c:{world.client_id}:0", message=notice)
+    await harness.settle()
+    assert backup.bot_messages()[-1].text == "This is not available to you."
+
+    before = len(backup.bot_messages())
+    await backup.press("📞 I'll contact", message=notice)
+    await harness.settle()
+    await harness.tick()
+    [taken] = [m for m in backup.bot_messages() if m.message_id == notice.message_id]
+    assert "✔️ You will contact Liisa." in (taken.text or "")
+    assert "You stand in for Kaisa until Tuesday, March 3, 2026 at 8:00" in (
+        (taken.text or "").replace("\u202f", " ")
+    )
+    assert taken.buttons == []
+    # Now she sees what a substitute sees: the flag as the coach got it, and the card.
+    after = [m.text or "" for m in backup.bot_messages()[before:]]
+    assert any(t.startswith("🆘 Liisa: wrote words") and "mood" in t for t in after), after
+    await say_and_settle(harness, backup, "/clients")
+    await backup.press("👤 Liisa")
+    await harness.settle()
+    card = backup.bot_messages()[-1].text or ""
+    assert card.startswith("👤 Liisa") and "You stand in for Kaisa" in card
+    # Liisa is told who answers her, and her messages go to the backup.
+    told = [m.text or "" for m in world.client.bot_messages()]
+    assert any("Bea" in t and "instead of Kaisa" in t for t in told), told
+    await world.client.send_text("Thank you for calling")
+    await harness.settle()
+    assert any("Thank you for calling" in (m.text or "") for m in backup.bot_messages())
+    # Kaisa learns who took it and until when.
+    assert any(
+        "Bea" in (m.text or "") and "stands in for you" in (m.text or "")
+        for m in world.coach.bot_messages()
+    )
+    async with harness.db.session() as session:
+        [cover] = (
+            await session.exec(
+                select(CoachAssignment).where(CoachAssignment.kind == AssignmentKind.SUBSTITUTE)
+            )
+        ).all()
+    assert (cover.coach_id, cover.client_id) == (bea.id, world.client_id)
+    assert cover.valid_until == utc(2026, 3, 3, 6, 0)  # Tuesday 08:00 in Helsinki
+
+    # At the end the backup's sight ends, and Liisa's messages go to Kaisa again.
+    await _at(harness, clock, utc(2026, 3, 3, 6, 1))
+    await backup.press(data=f"cl:c:{world.client_id}:0", message=backup.bot_messages()[-1])
+    await harness.settle()
+    assert backup.bot_messages()[-1].text == "This is not available to you."
+    assert any("Kaisa is your coach again" in (m.text or "") for m in world.client.bot_messages())
+    await world.client.send_text("Good morning Kaisa")
+    await harness.settle()
+    assert any("Good morning Kaisa" in (m.text or "") for m in world.coach.bot_messages())
+    assert not any("Good morning Kaisa" in (m.text or "") for m in backup.bot_messages())
+
+
+async def say_and_settle(harness: Harness, user: SandboxUser, text: str) -> None:
+    await user.send_text(text)
+    await harness.settle()

@@ -2,8 +2,11 @@
 
 Työpaja (org 1) has coaches X and Y and an admin Z who coaches nobody; Verso (org 2) has coach W
 and admin V. Clients: A (X's), B (Y's), C (X's, handed over to Y for now), D (X's, coaching
-closed), E (X's, agreement declined), F (transferred from X to Y yesterday), G (X's, a handover
-to Y next week). P is an employer contact.
+closed yesterday, follow-up running), E (X's, agreement declined), F (transferred from X to Y
+yesterday), G (X's, a handover to Y next week), H (X's, closed long ago, follow-up over: the door
+only), I (X's, closed with follow-up running, then joined W's coaching at Verso), J (X's, closed
+ten days ago without a follow-up: the closing period), K (X's, closed with follow-up running and
+handed over to Y for now). P is an employer contact.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import datetime as dt
 from itertools import product
 
 import pytest
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import ManualClock
@@ -21,6 +25,7 @@ from bot.models import (
     CoachAssignment,
     Coaching,
     CoachingStatus,
+    Membership,
     Person,
     RelayDirection,
     RelayedMessage,
@@ -50,6 +55,8 @@ async def _client(
     now: dt.datetime,
     assignments: list[tuple[str, AssignmentKind, dt.datetime, dt.datetime | None]],
     status: CoachingStatus = CoachingStatus.ACTIVE,
+    closed_at: dt.datetime | None = None,
+    follow_up_until: dt.datetime | None = None,
 ) -> None:
     ids[key] = await _person(session, 100 + len(ids), key)
     await people.grant_role(
@@ -59,7 +66,14 @@ async def _client(
         role=Role.CLIENT,
         now=now - 90 * DAY,
     )
-    coaching = Coaching(client_id=ids[key], organisation_id=organisation_id, status=status)
+    coaching = Coaching(
+        client_id=ids[key],
+        organisation_id=organisation_id,
+        status=status,
+        created_at=now - 60 * DAY,
+        closed_at=closed_at,
+        follow_up_until=follow_up_until,
+    )
     session.add(coaching)
     await session.flush()
     for coach, kind, start, end in assignments:
@@ -122,6 +136,8 @@ async def _world(db: Database, now: dt.datetime) -> dict[str, int]:
             now,
             [("X", responsible, since, None)],
             status=CoachingStatus.CLOSED,
+            closed_at=now - DAY,
+            follow_up_until=now + 300 * DAY,
         )
         await _client(
             session,
@@ -148,28 +164,123 @@ async def _world(db: Database, now: dt.datetime) -> dict[str, int]:
             now,
             [("X", responsible, since, None), ("Y", substitute, now + 7 * DAY, now + 9 * DAY)],
         )
+        await _client(
+            session,
+            ids,
+            "H",
+            org.id,
+            now,
+            [("X", responsible, since, None)],
+            status=CoachingStatus.CLOSED,
+            closed_at=now - 800 * DAY,
+            follow_up_until=now - DAY,
+        )
+        await _client(
+            session,
+            ids,
+            "I",
+            org.id,
+            now,
+            [("X", responsible, since, None)],
+            status=CoachingStatus.CLOSED,
+            closed_at=now - 20 * DAY,
+            follow_up_until=now + 300 * DAY,
+        )
+        verso = await people.ensure_organisation(
+            session, name="Verso", now=now, timezone="Europe/Helsinki", locale="en"
+        )
+        moved = Coaching(
+            client_id=ids["I"],
+            organisation_id=verso.id or 0,
+            status=CoachingStatus.ACTIVE,
+            created_at=now - 2 * DAY,
+        )
+        session.add(moved)
+        await session.flush()
+        session.add(
+            CoachAssignment(
+                coaching_id=moved.id or 0,
+                client_id=ids["I"],
+                coach_id=ids["W"],
+                kind=responsible,
+                valid_from=now - 2 * DAY,
+            )
+        )
+        await _client(
+            session,
+            ids,
+            "J",
+            org.id,
+            now,
+            [("X", responsible, since, None)],
+            status=CoachingStatus.CLOSED,
+            closed_at=now - 10 * DAY,
+        )
+        await _client(
+            session,
+            ids,
+            "K",
+            org.id,
+            now,
+            [("X", responsible, since, None), ("Y", substitute, now - DAY, now + DAY)],
+            status=CoachingStatus.CLOSED,
+            closed_at=now - 5 * DAY,
+            follow_up_until=now + 300 * DAY,
+        )
         ids["P"] = await _person(session, 999, "P")
     return ids
 
 
 COACHES = ["X", "Y", "Z", "W", "V"]
-CLIENTS = ["A", "B", "C", "D", "E", "F", "G"]
+CLIENTS = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K"]
 EVERYONE = COACHES + CLIENTS + ["P"]
 
 # Who may read whom now (besides everyone reading themselves).
 READS = {
     ("X", "A"),
     ("X", "C"),
-    ("X", "D"),
+    ("X", "D"),  # follow-up
     ("X", "G"),
+    ("X", "J"),  # the closing period
+    ("X", "K"),  # follow-up, during a handover
     ("Y", "B"),
     ("Y", "C"),
     ("Y", "F"),
+    ("Y", "K"),
+    ("W", "I"),  # the new organisation; X no longer
 }
-# Who acts for whom now: the substitute during a handover, else the responsible coach.
-ACTS = {("X", "A"), ("Y", "C"), ("X", "D"), ("X", "G"), ("Y", "B"), ("Y", "F")}
+# Whose check-ins they read: not in follow-up.
+CHECKINS = {pair for pair in READS if pair[1] not in ("D", "J", "K")}
+# Who answers whom now (routing): the substitute during a handover, else the responsible coach;
+# for a former client whose follow-up ended, their last coach still (the door).
+ANSWERS = {
+    ("X", "A"),
+    ("Y", "C"),
+    ("X", "D"),
+    ("X", "G"),
+    ("Y", "B"),
+    ("Y", "F"),
+    ("X", "H"),
+    ("W", "I"),
+    ("X", "J"),
+    ("Y", "K"),
+}
+# Who acts for whom: answers and still sees (the door alone lets one answer, not act).
+ACTS = ANSWERS - {("X", "H")}
 # A declined coaching (E) makes nobody responsible.
-RESPONSIBLE = {("X", "A"), ("X", "C"), ("X", "D"), ("X", "G"), ("Y", "B"), ("Y", "F")}
+RESPONSIBLE = {
+    ("X", "A"),
+    ("X", "C"),
+    ("X", "D"),
+    ("X", "G"),
+    ("Y", "B"),
+    ("Y", "F"),
+    ("X", "H"),
+    ("X", "I"),
+    ("W", "I"),
+    ("X", "J"),
+    ("X", "K"),
+}
 
 
 async def test_the_access_matrix(db: Database, clock: ManualClock) -> None:
@@ -197,6 +308,17 @@ async def test_the_access_matrix(db: Database, clock: ManualClock) -> None:
                 )
                 if got != ((viewer, subject) in RESPONSIBLE):
                     wrong.append(("responsible", viewer, subject, got))
+                got = await access.can_answer_client(
+                    session, coach_id=ids[viewer], client_id=ids[subject], now=now
+                )
+                if got != ((viewer, subject) in ANSWERS):
+                    wrong.append(("answers", viewer, subject, got))
+                view = await access.view_of(
+                    session, viewer_id=ids[viewer], client_id=ids[subject], now=now
+                )
+                got = view is not None and view.checkins
+                if got != ((viewer, subject) in CHECKINS):
+                    wrong.append(("checkins", viewer, subject, got))
         for coach in COACHES:
             visible = await access.visible_client_ids(session, coach_id=ids[coach], now=now)
             expected = sorted(ids[c] for c in CLIENTS if (coach, c) in READS)
@@ -331,3 +453,83 @@ async def test_who_sees_and_changes_a_clients_goals(db: Database, clock: ManualC
                 session, person_id=ids["P"], client_id=ids["A"], now=now, act=False
             )
     assert wrong == []
+
+
+async def test_sight_ends_with_the_follow_up_or_the_closing_period(
+    db: Database, clock: ManualClock
+) -> None:
+    """D's follow-up runs 300 days; J had none, so the closing period (30 days after closing)
+    is all; H's ended. After them, only the door: answering, not reading or acting."""
+    now = clock.now()
+    ids = await _world(db, now)
+    async with db.session() as session:
+        for client, until in (("D", now + 300 * DAY), ("J", now + 20 * DAY)):
+            view = await access.view_of(session, viewer_id=ids["X"], client_id=ids[client], now=now)
+            assert view is not None and view.sight == access.Sight.FOLLOW_UP
+            assert view.follow_up_until == until
+            later = until + dt.timedelta(seconds=1)
+            for check in (access.can_read_client, access.can_act_for_client):
+                kwargs = (
+                    {"viewer_id": ids["X"]}
+                    if check is access.can_read_client
+                    else {"coach_id": ids["X"]}
+                )
+                assert not await check(session, client_id=ids[client], now=later, **kwargs)
+            assert await access.can_answer_client(
+                session, coach_id=ids["X"], client_id=ids[client], now=later
+            )
+
+
+async def test_a_view_holds_only_the_stay_with_its_organisation(
+    db: Database, clock: ManualClock
+) -> None:
+    """I moved from Työpaja (X) to Verso (W): W's view begins with the Verso coaching and holds
+    only its coaches' notes and messages; the client's own view holds everything."""
+    now = clock.now()
+    ids = await _world(db, now)
+    async with db.session() as session:
+        view = await access.view_of(session, viewer_id=ids["W"], client_id=ids["I"], now=now)
+        assert view is not None and view.since == now - 2 * DAY
+        assert view.coach_ids == {ids["W"]}
+
+        def message(sender: str, recipient: str, days_ago: int) -> RelayedMessage:
+            return RelayedMessage(
+                client_id=ids["I"],
+                direction=RelayDirection.CLIENT_TO_COACH,
+                sender_id=ids[sender],
+                recipient_id=ids[recipient],
+                source_chat_id=1,
+                source_message_id=1,
+                created_at=now - days_ago * DAY,
+            )
+
+        assert access.holds_message(view, message("I", "W", 1))
+        assert not access.holds_message(view, message("I", "X", 30))
+        assert not access.holds_message(view, message("I", "X", 1))
+        own = access.own_view(ids["I"])
+        assert access.holds_message(own, message("I", "X", 30))
+        # X, of the first organisation, reads none of it, old or new.
+        for sent in (message("I", "X", 30), message("I", "W", 1)):
+            assert not await access.can_read_message(
+                session, viewer_id=ids["X"], message=sent, now=now
+            )
+
+
+async def test_a_coach_who_left_the_organisation_reads_none_of_its_clients(
+    db: Database, clock: ManualClock
+) -> None:
+    now = clock.now()
+    ids = await _world(db, now)
+    async with db.session() as session:
+        for membership in (
+            await session.exec(select(Membership).where(Membership.person_id == ids["X"]))
+        ).all():
+            membership.active_until = now - DAY
+        await session.flush()
+        assert await access.visible_client_ids(session, coach_id=ids["X"], now=now) == []
+        for client in ("A", "D", "G"):
+            assert not await access.can_read_client(
+                session, viewer_id=ids["X"], client_id=ids[client], now=now
+            )
+        # Y, who still works there, is unaffected.
+        assert ids["B"] in await access.visible_client_ids(session, coach_id=ids["Y"], now=now)

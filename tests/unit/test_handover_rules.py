@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.db import Database
-from bot.services import access, handover, notes, people, routing
+from bot.services import access, flags, handover, notes, people, routing
 from bot.services.errors import DomainError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
@@ -152,3 +152,36 @@ async def test_who_may_hand_over_whom_and_where_messages_go(db: Database) -> Non
                 now=NOW,
                 actor_id=None,
             )
+
+
+@pytest.mark.parametrize(
+    ("taken", "until"),
+    [
+        # Monday 20:31 in Helsinki: until Tuesday 08:00, when the coach is back at work.
+        (
+            dt.datetime(2026, 3, 2, 18, 31, tzinfo=dt.UTC),
+            dt.datetime(2026, 3, 3, 6, 0, tzinfo=dt.UTC),
+        ),
+        # Tuesday 10:00, in working hours (the coach did not answer): until Wednesday 08:00.
+        (
+            dt.datetime(2026, 3, 3, 8, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 3, 4, 6, 0, tzinfo=dt.UTC),
+        ),
+        # Friday 22:00: over the weekend, until Monday 08:00.
+        (
+            dt.datetime(2026, 3, 6, 20, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 3, 9, 6, 0, tzinfo=dt.UTC),
+        ),
+        # Saturday 23:50 before summer time begins: Monday 08:00 in summer time.
+        (
+            dt.datetime(2026, 3, 28, 21, 50, tzinfo=dt.UTC),
+            dt.datetime(2026, 3, 30, 5, 0, tzinfo=dt.UTC),
+        ),
+    ],
+)
+async def test_a_flag_taken_over_is_covered_until_the_coach_is_back_at_work(
+    db: Database, taken: dt.datetime, until: dt.datetime
+) -> None:
+    async with db.session() as session:
+        kaisa = await add_coach(session, telegram_user_id=1, name="Kaisa", now=NOW)
+        assert await flags.cover_until(session, coach_id=kaisa, now=taken) == until
