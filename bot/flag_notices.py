@@ -229,6 +229,7 @@ async def queue_escalation(
         payload={"text": text, "parse_mode": ParseMode.HTML, "reply_markup": markup},
         now=now,
         person_id=recipient.id,
+        subject_id=flag.client_id,
         purpose=purpose,
         dedup_key=f"{purpose}:{recipient.id}",
         priority=10,
@@ -306,6 +307,7 @@ async def queue_cover_notices(
         payload={"text": text, "parse_mode": ParseMode.HTML},
         now=now,
         person_id=coach.id,
+        subject_id=cover.client_id,
         purpose="flag-covered",
     )
     await outbox.enqueue(
