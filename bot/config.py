@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     # How often the sender looks for work written by other processes.
     outbox_poll_seconds: Annotated[float, Field(gt=0)] = 1.0
 
+    # Updates fetched and not yet handled: one chat may have this many waiting (beyond it, its
+    # updates are confirmed but not handled, and the person is asked to send again), and all
+    # chats together this many (beyond it, no more are fetched until there is room).
+    updates_per_chat_max_waiting: Annotated[int, Field(ge=1)] = 100
+    updates_max_waiting: Annotated[int, Field(ge=2)] = 2000
+
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -109,6 +115,15 @@ class Settings(BaseSettings):
         if value is not None and ":" not in value.get_secret_value():
             raise ValueError("does not look like a bot token (expected 123456:ABC…)")
         return value
+
+    @model_validator(mode="after")
+    def _one_chat_cannot_fill_the_backlog(self) -> Settings:
+        if self.updates_max_waiting <= self.updates_per_chat_max_waiting:
+            raise ValueError(
+                "UPDATES_MAX_WAITING must be larger than UPDATES_PER_CHAT_MAX_WAITING, "
+                "or one chat could fill it"
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:
