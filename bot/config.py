@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     updates_per_chat_max_waiting: Annotated[int, Field(ge=1)] = 100
     updates_max_waiting: Annotated[int, Field(ge=2)] = 2000
 
+    # What one person may send to others or open to new people in 24 hours.
+    employer_asks_per_day: Annotated[int, Field(ge=1)] = 10
+    employer_meetings_per_day: Annotated[int, Field(ge=1)] = 5
+    coach_invites_per_day: Annotated[int, Field(ge=1)] = 30
+
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

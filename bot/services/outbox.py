@@ -367,9 +367,11 @@ async def rewrite_pending(
     message_id: int,
     payload: dict[str, Any] | None = None,
     not_before: dt.datetime | None = None,
+    due_after: dt.datetime | None = None,
 ) -> bool:
     """Change a message that still waits (a running count folded into one notice, or its time);
-    False when a sender took it meanwhile, so the caller starts a new one."""
+    False when a sender took it meanwhile (or, with `due_after`, when it is due by then), so
+    the caller starts a new one."""
     values: dict[str, Any] = {}
     if payload is not None:
         values["payload"] = payload
@@ -381,7 +383,12 @@ async def rewrite_pending(
         col(OutboxMessage.id) == message_id,
         col(OutboxMessage.status) == OutboxStatus.PENDING,
     )
-    result = await session.exec(stmt.values(**values).execution_options(synchronize_session=False))
+    if due_after is not None:
+        stmt = stmt.where(col(OutboxMessage.not_before) > due_after)
+    result = await session.exec(
+        stmt.values(**values)
+        .execution_options(synchronize_session=False)
+    )
     return bool(result.rowcount)
 
 
