@@ -16,6 +16,8 @@ from typing import Any
 
 from telegram import Bot, Update
 
+_NEVER_DROPPED = frozenset({"my_chat_member", "chat_member"})
+
 
 @dataclass(frozen=True, slots=True)
 class RawIds:
@@ -107,7 +109,10 @@ def sort_batch(raw_batch: list[Any], bot: Bot, backlog: Backlog) -> Sorted:
             continue
         last_id = update_id if last_id is None else max(last_id, update_id)
         ids = raw_ids(raw)
-        if not backlog.admit(update_id, ids.key):
+        # A change of the bot's membership (a block, say) is never dropped: it is rare, and the
+        # bot must know whom it can reach.
+        key = None if ids.kind in _NEVER_DROPPED else ids.key
+        if not backlog.admit(update_id, key):
             dropped.append(SetAside(raw=raw, update_id=update_id, ids=ids))
             continue
         try:
@@ -191,11 +196,13 @@ class NoticeGate:
         self._last: dict[int, dt.datetime] = {}
 
     def due(self, chat_id: int, now: dt.datetime) -> bool:
-        """True (and remembered) when the chat had no notice within `every`."""
+        """True when the chat had no notice within `every`."""
         last = self._last.get(chat_id)
-        if last is not None and now - last < self.every and now >= last:
-            return False
+        return last is None or not (last <= now < last + self.every)
+
+    def sent(self, chat_ids: set[int], now: dt.datetime) -> None:
+        """Remember notices once they are safely queued."""
         if len(self._last) > 10_000:
             self._last = {c: t for c, t in self._last.items() if now - t < self.every}
-        self._last[chat_id] = now
-        return True
+        for chat_id in chat_ids:
+            self._last[chat_id] = now

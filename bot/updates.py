@@ -199,12 +199,11 @@ class InboxBot(ExtBot[None]):
                 ],
                 now=now,
             )
-            await self._tell_dropped(
+            busy = await self._tell_dropped(
                 session, [i.ids for i in batch.dropped if i.update_id in taken.dropped], now
             )
             fresh = [i for i in batch.unreadable if i.update_id in taken.unreadable]
-            if fresh:
-                await self._tell_unreadable(session, fresh, now)
+            asked = await self._tell_unreadable(session, fresh, now) if fresh else set()
             if taken.dropped or taken.unreadable:
                 await state.count_up(
                     session,
@@ -212,48 +211,59 @@ class InboxBot(ExtBot[None]):
                     counts={"dropped": len(taken.dropped), "unreadable": len(taken.unreadable)},
                     now=now,
                 )
+        # Only now are the notices safely queued: a failed write tells the chat again later.
+        self._busy_notices.sent(busy, now)
+        self._unreadable_notices.sent(asked, now)
         return taken
 
     async def _tell_dropped(
         self, session: AsyncSession, dropped: list[RawIds], now: dt.datetime
-    ) -> None:
-        """The person whose updates were dropped is asked to wait and send again."""
+    ) -> set[int]:
+        """The person whose updates were dropped is asked to wait and send again; returns the
+        chats told."""
+        told: set[int] = set()
         for ids in dropped:
-            if ids.chat_id is None or ids.kind == "my_chat_member":
-                continue
-            if not self._busy_notices.due(ids.chat_id, now):
+            chat_id = ids.chat_id
+            if chat_id is None or chat_id in told or not self._busy_notices.due(chat_id, now):
                 continue
             await intake_notices.queue_busy_notice(
                 session,
-                chat_id=ids.chat_id,
+                chat_id=chat_id,
                 user_id=ids.user_id,
                 language_code=ids.language_code,
                 default_locale=self._default_locale,
                 now=now,
             )
+            told.add(chat_id)
+        return told
 
     async def _tell_unreadable(
         self, session: AsyncSession, fresh: list[SetAside], now: dt.datetime
-    ) -> None:
-        """The person (in a private chat) is asked to send again; the admins are told."""
+    ) -> set[int]:
+        """The person (in a private chat) is asked to send again, and the admins are told;
+        returns the chats asked."""
+        asked: set[int] = set()
         for item in fresh:
             ids = item.ids
-            if ids.chat_id is None or ids.chat_type != "private":
+            chat_id = ids.chat_id
+            if chat_id is None or ids.chat_type != "private" or chat_id in asked:
                 continue
-            if not self._unreadable_notices.due(ids.chat_id, now):
+            if not self._unreadable_notices.due(chat_id, now):
                 continue
             await intake_notices.queue_unreadable_notice(
                 session,
-                chat_id=ids.chat_id,
+                chat_id=chat_id,
                 user_id=ids.user_id,
                 language_code=ids.language_code,
                 default_locale=self._default_locale,
                 update_id=item.update_id,
                 now=now,
             )
+            asked.add(chat_id)
         await intake_notices.report_unreadable(
             session, update_ids=[item.update_id for item in fresh], now=now
         )
+        return asked
 
 
 def _received(update_id: int, ids: RawIds, raw: dict[str, Any]) -> ReceivedUpdate:

@@ -282,3 +282,22 @@ async def test_the_total_waiting_is_bounded_without_dropping_chats_within_their_
     async with harness.db.session() as session:
         assert await inbox.count(session, status=InboxStatus.DROPPED) == 0
     assert not any(BUSY in m.visible_text for u in senders for m in u.bot_messages())
+
+
+async def test_blocking_the_bot_in_a_flood_is_never_dropped(
+    narrow: Harness, clock: ManualClock
+) -> None:
+    harness = narrow
+    world = await build_world(harness, clock)
+    liisa = world.a
+    for n in range(8):
+        await liisa.send_text(f"liisa-word-{n}")
+    blocked = harness.sandbox.next_update_id
+    liisa.block_bot()
+    await harness.settle()
+    async with harness.db.session() as session:
+        row = await session.get(InboxUpdate, blocked)
+        assert row is not None and row.status == InboxStatus.DONE
+        assert await inbox.count(session, status=InboxStatus.DROPPED) == 3
+    # Kaisa hears that Liisa cannot be reached, as after any block.
+    assert any("cannot get my messages" in m.visible_text for m in world.x.bot_messages())
