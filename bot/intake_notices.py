@@ -27,15 +27,15 @@ REPORT_EVERY = dt.timedelta(hours=1)
 _NOTICE_PRIORITY = 5
 
 
-async def _locale(
+async def _recipient(
     session: AsyncSession, *, user_id: int | None, language_code: str | None, default: str
-) -> str:
-    """The language of the person behind an update: theirs if the bot knows them."""
+) -> tuple[int | None, str]:
+    """The person behind an update, if the bot knows them, and their language."""
     if user_id is not None:
         person = await people.person_by_telegram_id(session, telegram_user_id=user_id)
-        if person is not None and person.locale:
-            return person.locale
-    return resolve_locale(language_code, default)
+        if person is not None:
+            return person.id, person.locale or resolve_locale(language_code, default)
+    return None, resolve_locale(language_code, default)
 
 
 async def queue_busy_notice(
@@ -48,7 +48,7 @@ async def queue_busy_notice(
     now: dt.datetime,
 ) -> None:
     """Tell a chat whose updates were dropped to wait a moment and send again (once a minute)."""
-    locale = await _locale(
+    person_id, locale = await _recipient(
         session, user_id=user_id, language_code=language_code, default=default_locale
     )
     with use_locale(locale):
@@ -62,6 +62,7 @@ async def queue_busy_notice(
         method="sendMessage",
         payload={"text": text, "parse_mode": ParseMode.HTML},
         now=now,
+        person_id=person_id if chat_id == user_id else None,
         purpose="busy-notice",
         # Another process dropping updates of the same chat in the same minute says nothing more.
         dedup_key=f"busy:{chat_id}:{int(now.timestamp()) // 60}",
@@ -80,7 +81,7 @@ async def queue_unreadable_notice(
     now: dt.datetime,
 ) -> None:
     """Tell the person that what they just sent could not be read, and to send it again."""
-    locale = await _locale(
+    person_id, locale = await _recipient(
         session, user_id=user_id, language_code=language_code, default=default_locale
     )
     with use_locale(locale):
@@ -94,6 +95,7 @@ async def queue_unreadable_notice(
         method="sendMessage",
         payload={"text": text, "parse_mode": ParseMode.HTML},
         now=now,
+        person_id=person_id if chat_id == user_id else None,
         purpose="unreadable-notice",
         dedup_key=f"unreadable:{update_id}",
         priority=_NOTICE_PRIORITY,

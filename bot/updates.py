@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -180,11 +181,14 @@ class InboxBot(ExtBot[None]):
                     "update %s could not be read (%s); set aside", bad.update_id, bad.error
                 )
         if taken.dropped:
-            _LOGGER.warning(
-                "dropped %d updates of chats with %d waiting already",
-                len(taken.dropped),
-                self._backlog.per_chat,
-            )
+            per_chat = Counter(i.ids.key for i in batch.dropped if i.update_id in taken.dropped)
+            for chat, count in per_chat.items():
+                _LOGGER.warning(
+                    "dropped %d updates of chat %s: %d waiting already",
+                    count,
+                    chat,
+                    self._backlog.per_chat,
+                )
         return [item.update for item in batch.admitted]
 
     async def _write_down(self, batch: Sorted) -> inbox.TakenIn:

@@ -385,10 +385,7 @@ async def rewrite_pending(
     )
     if due_after is not None:
         stmt = stmt.where(col(OutboxMessage.not_before) > due_after)
-    result = await session.exec(
-        stmt.values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    result = await session.exec(stmt.values(**values).execution_options(synchronize_session=False))
     return bool(result.rowcount)
 
 
