@@ -84,9 +84,7 @@ async def test_a_burst_of_stickers_and_pictures_becomes_one_notice_and_words_all
     # Everything is recorded: 3 + 2 passed on, 37 counted.
     async with harness.db.session() as session:
         statuses = (
-            await session.exec(
-                select(RelayedMessage.status).order_by(col(RelayedMessage.id))
-            )
+            await session.exec(select(RelayedMessage.status).order_by(col(RelayedMessage.id)))
         ).all()
     assert statuses.count(RelayStatus.SUMMARISED) == 37
     assert len(statuses) == 42
