@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
@@ -121,14 +121,15 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a bot token (expected 123456:ABC…)")
         return value
 
-    @model_validator(mode="after")
-    def _one_chat_cannot_fill_the_backlog(self) -> Settings:
-        if self.updates_max_waiting <= self.updates_per_chat_max_waiting:
+    @field_validator("updates_max_waiting")
+    @classmethod
+    def _one_chat_cannot_fill_the_backlog(cls, value: int, info: ValidationInfo) -> int:
+        per_chat = info.data.get("updates_per_chat_max_waiting")
+        if per_chat is not None and value <= per_chat:
             raise ValueError(
-                "UPDATES_MAX_WAITING must be larger than UPDATES_PER_CHAT_MAX_WAITING, "
-                "or one chat could fill it"
+                "must be larger than UPDATES_PER_CHAT_MAX_WAITING, or one chat could fill it"
             )
-        return self
+        return value
 
     @property
     def resolved_database_url(self) -> str:

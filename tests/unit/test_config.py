@@ -62,3 +62,14 @@ def test_missing_token_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_file_url_is_derived_like_ptb() -> None:
     assert file_base_url("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
     assert file_base_url("http://127.0.0.1:8081/bot") == "http://127.0.0.1:8081/file/bot"
+
+
+def test_one_chat_may_not_have_as_many_updates_waiting_as_all_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UPDATES_PER_CHAT_MAX_WAITING", "50")
+    monkeypatch.setenv("UPDATES_MAX_WAITING", "50")
+    with pytest.raises(ConfigError, match=r"^UPDATES_MAX_WAITING: .*UPDATES_PER_CHAT_MAX_WAITING"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("UPDATES_MAX_WAITING", "51")
+    assert load_settings(_env_file=None).updates_max_waiting == 51
