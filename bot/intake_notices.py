@@ -120,14 +120,15 @@ async def _admins(session: AsyncSession, *, now: dt.datetime) -> list[Person]:
     return list(rows.all())
 
 
-async def _unreadable_from(session: AsyncSession, first_id: int) -> list[int]:
-    """The ids of the unreadable updates from this one on (update ids only grow)."""
-    rows = await session.exec(
-        select(InboxUpdate.update_id)
-        .where(InboxUpdate.status == InboxStatus.UNREADABLE, InboxUpdate.update_id >= first_id)
-        .order_by(col(InboxUpdate.update_id))
+async def _unreadable_from(session: AsyncSession, first_id: int) -> tuple[int, list[int]]:
+    """How many updates were set aside as unreadable from this one on (update ids only grow),
+    and the first few of their ids."""
+    since = (InboxUpdate.status == InboxStatus.UNREADABLE, InboxUpdate.update_id >= first_id)
+    count = await session.exec(select(sa.func.count()).select_from(InboxUpdate).where(*since))
+    first = await session.exec(
+        select(InboxUpdate.update_id).where(*since).order_by(col(InboxUpdate.update_id)).limit(5)
     )
-    return list(rows.all())
+    return int(count.one()), list(first.all())
 
 
 def _first_of(report: OutboxMessage) -> int | None:
@@ -136,9 +137,9 @@ def _first_of(report: OutboxMessage) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-def _report_text(update_ids: list[int]) -> str:
-    shown = ", ".join(str(i) for i in update_ids[:5]) + (", …" if len(update_ids) > 5 else "")
-    count = len(update_ids)
+def _report_text(found: tuple[int, list[int]]) -> str:
+    count, first_ids = found
+    shown = ", ".join(str(i) for i in first_ids) + (", …" if count > len(first_ids) else "")
     return "\n\n".join(
         [
             ngettext(
@@ -148,9 +149,10 @@ def _report_text(update_ids: list[int]) -> str:
             ).format(count=count),
             ngettext(
                 "I set it aside in the inbox for inspection (update {ids}) and went on with "
-                "the others. If it was someone's message, they were asked to send it again.",
+                "the others. If someone sent it in a private chat, they were asked to send it "
+                "again.",
                 "I set them aside in the inbox for inspection (updates {ids}) and went on with "
-                "the others. If they were someone's messages, they were asked to send them "
+                "the others. Anyone who sent one of them in a private chat was asked to send it "
                 "again.",
                 count,
             ).format(ids=shown),
