@@ -28,6 +28,7 @@ from bot.context import CompanionApplication, Context, Services
 from bot.db import Database
 from bot.dispatcher import Dispatcher
 from bot.handlers.menu import register_default_menus
+from bot.intake import Backlog
 from bot.notices import after_held, after_sent, queue_unreachable_notice
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.sender import OutboxSender
@@ -94,6 +95,11 @@ def build_bot(settings: Settings, services: Services) -> InboxBot:
         db=services.db,
         clock=services.clock,
         started=StartedUpdates(),
+        backlog=Backlog(
+            per_chat=settings.updates_per_chat_max_waiting, total=settings.updates_max_waiting
+        ),
+        default_locale=settings.default_locale,
+        on_queued=services.wake_sender,
     )
 
 
@@ -214,6 +220,7 @@ def build_application(
         default_locale=settings.default_locale,
         max_concurrent=64,
         started=bot.started,
+        backlog=bot.backlog,
     )
     services.processor = processor
     services.sender = build_sender(bot, services)

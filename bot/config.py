@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
@@ -113,6 +113,17 @@ class Settings(BaseSettings):
     # How often the sender looks for work written by other processes.
     outbox_poll_seconds: Annotated[float, Field(gt=0)] = 1.0
 
+    # Updates fetched and not yet handled: one chat may have this many waiting (beyond it, its
+    # updates are confirmed but not handled, and the person is asked to send again), and all
+    # chats together this many (beyond it, no more are fetched until there is room).
+    updates_per_chat_max_waiting: Annotated[int, Field(ge=1)] = 100
+    updates_max_waiting: Annotated[int, Field(ge=2)] = 2000
+
+    # What one person may send to others or open to new people in 24 hours.
+    employer_asks_per_day: Annotated[int, Field(ge=1)] = 10
+    employer_meetings_per_day: Annotated[int, Field(ge=1)] = 5
+    coach_invites_per_day: Annotated[int, Field(ge=1)] = 30
+
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -137,6 +148,16 @@ class Settings(BaseSettings):
     def _token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and ":" not in value.get_secret_value():
             raise ValueError("does not look like a bot token (expected 123456:ABC…)")
+        return value
+
+    @field_validator("updates_max_waiting")
+    @classmethod
+    def _one_chat_cannot_fill_the_backlog(cls, value: int, info: ValidationInfo) -> int:
+        per_chat = info.data.get("updates_per_chat_max_waiting")
+        if per_chat is not None and value <= per_chat:
+            raise ValueError(
+                "must be larger than UPDATES_PER_CHAT_MAX_WAITING, or one chat could fill it"
+            )
         return value
 
     @property

@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import Context
 from bot.flag_notices import ACTION as FLAG_ACTION
-from bot.handlers import callbacks
+from bot.handlers import callbacks, daily_limits
 from bot.handlers.pickers import encode, int_part, label, require_coach, require_employer
 from bot.handlers.replies import answer_query, escape, reply
 from bot.i18n import _, use_locale
@@ -27,6 +27,7 @@ from bot.services import employer_line, employers, flows, outbox, people, placem
 from bot.services.access import AccessDenied
 from bot.services.employer_line import Asked, EmptyQuestion, LinkEnded
 from bot.services.flows import Flow
+from bot.services.quotas import Quota
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ async def ask_command(update: Update, context: Context) -> None:
 
 async def _start(update: Update, context: Context, placement_id: int) -> None:
     contact_id = require_employer(context)
+    if await daily_limits.reached(update, context, quota=Quota.ASK, person_id=contact_id):
+        return
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
@@ -118,6 +121,8 @@ async def on_question(update: Update, context: Context, flow: Flow) -> None:
     assert message is not None
     if not message.text:
         await reply(update, context, _("Please write it as text."), purpose="ask-retry")
+        return
+    if await daily_limits.reached(update, context, quota=Quota.ASK, person_id=contact_id):
         return
     services = context.services
     now = services.clock.now()

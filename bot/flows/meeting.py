@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import Context
 from bot.flows.employer_ask import nobody_text
-from bot.handlers import callbacks
+from bot.handlers import callbacks, daily_limits
 from bot.handlers.pickers import encode, int_part, label, require_coach, require_employer
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import _, format_datetime, use_locale
@@ -28,6 +28,7 @@ from bot.services import access, employers, flows, meetings, outbox, people, pla
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.meetings import MeetingGone
+from bot.services.quotas import Quota
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ async def meeting_command(update: Update, context: Context) -> None:
 
 async def _times(update: Update, context: Context, placement_id: int) -> None:
     contact_id = require_employer(context)
+    if await daily_limits.reached(update, context, quota=Quota.MEETING, person_id=contact_id):
+        return
     actor = context.require_actor()
     services = context.services
     now = services.clock.now()
@@ -118,6 +121,8 @@ async def _propose(
     update: Update, context: Context, placement_id: int, starts_at: dt.datetime
 ) -> None:
     contact_id = require_employer(context)
+    if await daily_limits.reached(update, context, quota=Quota.MEETING, person_id=contact_id):
+        return
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:

@@ -6,12 +6,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import Context
-from bot.handlers import callbacks
+from bot.handlers import callbacks, daily_limits
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import _, format_date
 from bot.models.invites import Invite, InviteKind
 from bot.services import invites, people
 from bot.services.access import AccessDenied
+from bot.services.quotas import Quota
 
 ACTION = "inv"
 MAX_NAME = 100
@@ -27,6 +28,8 @@ def _require_coach(context: Context) -> int:
 async def invite(update: Update, context: Context) -> None:
     """Make a one-time link for a new client, optionally with the name the coach knows them by."""
     coach_id = _require_coach(context)
+    if await daily_limits.reached(update, context, quota=Quota.INVITE, person_id=coach_id):
+        return
     services = context.services
     now = services.clock.now()
     name = " ".join(context.args or []).strip()[:MAX_NAME] or None

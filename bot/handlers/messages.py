@@ -8,6 +8,7 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
+from bot import burst_notices
 from bot.context import Context
 from bot.flows import coach_reply, onboarding, text_step
 from bot.flows.coach_reply import incoming_of
@@ -75,7 +76,14 @@ async def _from_client(update: Update, context: Context, client_id: int, message
         )
         who: WhoAnswers | None = None
         if passed is not None:
-            await queue_relay(session, passed=passed, now=now)
+            if passed.summarised:
+                await burst_notices.queue_counted(session, passed=passed, now=now)
+            else:
+                assert passed.recipient.id is not None
+                await burst_notices.flush(
+                    session, client_id=client_id, recipient_id=passed.recipient.id, now=now
+                )
+                await queue_relay(session, passed=passed, now=now)
             who = await after_coaching.after_client_message(
                 session, client_id=client_id, passed=passed, now=now
             )

@@ -46,6 +46,8 @@ class RelayStatus(enum.StrEnum):
     PENDING = "pending"  # in the outbox
     DELIVERED = "delivered"
     HELD = "held"  # the recipient blocked or never started the bot; delivered once they return
+    # One of many stickers or pictures sent in a row: counted in one notice, not passed on.
+    SUMMARISED = "summarised"
 
 
 class RelayedMessage(SQLModel, table=True):

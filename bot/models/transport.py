@@ -20,6 +20,11 @@ class InboxStatus(enum.StrEnum):
     RECEIVED = "received"
     DONE = "done"
     FAILED = "failed"  # its handling was cut off too many times; kept for inspection
+    # Its chat had as many updates waiting as it may: confirmed to Telegram, never handled, and
+    # the person asked to send again; only the ids are kept, never what they sent.
+    DROPPED = "dropped"
+    # python-telegram-bot could not parse it: kept as received for inspection, never handled.
+    UNREADABLE = "unreadable"
 
 
 class InboxUpdate(SQLModel, table=True):

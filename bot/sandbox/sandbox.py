@@ -253,6 +253,14 @@ class Sandbox:
         self.touch()
         return update
 
+    def push_raw_update(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update exactly as given, with no check at all (allowed_updates included):
+        a malformed update, or one of a kind or shape Telegram may send in the future. It gets
+        the next update_id unless ``fields`` names one; the queued update is returned."""
+        update = self.updates.push_raw(fields)
+        self.touch()
+        return update
+
     @property
     def pending_update_count(self) -> int:
         """Updates queued and not yet confirmed by a getUpdates offset."""

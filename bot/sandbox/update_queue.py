@@ -71,6 +71,18 @@ class UpdateQueue:
         self._arrived.set()
         return update
 
+    def push_raw(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update exactly as given, unchecked, with the next update_id unless it names
+        one: for updates no driver call makes, malformed ones included."""
+        update = {"update_id": self._next_id, **fields}
+        update_id = update["update_id"]
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            raise ValueError("Telegram's update_id is always an integer")
+        self._next_id = max(self._next_id, update_id + 1)
+        self._pending.append(update)
+        self._arrived.set()
+        return update
+
     def confirm(self, offset: int | None) -> None:
         """Forget what ``offset`` confirms: earlier ids, or all but the last -offset."""
         if offset is None or offset == 0:

@@ -23,7 +23,7 @@ from bot.models.checkins import Checkin, GotUp, Sleep
 from bot.models.coaching import Coaching, CoachingStatus, GoalArea
 from bot.models.flags import Flag, FlagStatus
 from bot.models.goals import Goal, GoalStatus
-from bot.models.messaging import RelayDirection, RelayedMessage
+from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
 from bot.models.people import Person
 from bot.services import access, audit, handover, notes, people, plan, relay, schedules
 from bot.services.notes import NoteView
@@ -135,6 +135,8 @@ async def _unread(
             RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
             col(RelayedMessage.read_at).is_(None),
             col(RelayedMessage.client_id).in_(sorted(views)),
+            # A burst's counted stickers and pictures are in its notice, not counted one by one.
+            RelayedMessage.status != RelayStatus.SUMMARISED,
         )
     )
     counts: dict[int, int] = defaultdict(int)

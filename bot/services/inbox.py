@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models.transport import InboxStatus, InboxUpdate
-from bot.services.sql import insert_ignoring_conflicts, table_of
+from bot.services.sql import dialect_name, insert_ignoring_conflicts, table_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,6 +94,88 @@ async def receive(
     return set(written)
 
 
+@dataclass(frozen=True, slots=True)
+class TakenIn:
+    """The update ids of a batch that the inbox did not hold before, by what became of them."""
+
+    started: set[int]
+    dropped: set[int]
+    unreadable: set[int]
+
+
+async def take_in(
+    session: AsyncSession,
+    *,
+    started: Sequence[ReceivedUpdate],
+    dropped: Sequence[ReceivedUpdate] = (),
+    unreadable: Sequence[ReceivedUpdate] = (),
+    now: dt.datetime,
+) -> TakenIn:
+    """Write a fetched batch down in one statement: updates to handle as started (their first
+    attempt begins now, in this process), dropped ones with their ids only (never what they
+    carried), unreadable ones as received for inspection. An update the inbox holds already is
+    left as it is; only new ids are returned."""
+    rows: list[dict[str, Any]] = []
+    for u in started:
+        rows.append(
+            {
+                "update_id": u.update_id,
+                "chat_id": u.chat_id,
+                "user_id": u.user_id,
+                "payload": u.payload,
+                "status": InboxStatus.RECEIVED,
+                "attempts": 1,
+                "received_at": now,
+                "started_at": now,
+                "finished_at": None,
+            }
+        )
+    for u, status in [(u, InboxStatus.DROPPED) for u in dropped] + [
+        (u, InboxStatus.UNREADABLE) for u in unreadable
+    ]:
+        kind = next((key for key in u.payload if key != "update_id"), None)
+        rows.append(
+            {
+                "update_id": u.update_id,
+                "chat_id": u.chat_id,
+                "user_id": u.user_id,
+                "payload": (
+                    u.payload
+                    if status == InboxStatus.UNREADABLE
+                    else {"update_id": u.update_id, "dropped": kind}
+                ),
+                "status": status,
+                "attempts": 0,
+                "received_at": now,
+                "started_at": None,
+                "finished_at": now,
+            }
+        )
+    if not rows:
+        return TakenIn(set(), set(), set())
+    table = table_of(InboxUpdate)
+    # Many parameter sets for one statement, not one statement with all the values in it: the
+    # statement is compiled once and cached, which matters when a flood brings batch after batch.
+    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    result = await session.exec(
+        insert(table).on_conflict_do_nothing().returning(table.c.update_id), params=rows
+    )
+    written = set(result.scalars().all())
+    return TakenIn(
+        started={u.update_id for u in started} & written,
+        dropped={u.update_id for u in dropped} & written,
+        unreadable={u.update_id for u in unreadable} & written,
+    )
+
+
+async def count(session: AsyncSession, *, status: InboxStatus) -> int:
+    """How many updates the inbox holds with this status (e.g. unreadable, set aside)."""
+    found = await session.exec(
+        select(sa.func.count()).select_from(InboxUpdate).where(InboxUpdate.status == status)
+    )
+    return int(found.one())
+
+
 async def start(
     session: AsyncSession, *, update_id: int, now: dt.datetime, max_attempts: int = 5
 ) -> bool:
@@ -163,11 +246,14 @@ async def unfinished(session: AsyncSession, *, limit: int = 10_000) -> list[dict
 
 
 async def prune(session: AsyncSession, *, finished_before: dt.datetime) -> int:
-    """Forget handled updates (they hold what people wrote) once redelivery is no longer likely;
-    updates given up after their last attempt stay for inspection, without their content."""
+    """Forget handled, dropped and unreadable updates (they hold what people wrote, or who wrote
+    when) once redelivery is no longer likely and the time to inspect them has passed; updates
+    given up after their last attempt stay for inspection, without their content."""
     result = await session.exec(
         sa.delete(InboxUpdate).where(
-            col(InboxUpdate.status) == InboxStatus.DONE,
+            col(InboxUpdate.status).in_(
+                [InboxStatus.DONE, InboxStatus.DROPPED, InboxStatus.UNREADABLE]
+            ),
             col(InboxUpdate.finished_at) < finished_before,
         )
     )

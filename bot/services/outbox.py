@@ -374,3 +374,44 @@ async def prune(session: AsyncSession, *, settled_before: dt.datetime) -> int:
         )
     )
     return int(result.rowcount)
+
+
+async def rewrite_pending(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    payload: dict[str, Any] | None = None,
+    not_before: dt.datetime | None = None,
+    due_after: dt.datetime | None = None,
+) -> bool:
+    """Change a message that still waits (a running count folded into one notice, or its time);
+    False when a sender took it meanwhile (or, with `due_after`, when it is due by then), so
+    the caller starts a new one."""
+    values: dict[str, Any] = {}
+    if payload is not None:
+        values["payload"] = payload
+    if not_before is not None:
+        values["not_before"] = not_before
+    if not values:
+        return False
+    stmt = sa.update(OutboxMessage).where(
+        col(OutboxMessage.id) == message_id,
+        col(OutboxMessage.status) == OutboxStatus.PENDING,
+    )
+    if due_after is not None:
+        stmt = stmt.where(col(OutboxMessage.not_before) > due_after)
+    result = await session.exec(stmt.values(**values).execution_options(synchronize_session=False))
+    return bool(result.rowcount)
+
+
+async def latest_with_purpose(
+    session: AsyncSession, *, person_id: int, purpose: str
+) -> OutboxMessage | None:
+    """The newest message to this person for this purpose, whatever became of it."""
+    rows = await session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.person_id == person_id, OutboxMessage.purpose == purpose)
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(1)
+    )
+    return rows.first()

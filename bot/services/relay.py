@@ -1,6 +1,10 @@
 """The line between a client and their coach: every message passed along is recorded with its
 Telegram ids on both sides, so a reply to it can be traced back, an edit passed on, and the
 client's history shown to them (/mydata) or erased (/forget).
+
+A client who sends many stickers or pictures in a row reaches their coach with the first few as
+they are and the rest counted in one notice (they are recorded all the same); anything with
+words (text, a caption, a voice message, a document) is always passed on.
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ from bot.services.errors import DomainError
 MAX_TEXT = 4096
 # A client writing several messages in a row gets one confirmation, and their coach one header.
 QUIET_REPEAT = dt.timedelta(minutes=5)
+# Stickers and pictures without words closer together than this belong to one burst; the first
+# BURST_FULL of a burst are passed on as they are, the rest are counted.
+BURST_GAP = dt.timedelta(minutes=1)
+BURST_FULL = 3
+_PICTURES = (ContentKind.PHOTO, ContentKind.VIDEO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +51,55 @@ class Relay:
     reachable: bool
     # The sender wrote just before: no second confirmation, no second header.
     repeat: bool
+    # One of a burst of stickers or pictures: counted in a notice instead of passed on.
+    summarised: bool = False
+
+
+def wordless(incoming: Incoming) -> bool:
+    """A sticker, or a photo or video without a caption: nothing the person wrote in words."""
+    if incoming.kind == ContentKind.STICKER:
+        return True
+    return incoming.kind in _PICTURES and not (incoming.text or "").strip()
+
+
+def _wordless_rows() -> sa.ColumnElement[bool]:
+    return sa.or_(
+        col(RelayedMessage.content_kind) == ContentKind.STICKER,
+        sa.and_(
+            col(RelayedMessage.content_kind).in_(_PICTURES),
+            sa.or_(col(RelayedMessage.text).is_(None), col(RelayedMessage.text) == ""),
+        ),
+    )
+
+
+async def _in_burst(
+    session: AsyncSession, *, client_id: int, recipient_id: int, now: dt.datetime
+) -> bool:
+    """Whether a wordless message now continues a burst beyond its first few: the messages of a
+    burst each follow the one before within BURST_GAP, however long the burst goes on."""
+    recent = (
+        select(RelayedMessage.status, RelayedMessage.created_at)
+        .where(
+            RelayedMessage.sender_id == client_id,
+            RelayedMessage.recipient_id == recipient_id,
+            RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
+            col(RelayedMessage.edit_of_id).is_(None),
+            _wordless_rows(),
+        )
+        .order_by(col(RelayedMessage.id).desc())
+        .limit(BURST_FULL)
+    )
+    later = now
+    chain = 0
+    for status, created_at in (await session.exec(recent)).all():
+        if later - created_at >= BURST_GAP:
+            break
+        if status == RelayStatus.SUMMARISED:
+            # A burst being counted goes on being counted until it pauses.
+            return True
+        chain += 1
+        later = created_at
+    return chain >= BURST_FULL
 
 
 def _capped(text: str | None) -> str | None:
@@ -57,6 +115,7 @@ async def _last_between(
             RelayedMessage.sender_id == sender_id,
             RelayedMessage.recipient_id == recipient_id,
             col(RelayedMessage.edit_of_id).is_(None),
+            RelayedMessage.status != RelayStatus.SUMMARISED,
         )
         .order_by(col(RelayedMessage.created_at).desc(), col(RelayedMessage.id).desc())
         .limit(1)
@@ -67,7 +126,10 @@ async def _last_between(
 async def _last_to(session: AsyncSession, *, recipient_id: int) -> RelayedMessage | None:
     rows = await session.exec(
         select(RelayedMessage)
-        .where(RelayedMessage.recipient_id == recipient_id)
+        .where(
+            RelayedMessage.recipient_id == recipient_id,
+            RelayedMessage.status != RelayStatus.SUMMARISED,
+        )
         .order_by(col(RelayedMessage.created_at).desc(), col(RelayedMessage.id).desc())
         .limit(1)
     )
@@ -85,6 +147,7 @@ async def _record(
     now: dt.datetime,
     reply_to_id: int | None = None,
     edit_of_id: int | None = None,
+    summarised: bool = False,
 ) -> Relay:
     assert recipient.id is not None
     previous_from_sender = await _last_between(
@@ -99,6 +162,7 @@ async def _record(
         and previous_from_sender.created_at > now - QUIET_REPEAT
     )
     reachable = await reachability.is_reachable(session, person_id=recipient.id)
+    status = RelayStatus.PENDING if reachable else RelayStatus.HELD
     message = RelayedMessage(
         client_id=client_id,
         direction=direction,
@@ -110,14 +174,20 @@ async def _record(
         text=_capped(incoming.text),
         file_id=incoming.file_id,
         recipient_chat_id=recipient.chat_id,
-        status=RelayStatus.PENDING if reachable else RelayStatus.HELD,
+        status=RelayStatus.SUMMARISED if summarised else status,
         reply_to_id=reply_to_id,
         edit_of_id=edit_of_id,
         created_at=now,
     )
     session.add(message)
     await session.flush()
-    return Relay(message=message, recipient=recipient, reachable=reachable, repeat=repeat)
+    return Relay(
+        message=message,
+        recipient=recipient,
+        reachable=reachable,
+        repeat=repeat or summarised,
+        summarised=summarised,
+    )
 
 
 async def from_client(
@@ -130,15 +200,56 @@ async def from_client(
     recipients = await routing.responsible_for(session, person_id=client_id, now=now)
     if not recipients:
         return None
+    recipient = recipients[0]
+    assert recipient.id is not None
+    summarised = wordless(incoming) and await _in_burst(
+        session, client_id=client_id, recipient_id=recipient.id, now=now
+    )
     return await _record(
         session,
         client_id=client_id,
         direction=RelayDirection.CLIENT_TO_COACH,
         sender_id=client_id,
-        recipient=recipients[0],
+        recipient=recipient,
         incoming=incoming,
         now=now,
+        summarised=summarised,
     )
+
+
+async def burst_head(
+    session: AsyncSession, *, client_id: int, recipient_id: int
+) -> RelayedMessage | None:
+    """The first counted message of the client's newest burst to this recipient; its header is
+    the notice that counts the burst."""
+    rows = await session.exec(
+        select(RelayedMessage)
+        .where(
+            RelayedMessage.sender_id == client_id,
+            RelayedMessage.recipient_id == recipient_id,
+            RelayedMessage.status == RelayStatus.SUMMARISED,
+            col(RelayedMessage.header_outbox_id).is_not(None),
+        )
+        .order_by(col(RelayedMessage.id).desc())
+        .limit(1)
+    )
+    return rows.first()
+
+
+async def counted_since(session: AsyncSession, *, head: RelayedMessage) -> int:
+    """How many messages of the burst that `head` begins were counted instead of passed on."""
+    assert head.id is not None
+    found = await session.exec(
+        select(sa.func.count())
+        .select_from(RelayedMessage)
+        .where(
+            RelayedMessage.sender_id == head.sender_id,
+            RelayedMessage.recipient_id == head.recipient_id,
+            RelayedMessage.status == RelayStatus.SUMMARISED,
+            col(RelayedMessage.id) >= head.id,
+        )
+    )
+    return int(found.one())
 
 
 async def from_coach(
@@ -259,6 +370,8 @@ async def inbox(
                 .where(
                     RelayedMessage.recipient_id == coach_id,
                     RelayedMessage.direction == RelayDirection.CLIENT_TO_COACH,
+                    # A burst's counted stickers and pictures are in its notice, not one by one.
+                    RelayedMessage.status != RelayStatus.SUMMARISED,
                 )
                 .order_by(col(RelayedMessage.created_at).desc(), col(RelayedMessage.id).desc())
                 .offset(offset)

@@ -10,6 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models.transport import BotState
 
 BOT_IDENTITY = "bot_identity"
+# Running totals of updates set aside before handling (dropped, unreadable); the inbox rows
+# themselves are pruned after the retention time.
+INTAKE_COUNTS = "intake_counts"
 
 
 async def remember_bot(
@@ -37,3 +40,15 @@ async def put(session: AsyncSession, *, key: str, value: dict[str, Any], now: dt
     else:
         row.value = value
         row.updated_at = now
+
+
+async def count_up(
+    session: AsyncSession, *, key: str, counts: dict[str, int], now: dt.datetime
+) -> dict[str, int]:
+    """Add to running totals kept under `key`; returns the new totals."""
+    value = await get(session, key=key) or {}
+    totals = {name: int(value.get(name, 0)) for name in value}
+    for name, added in counts.items():
+        totals[name] = totals.get(name, 0) + added
+    await put(session, key=key, value=dict(totals), now=now)
+    return totals

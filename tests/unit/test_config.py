@@ -106,3 +106,14 @@ def test_the_api_url_must_be_https_off_this_machine(
 def test_https_or_loopback_http_is_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", url + "/")
     assert load_settings(_env_file=None).telegram_api_base_url == url
+
+
+def test_one_chat_may_not_have_as_many_updates_waiting_as_all_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UPDATES_PER_CHAT_MAX_WAITING", "50")
+    monkeypatch.setenv("UPDATES_MAX_WAITING", "50")
+    with pytest.raises(ConfigError, match=r"^UPDATES_MAX_WAITING: .*UPDATES_PER_CHAT_MAX_WAITING"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("UPDATES_MAX_WAITING", "51")
+    assert load_settings(_env_file=None).updates_max_waiting == 51
