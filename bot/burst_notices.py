@@ -82,6 +82,7 @@ async def queue_counted(session: AsyncSession, *, passed: Relay, now: dt.datetim
         payload=await _payload(session, passed=passed, head_id=message.id, count=1),
         now=now,
         person_id=recipient.id,
+        subject_id=message.client_id,
         purpose=f"relay-header:{message.id}",
         not_before=now + SETTLE,
     )
