@@ -17,6 +17,7 @@ from bot.db import Database
 from bot.i18n import resolve_locale, set_locale
 from bot.services import inbox
 from bot.services.inbox import ReceivedUpdate
+from bot.telegram_bot import CompanionBot
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class StartedUpdates:
         return False
 
 
-class InboxBot(ExtBot[None]):
+class InboxBot(CompanionBot):
     """A bot whose getUpdates writes every update to the inbox before returning it.
 
     The updater confirms updates to Telegram with the offset of its next getUpdates call, so an

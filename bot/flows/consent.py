@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import Context
 from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, encode, int_part
+from bot.handlers.pickers import CLIENTS_ACTION, encode
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import N_, _, format_date, gettext, use_locale
 from bot.models.consent import DisclosedItem
@@ -329,7 +329,7 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     if kind in ("y", "n", "t") and number is not None:
         await answer_query(query)
         await _answer(update, context, kind, number)

@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.flag_notices import ACTION as FLAG_ACTION
 from bot.handlers import callbacks
-from bot.handlers.pickers import encode, int_part, label, require_coach, require_employer
+from bot.handlers.pickers import encode, label, require_coach, require_employer
 from bot.handlers.replies import answer_query, escape, reply
 from bot.i18n import _, use_locale
 from bot.models.people import Person
@@ -314,7 +314,7 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     if kind == "p" and number is not None:
         await answer_query(query)
         await _start(update, context, number)

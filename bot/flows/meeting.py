@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.flows.employer_ask import nobody_text
 from bot.handlers import callbacks
-from bot.handlers.pickers import encode, int_part, label, require_coach, require_employer
+from bot.handlers.pickers import encode, label, require_coach, require_employer
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import _, format_datetime, use_locale
 from bot.models.people import Person
@@ -369,17 +369,15 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     if number is None:
         await answer_query(query, _("This button no longer works."))
         return
     if kind == "e":
         await answer_query(query)
         await _times(update, context, number)
-    elif kind == "t" and int_part(parts, 2) is not None:
+    elif kind == "t" and (starts_at := callbacks.minute(parts, 2)) is not None:
         await answer_query(query)
-        minutes = int_part(parts, 2) or 0
-        starts_at = dt.datetime.fromtimestamp(minutes * 60, dt.UTC)
         if starts_at <= context.services.clock.now():
             await reply(update, context, _("This button no longer works."), purpose="stale")
             return
@@ -398,9 +396,8 @@ async def on_button(update: Update, context: Context) -> None:
     elif kind == "n":
         await answer_query(query)
         await _coach_times(update, context, number)
-    elif kind == "k" and int_part(parts, 2) is not None:
+    elif kind == "k" and (starts_at := callbacks.minute(parts, 2)) is not None:
         await answer_query(query)
-        starts_at = dt.datetime.fromtimestamp((int_part(parts, 2) or 0) * 60, dt.UTC)
         if starts_at <= context.services.clock.now():
             await reply(update, context, _("This button no longer works."), purpose="stale")
             return

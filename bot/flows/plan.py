@@ -24,7 +24,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.goal_texts import AREA_BUTTONS, AREA_CODES, CODE_OF_AREA
 from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, int_part, require_coach
+from bot.handlers.pickers import CLIENTS_ACTION, require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
 from bot.i18n import N_, _, format_date, gettext, use_locale
@@ -251,9 +251,9 @@ async def on_button(update: Update, context: Context) -> None:
     coach_id = require_coach(context)
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    client_id = int_part(parts, 1)
+    client_id = callbacks.number(parts, 1)
     area_code = parts[2] if len(parts) > 2 else ""
-    level = int_part(parts, 3)
+    level = callbacks.number(parts, 3)
     await answer_query(query)
     if client_id is None:
         await reply(update, context, _(NO_BUTTON))
