@@ -204,7 +204,7 @@ async def _queue_to_coach(session: AsyncSession, *, asked: Asked, now: dt.dateti
         },
         now=now,
         person_id=coach.id,
-        purpose="employer-request",
+        purpose=f"employer-request:{message.id}",
     )
 
 
@@ -285,7 +285,7 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
                     payload={"text": text, "parse_mode": ParseMode.HTML},
                     now=now,
                     person_id=contact.id,
-                    purpose="employer-answer",
+                    purpose=f"employer-answer:{answered.message.id}",
                 )
     except LinkEnded:
         async with services.db.session() as session:

@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.context import Context
-from bot.html_text import escape, fits, plain_text
+from bot.html_text import escape, fits, plain_text, split_html
 from bot.services import outbox
 from bot.telegram_bot import CompanionBot, buttons_json
 
@@ -47,36 +47,55 @@ async def reply(
     reply_markup: Markup | None = None,
     purpose: str = "reply",
 ) -> None:
-    """Send `text` (HTML) to the chat of the update."""
+    """Send `text` (HTML) to the chat of the update; text too long for one message goes as
+    several (cut at paragraphs or sentences), the keyboard under the last."""
     chat = update.effective_chat
     if chat is None:
         return
-    try:
-        await context.bot.send_message(
-            chat_id=chat.id, text=text, parse_mode=ParseMode.HTML, reply_markup=reply_markup
-        )
-    except (NetworkError, RetryAfter) as exc:
-        if isinstance(exc, BadRequest):
-            raise
-        # Telegram is slow or busy: the sender retries with backoff instead of dropping it.
-        _LOGGER.info("reply to chat %s deferred to the outbox: %s", chat.id, exc)
-        payload: dict[str, Any] = {"text": text, "parse_mode": ParseMode.HTML}
-        if reply_markup is not None:
-            payload["reply_markup"] = reply_markup.to_dict()
-        services = context.services
-        actor = context.actor
-        async with services.db.session() as session:
+    parts = split_html(text)
+    for number, part in enumerate(parts, start=1):
+        markup = reply_markup if number == len(parts) else None
+        try:
+            await context.bot.send_message(
+                chat_id=chat.id, text=part, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        except (NetworkError, RetryAfter) as exc:
+            if isinstance(exc, BadRequest):
+                raise
+            # Telegram is slow or busy: the sender retries with backoff instead of dropping it.
+            _LOGGER.info("reply to chat %s deferred to the outbox: %s", chat.id, exc)
+            await _defer(update, context, chat.id, parts[number - 1 :], reply_markup, purpose)
+            return
+
+
+async def _defer(
+    update: Update,
+    context: Context,
+    chat_id: int,
+    parts: list[str],
+    reply_markup: Markup | None,
+    purpose: str,
+) -> None:
+    """The rest of a reply, for the outbox (which retries)."""
+    services = context.services
+    actor = context.actor
+    async with services.db.session() as session:
+        for number, part in enumerate(parts, start=1):
+            payload: dict[str, Any] = {"text": part, "parse_mode": ParseMode.HTML}
+            if reply_markup is not None and number == len(parts):
+                payload["reply_markup"] = reply_markup.to_dict()
+            suffix = "" if number == len(parts) else f":{number}"
             await outbox.enqueue(
                 session,
-                chat_id=chat.id,
+                chat_id=chat_id,
                 method="sendMessage",
                 payload=payload,
                 now=services.clock.now(),
                 person_id=actor.person_id if actor else None,
                 purpose=purpose,
-                dedup_key=f"reply:{update.update_id}:{purpose}",
+                dedup_key=f"reply:{update.update_id}:{purpose}{suffix}",
             )
-        services.wake_sender()
+    services.wake_sender()
 
 
 def was_answered(query: CallbackQuery) -> bool:
@@ -109,6 +128,10 @@ async def edit_or_reply(
     query = update.callback_query
     if query is not None and await edit_pressed(query, text, reply_markup=reply_markup):
         return
+    if query is not None:
+        # The new text comes below (too long for one message, or the old one is gone): the
+        # old message's buttons would only act on what is no longer shown.
+        await remove_buttons(query)
     await reply(update, context, text, reply_markup=reply_markup)
 
 
@@ -140,6 +163,8 @@ async def edit_pressed(
         return False
     if _shows(message, text, reply_markup):
         return True
+    if not fits(text):
+        return False  # one message cannot hold it: it goes as new messages
     try:
         await query.edit_message_text(
             text=text, parse_mode=ParseMode.HTML, reply_markup=reply_markup

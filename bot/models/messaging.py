@@ -46,6 +46,7 @@ class RelayStatus(enum.StrEnum):
     PENDING = "pending"  # in the outbox
     DELIVERED = "delivered"
     HELD = "held"  # the recipient blocked or never started the bot; delivered once they return
+    FAILED = "failed"  # Telegram refused it (or every attempt failed); its sender was told
 
 
 class RelayedMessage(SQLModel, table=True):
