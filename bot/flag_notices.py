@@ -6,12 +6,12 @@ the crisis answer to the client.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
+from bot.html_text import escape
 from bot.i18n import N_, _, format_date, use_locale
 from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagUrgency
@@ -90,10 +90,9 @@ async def flag_text(
 ) -> str:
     """The notice in the recipient's current language: who, why, and the last check-ins."""
     assert recipient.id is not None
-    name = html.escape(
+    name = escape(
         await people.name_as_seen_by(session, viewer_id=recipient.id, person_id=flag.client_id)
-        or _("A client"),
-        quote=False,
+        or _("A client")
     )
     urgent = flag.urgency == FlagUrgency.URGENT
     head = ("🆘 " if urgent else "🚩 ") + f"<b>{name}</b>: " + _(REASONS[flag.kind])
@@ -102,9 +101,7 @@ async def flag_text(
         coach = await session.get(Person, flag.coach_id) if flag.coach_id else None
         lines.append(
             _("Nobody has taken this yet. Their coach is {coach}.").format(
-                coach=html.escape(
-                    people.first_name(coach.display_name if coach else None) or "–", quote=False
-                )
+                coach=escape(people.first_name(coach.display_name if coach else None) or "–")
             )
         )
     recent = await checkins.recent(session, client_id=flag.client_id, limit=5)
@@ -243,11 +240,9 @@ async def crisis_text(session: AsyncSession, *, client_id: int, now: dt.datetime
     return "\n\n".join(
         [
             _("💛 I am worried about you."),
-            _("If you are in danger now, call {emergency}.").format(
-                emergency=html.escape(emergency)
-            ),
+            _("If you are in danger now, call {emergency}.").format(emergency=escape(emergency)),
             _("You can also call {line} at {number}. They answer every day, day and night.").format(
-                line=html.escape(line_name), number=html.escape(line_number)
+                line=escape(line_name), number=escape(line_number)
             ),
             _("I told your coach. They will contact you."),
         ]

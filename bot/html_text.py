@@ -16,9 +16,40 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 
+# Explicit direction controls (embeddings, overrides, isolates): in a name they would turn the
+# rest of the line around for the reader ("Trojan Source"), so such a value is kept in an isolate.
+_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_FIRST_STRONG_ISOLATE, _POP_ISOLATE = "\u2068", "\u2069"
+_ISOLATE_OPENINGS = frozenset("\u2066\u2067\u2068")
+
+
 def escape(value: object) -> str:
-    """A person-supplied value made safe for a message sent with parse_mode HTML."""
-    return html.escape(str(value), quote=False)
+    """A person-supplied value made safe for a message sent with parse_mode HTML: markup-like
+    characters escaped, and direction controls kept from reaching past the value.
+
+    Every value a person wrote (a name, a title, their words) goes through this before it is put
+    into a message; the bot's own words and markup never do.
+    """
+    text = html.escape(str(value), quote=False)
+    if _DIRECTION_CONTROLS.isdisjoint(text):
+        return text
+    return isolate(text)
+
+
+def isolate(text: str) -> str:
+    """`text` in a first-strong isolate that ends exactly where the text ends, whatever it holds:
+    an opening for each closing of its own that has no opening, and a closing for each opening
+    of its own left open, so that nothing in it reaches past it."""
+    opened = unmatched = 0
+    for char in text:
+        if char in _ISOLATE_OPENINGS:
+            opened += 1
+        elif char == _POP_ISOLATE:
+            if opened:
+                opened -= 1
+            else:
+                unmatched += 1
+    return _FIRST_STRONG_ISOLATE * (unmatched + 1) + text + _POP_ISOLATE * (opened + 1)
 
 
 def plain_text(markup: str) -> str:

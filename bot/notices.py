@@ -5,7 +5,6 @@ language and queued in the outbox, which delivers them.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
+from bot.html_text import escape
 from bot.i18n import _, use_locale
 from bot.models.checkins import Checkin
 from bot.models.flags import Flag, FlagEventKind, FlagStatus
@@ -42,7 +42,7 @@ async def queue_unreachable_notice(
             text = _(
                 "{name} cannot get my messages right now. They may have blocked me or "
                 "removed the chat. What I have for them waits until they write to me again."
-            ).format(name=html.escape(name or _("A person"), quote=False))
+            ).format(name=escape(name or _("A person")))
         await outbox.enqueue(
             session,
             chat_id=target.chat_id,
@@ -65,7 +65,7 @@ def _inline(text: str, callback_data: str) -> dict[str, object]:
 def _quote(message: RelayedMessage) -> str:
     """A relayed message's text for a notice, escaped; media named by kind."""
     if message.text:
-        return html.escape(message.text, quote=False)
+        return escape(message.text)
     return _("(no text)")
 
 
@@ -84,7 +84,7 @@ async def queue_relay(session: AsyncSession, *, passed: Relay, now: dt.datetime)
         else:
             sender = await session.get(Person, message.sender_id)
             sender_name = people.first_name(sender.display_name if sender else None)
-    name = html.escape(sender_name or "?", quote=False)
+    name = escape(sender_name or "?")
     with use_locale(recipient.locale):
         if message.edit_of_id is not None:
             copy: tuple[str, dict[str, object]] = (
@@ -184,7 +184,7 @@ async def after_sent(
         return
     with use_locale(client.locale):
         text = _("✓ {coach} got your message now.").format(
-            coach=html.escape(people.first_name(coach.display_name) or "", quote=False)
+            coach=escape(people.first_name(coach.display_name) or "")
         )
     await outbox.enqueue(
         session,
@@ -250,11 +250,11 @@ async def after_failed(session: AsyncSession, *, purpose: str, now: dt.datetime)
         text = _(
             "⚠️ Telegram did not accept this message, so {name} did not get it. "
             "Please send it again, perhaps in shorter parts."
-        ).format(name=html.escape(name or _("the recipient"), quote=False))
+        ).format(name=escape(name or _("the recipient")))
     if message.text:
         # Its beginning, in case the message itself is gone (the author may have deleted it).
         start = message.text if len(message.text) <= EXCERPT else message.text[:EXCERPT] + "…"
-        text += "\n\n<i>" + html.escape(start, quote=False) + "</i>"
+        text += "\n\n<i>" + escape(start) + "</i>"
     payload: dict[str, object] = {"text": text, "parse_mode": ParseMode.HTML}
     if message.source_chat_id == author.chat_id:
         # Under their own message, so they see which one it was.

@@ -6,7 +6,6 @@ client answers, hours apart if they like, also after a restart (the answers are 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +19,7 @@ from bot.handlers.flags import answer_crisis
 from bot.handlers.home import CHECK_IN, label_filter
 from bot.handlers.messages import on_message
 from bot.handlers.replies import answer_query, edit_pressed, reply
+from bot.html_text import escape
 from bot.i18n import N_, _
 from bot.models.checkins import Checkin
 from bot.models.flags import FlagKind
@@ -176,7 +176,7 @@ def summary_text(checkin: Checkin) -> str:
         if given in _COPING_LABELS[question]:
             lines.append(_(line).format(answer=_(_COPING_LABELS[question][given])))
     if checkin.note:
-        lines.append(_("Your words: {note}").format(note=html.escape(checkin.note, quote=False)))
+        lines.append(_("Your words: {note}").format(note=escape(checkin.note)))
     if checkin.voice_file_id:
         lines.append(_("🎤 Your voice message is saved."))
     if checkin.contact_requested:

@@ -8,7 +8,6 @@ standing consent the question is refused kindly, naming nobody.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -179,13 +178,13 @@ async def _queue_to_coach(session: AsyncSession, *, asked: Asked, now: dt.dateti
         text = "\n\n".join(
             [
                 _("🚩 <b>{name}</b>: their employer asks for guidance.").format(
-                    name=html.escape(name or "?", quote=False)
+                    name=escape(name or "?")
                 ),
                 _("{contact} from {employer} wrote:").format(
-                    contact=html.escape((contact.display_name if contact else None) or "?"),
-                    employer=html.escape(employer or "?", quote=False),
+                    contact=escape((contact.display_name if contact else None) or "?"),
+                    employer=escape(employer or "?"),
                 ),
-                html.escape(message.text or "", quote=False),
+                escape(message.text or ""),
             ]
         )
         row = [{"text": _("↩️ Reply"), "callback_data": encode(ACTION, "r", message.id)}]
@@ -270,12 +269,10 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
                     text = "\n\n".join(
                         [
                             _("💬 The job coach {coach} answers about {employee}:").format(
-                                coach=html.escape(
-                                    (coach.display_name if coach else None) or "?", quote=False
-                                ),
-                                employee=html.escape(first, quote=False),
+                                coach=escape((coach.display_name if coach else None) or "?"),
+                                employee=escape(first),
                             ),
-                            html.escape(answered.message.text or "", quote=False),
+                            escape(answered.message.text or ""),
                         ]
                     )
                 await outbox.enqueue(

@@ -8,7 +8,6 @@ and 13) or types another; the coach gets ✅ Confirm / ❌ Not possible.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -155,9 +154,9 @@ async def _ask_coach(session: AsyncSession, *, meeting: Meeting, now: dt.datetim
     )
     with use_locale(coach.locale):
         text = _("📅 {contact} from {employer} proposes a meeting about {name}: {when}.").format(
-            contact=html.escape((contact.display_name if contact else None) or "?", quote=False),
-            employer=html.escape(employer or "?", quote=False),
-            name=html.escape(name or "?", quote=False),
+            contact=escape((contact.display_name if contact else None) or "?"),
+            employer=escape(employer or "?"),
+            name=escape(name or "?"),
             when=when_text(meeting.starts_at, coach),
         )
         markup = {
@@ -245,7 +244,7 @@ async def _announce(
             if confirm:
                 text = _("📅 Meeting confirmed: {when}, about {employee}.").format(
                     when=when_text(meeting.starts_at, contact),
-                    employee=html.escape(first, quote=False),
+                    employee=escape(first),
                 )
             else:
                 text = _(
@@ -259,8 +258,8 @@ async def _announce(
                 "📅 A meeting about your work: {when}, with your coach {coach} and {employer}."
             ).format(
                 when=when_text(meeting.starts_at, client),
-                coach=html.escape(people.first_name(coach.display_name) or "?", quote=False),
-                employer=html.escape(employer, quote=False),
+                coach=escape(people.first_name(coach.display_name) or "?"),
+                employer=escape(employer),
             )
         await _send(session, person=client, text=text, now=now, purpose="meeting-client")
     return when_text(meeting.starts_at, coach)
@@ -450,7 +449,7 @@ async def queue_reminders(
                         or "?"
                     )
                 text = _("⏰ Reminder: a meeting about {name}'s work at {when}.").format(
-                    name=html.escape(name, quote=False), when=when
+                    name=escape(name), when=when
                 )
         await outbox.enqueue(
             session,

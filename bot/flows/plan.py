@@ -13,7 +13,6 @@ callback_data (each press checked again: the coach who acts for the client now):
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -97,7 +96,7 @@ def _change_line(row: PlanEmphasis, timezone: str, words: dict[int, str]) -> str
         level=gettext(words[row.level]),
     )
     if row.reason:
-        line += " – " + html.escape(gettext(row.reason), quote=False)
+        line += " – " + escape(gettext(row.reason))
     return line
 
 

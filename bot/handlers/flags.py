@@ -4,8 +4,6 @@ and the crisis answer that goes to a client before anything else.
 
 from __future__ import annotations
 
-import html
-
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -14,6 +12,7 @@ from bot.flag_notices import ACTION, crisis_text
 from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, close_question, reply
 from bot.handlers.start import stranger_text
+from bot.html_text import escape
 from bot.i18n import _
 from bot.models.flags import FlagKind, FlagStatus
 from bot.services import crisis, flags, people, routing
@@ -45,7 +44,7 @@ async def on_flag_button(update: Update, context: Context) -> None:
         name = await people.name_as_seen_by(
             session, viewer_id=actor.person_id, person_id=flag.client_id
         )
-    shown = html.escape(name or "", quote=False)
+    shown = escape(name or "")
     outcome = {
         FlagStatus.ACKNOWLEDGED: _("✔️ You will contact {name}.").format(name=shown),
         FlagStatus.DONE: _("✔️ Done.").format(name=shown),
@@ -81,9 +80,7 @@ async def ask_for_contact(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        _("OK. I told {coach} that you want them to contact you.").format(
-            coach=html.escape(coach_name, quote=False)
-        ),
+        _("OK. I told {coach} that you want them to contact you.").format(coach=escape(coach_name)),
         purpose="contact-requested",
     )
     services.wake_dispatcher()
