@@ -1,7 +1,10 @@
-"""HTML for Telegram messages (parse_mode HTML): what a reader sees of it.
+"""HTML for Telegram messages (parse_mode HTML): escaping, what a reader sees, and length.
 
-Every message the bot composes is HTML, so every value a person supplied must be escaped before it
-goes in; `plain_text` turns such HTML back into the words Telegram shows, to compare or count them.
+Every message the bot composes is HTML, so every value a person supplied goes in through
+`escape` (the one helper for it: markup-like characters escaped, direction controls isolated).
+`plain_text` turns such HTML back into the words Telegram shows, to compare or count them, and
+`split_html` cuts a text too long for one message into parts that each fit, at paragraphs or
+sentences, never inside a tag or an entity.
 """
 
 from __future__ import annotations

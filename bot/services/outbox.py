@@ -30,8 +30,8 @@ def message_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
     one per part (cut at paragraphs or sentences, never inside markup), the buttons on the last.
     """
     text = payload.get("text")
-    if not isinstance(text, str):
-        return [payload]
+    if not isinstance(text, str) or "entities" in payload:
+        return [payload]  # entities count offsets into the whole text: such a text is not cut
     html_mode = str(payload.get("parse_mode") or "").upper() == "HTML"
     pieces = split_html(text if html_mode else escape(text))
     if len(pieces) == 1:
