@@ -29,7 +29,7 @@ from bot.db import Database
 from bot.dispatcher import Dispatcher
 from bot.handlers.menu import register_default_menus
 from bot.intake import Backlog
-from bot.notices import after_held, after_sent, queue_unreachable_notice
+from bot.notices import after_failed, after_held, after_sent, queue_unreachable_notice
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.sender import OutboxSender
 from bot.services import retention, state
@@ -127,6 +127,9 @@ def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
     async def on_held(session: AsyncSession, purpose: str) -> None:
         await after_held(session, purpose=purpose, now=services.clock.now())
 
+    async def on_failed(session: AsyncSession, purpose: str) -> None:
+        await after_failed(session, purpose=purpose, now=services.clock.now())
+
     return OutboxSender(
         bot=bot,
         db=services.db,
@@ -139,6 +142,7 @@ def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
         on_unreachable=on_unreachable,
         on_sent=on_sent,
         on_held=on_held,
+        on_failed=on_failed,
     )
 
 

@@ -6,11 +6,11 @@ burst pauses (or at most a few minutes) and carries ↩️ Reply like any client
 from __future__ import annotations
 
 import datetime as dt
-import html
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
+from bot.html_text import escape
 from bot.i18n import _, ngettext, use_locale
 from bot.services import outbox, people, relay
 from bot.services.relay import Relay
@@ -36,7 +36,7 @@ async def _payload(
                     "📎 {name} sent {count} more sticker or picture in a row.",
                     "📎 {name} sent {count} more stickers or pictures in a row.",
                     count,
-                ).format(name=html.escape(name or "?", quote=False), count=count),
+                ).format(name=escape(name or "?"), count=count),
                 ngettext(
                     "To keep your chat calm, I did not pass it on.",
                     "To keep your chat calm, I did not pass them on.",

@@ -6,12 +6,12 @@ the client's answer. Each is composed in its recipient's language and queued in 
 from __future__ import annotations
 
 import datetime as dt
-import html
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
 from bot import closing_text
+from bot.html_text import escape
 from bot.i18n import _, use_locale
 from bot.models.coaching import ClosingSummary, Coaching
 from bot.models.people import Person
@@ -26,7 +26,7 @@ ACTION = "cs"
 
 
 def _escape(value: str | None) -> str:
-    return html.escape(value or "?", quote=False)
+    return escape(value or "?")
 
 
 def _keyboard(*buttons: tuple[str, str]) -> dict[str, object]:

@@ -8,9 +8,9 @@ current language. The PDF (bot/closing_pdf.py) uses the same names.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from typing import Any
 
+from bot.html_text import escape
 from bot.i18n import N_, _, format_date, gettext, ngettext
 from bot.models.coaching import GoalArea, Outcome
 
@@ -95,7 +95,7 @@ def chat_text(content: dict[str, Any], *, coach_first_name: str) -> str:
     """The summary as chat text (HTML, every value escaped), in plain words."""
 
     def esc(value: object) -> str:
-        return html.escape(str(value), quote=False)
+        return escape(str(value))
 
     blocks = [
         "\n".join(

@@ -74,7 +74,11 @@ def prepare_sqlite_file(database: str) -> None:
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for the URL, creating a SQLite file and its folder when needed."""
+    """An async engine for the URL, creating a SQLite file and its folder when needed.
+
+    Bound parameters carry what people wrote; `hide_parameters` keeps them out of the engine's
+    error messages and logs, so a failed statement cannot write a message's text to a log.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -85,6 +89,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"timeout": 30},
             pool_size=1,
             max_overflow=0,
@@ -92,7 +97,14 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+    )
 
 
 class Database:

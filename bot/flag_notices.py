@@ -12,13 +12,13 @@ message), gets the flag as a coach sees it, and the client and the coach are tol
 from __future__ import annotations
 
 import datetime as dt
-import html
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
 from bot.handover_notices import coach_name_for_client, day_text
+from bot.html_text import escape
 from bot.i18n import N_, _, format_date, format_time, use_locale
 from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
@@ -98,10 +98,9 @@ async def flag_text(
 ) -> str:
     """The notice in the recipient's current language: who, why, and the last check-ins."""
     assert recipient.id is not None
-    name = html.escape(
+    name = escape(
         await people.name_as_seen_by(session, viewer_id=recipient.id, person_id=flag.client_id)
-        or _("A client"),
-        quote=False,
+        or _("A client")
     )
     urgent = flag.urgency == FlagUrgency.URGENT
     head = ("🆘 " if urgent else "🚩 ") + f"<b>{name}</b>: " + _(REASONS[flag.kind])
@@ -110,9 +109,7 @@ async def flag_text(
         coach = await session.get(Person, flag.coach_id) if flag.coach_id else None
         lines.append(
             _("Nobody has taken this yet. Their coach is {coach}.").format(
-                coach=html.escape(
-                    people.first_name(coach.display_name if coach else None) or "–", quote=False
-                )
+                coach=escape(people.first_name(coach.display_name if coach else None) or "–")
             )
         )
     # The last check-ins only for someone who reads them (not a coach in follow-up, not one who
@@ -165,7 +162,7 @@ def _escalation_buttons(flag_id: int) -> dict[str, object]:
 
 def _mention(person: Person | None, name: str) -> str:
     """A name that opens the person's own Telegram chat, when the bot knows their account."""
-    shown = html.escape(name, quote=False)
+    shown = escape(name)
     if person is None or person.telegram_user_id is None or person.forgotten_at is not None:
         return shown
     return f'<a href="tg://user?id={person.telegram_user_id}">{shown}</a>'
@@ -192,12 +189,10 @@ async def escalation_text(
     client = await session.get(Person, flag.client_id)
     coach_name = people.first_name(coach.display_name if coach else None) or "–"
     until = await flags.cover_until(session, coach_id=flag.coach_id, now=now)
-    escaped = html.escape(name, quote=False)
+    escaped = escape(name)
     lines = [
         _("🆘 Urgent: {name} needs someone now.").format(name=f"<b>{escaped}</b>"),
-        _("Nobody has taken this yet. Their coach is {coach}.").format(
-            coach=html.escape(coach_name, quote=False)
-        ),
+        _("Nobody has taken this yet. Their coach is {coach}.").format(coach=escape(coach_name)),
         "",
         _("Reach {name} or {coach} on Telegram.").format(
             name=_mention(client, name), coach=_mention(coach, coach_name)
@@ -206,7 +201,7 @@ async def escalation_text(
             "Press 📞 I'll contact to take it over. You then stand in for {coach} until {until}: "
             "{name}'s messages come to you, and you see what a substitute sees."
         ).format(
-            coach=html.escape(coach_name, quote=False),
+            coach=escape(coach_name),
             until=moment_text(until, recipient.timezone),
             name=escaped,
         ),
@@ -293,13 +288,13 @@ async def queue_cover_notices(
             "🔁 {substitute} took the urgent flag of {name} and stands in for you until "
             "{until}. /handover ends it sooner."
         ).format(
-            substitute=html.escape(substitute.display_name or "?", quote=False),
-            name=html.escape(name or "?", quote=False),
+            substitute=escape(substitute.display_name or "?"),
+            name=escape(name or "?"),
             until=moment_text(cover.valid_until, coach.timezone),
         )
         back_text = _(
             "✅ Your handover to {substitute} has ended. Your clients' messages come to you again."
-        ).format(substitute=html.escape(substitute.display_name or "?", quote=False))
+        ).format(substitute=escape(substitute.display_name or "?"))
     await outbox.enqueue(
         session,
         chat_id=coach.chat_id,
@@ -430,11 +425,9 @@ async def crisis_text(session: AsyncSession, *, client_id: int, now: dt.datetime
     return "\n\n".join(
         [
             _("💛 I am worried about you."),
-            _("If you are in danger now, call {emergency}.").format(
-                emergency=html.escape(emergency)
-            ),
+            _("If you are in danger now, call {emergency}.").format(emergency=escape(emergency)),
             _("You can also call {line} at {number}. They answer every day, day and night.").format(
-                line=html.escape(line_name), number=html.escape(line_number)
+                line=escape(line_name), number=escape(line_number)
             ),
             _("I told your coach. They will contact you."),
         ]

@@ -9,7 +9,6 @@ in it, and neither side ever sees the other's answer.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
 from bot.handlers import callbacks
+from bot.html_text import escape
 from bot.i18n import N_, _, use_locale
 from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.people import Person
@@ -104,9 +104,7 @@ def thanks_text(*, flagged: bool) -> str:
 
 def employer_text(first_name: str | None) -> str:
     if first_name:
-        head = _("👋 Hello! A short question about {name}'s work.").format(
-            name=html.escape(first_name, quote=False)
-        )
+        head = _("👋 Hello! A short question about {name}'s work.").format(name=escape(first_name))
     else:
         head = _("👋 Hello! A short question about your new employee's work.")
     return "\n\n".join(

@@ -7,7 +7,6 @@ go). Each is written in the recipient's language.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +14,7 @@ from telegram.constants import ParseMode
 
 from bot.goal_texts import DATE_CHOICES, PROGRESS_BUTTONS, area_name, quote, reason_text
 from bot.handlers import callbacks
+from bot.html_text import escape
 from bot.i18n import _, use_locale
 from bot.models.goals import Goal
 from bot.models.people import Person
@@ -87,7 +87,7 @@ async def _to_coach(
         return False
     name = await people.name_as_seen_by(session, viewer_id=coach.id, person_id=client_id)
     with use_locale(coach.locale):
-        text = text_of(html.escape(name or "?", quote=False))
+        text = text_of(escape(name or "?"))
     await outbox.enqueue(
         session,
         chat_id=coach.chat_id,
@@ -164,9 +164,8 @@ async def let_go_by_coach(
         text = "\n\n".join(
             [
                 _("🌿 {coach} let go of the goal {title}. Reason: {reason}").format(
-                    coach=html.escape(
-                        people.first_name(coach.display_name if coach else None) or _("your coach"),
-                        quote=False,
+                    coach=escape(
+                        people.first_name(coach.display_name if coach else None) or _("your coach")
                     ),
                     title=quote(goal.title),
                     reason=reason_text(goal.let_go_reason),
@@ -196,9 +195,8 @@ async def proposal(session: AsyncSession, *, goal: Goal, coach_id: int, now: dt.
         text = "\n\n".join(
             [
                 _("🎯 {coach} suggests a goal for you:").format(
-                    coach=html.escape(
-                        people.first_name(coach.display_name if coach else None) or _("your coach"),
-                        quote=False,
+                    coach=escape(
+                        people.first_name(coach.display_name if coach else None) or _("your coach")
                     )
                 ),
                 _("{title} – {area}").format(title=quote(goal.title), area=area_name(goal.area)),

@@ -7,8 +7,8 @@ Message ids are English; each text is translated when it is shown, in the reader
 from __future__ import annotations
 
 import datetime as dt
-import html
 
+from bot.html_text import escape
 from bot.i18n import N_, _, format_date, gettext
 from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
@@ -128,7 +128,7 @@ def months_ahead(today: dt.date, months: int) -> dt.date:
 
 def quote(title: str) -> str:
     """A goal's title in quotes, escaped for HTML."""
-    return _("“{title}”").format(title=html.escape(title, quote=False))
+    return _("“{title}”").format(title=escape(title))
 
 
 def goal_line(goal: Goal, *, for_coach: bool = False) -> str:
@@ -144,4 +144,4 @@ def goal_line(goal: Goal, *, for_coach: bool = False) -> str:
 
 def reason_text(reason: str | None) -> str:
     """A reason to let a goal go: a button's reason in the reader's language, a typed one as is."""
-    return html.escape(gettext(reason) if reason else "", quote=False)
+    return escape(gettext(reason) if reason else "")

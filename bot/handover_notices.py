@@ -10,12 +10,12 @@ so that a cancelled handover can call them off (see bot/services/handover.py).
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
+from bot.html_text import escape
 from bot.i18n import _, format_date, use_locale
 from bot.models.people import Person
 from bot.services import outbox, people
@@ -30,7 +30,7 @@ from bot.services.handover import (
 
 
 def _escape(value: str | None) -> str:
-    return html.escape(value or "?", quote=False)
+    return escape(value or "?")
 
 
 def day_text(day: dt.date, locale: str | None = None) -> str:

@@ -5,7 +5,6 @@ language and queued in the outbox, which delivers them.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 import sqlalchemy as sa
@@ -13,10 +12,11 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
+from bot.html_text import escape
 from bot.i18n import _, use_locale
 from bot.models.checkins import Checkin
 from bot.models.flags import Flag, FlagEventKind, FlagStatus
-from bot.models.messaging import RelayDirection, RelayedMessage
+from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
 from bot.models.people import Person
 from bot.services import flags, outbox, people, relay, routing
 from bot.services.relay import Relay
@@ -42,7 +42,7 @@ async def queue_unreachable_notice(
             text = _(
                 "{name} cannot get my messages right now. They may have blocked me or "
                 "removed the chat. What I have for them waits until they write to me again."
-            ).format(name=html.escape(name or _("A person"), quote=False))
+            ).format(name=escape(name or _("A person")))
         await outbox.enqueue(
             session,
             chat_id=target.chat_id,
@@ -66,7 +66,7 @@ def _inline(text: str, callback_data: str) -> dict[str, object]:
 def _quote(message: RelayedMessage) -> str:
     """A relayed message's text for a notice, escaped; media named by kind."""
     if message.text:
-        return html.escape(message.text, quote=False)
+        return escape(message.text)
     return _("(no text)")
 
 
@@ -85,7 +85,7 @@ async def queue_relay(session: AsyncSession, *, passed: Relay, now: dt.datetime)
         else:
             sender = await session.get(Person, message.sender_id)
             sender_name = people.first_name(sender.display_name if sender else None)
-    name = html.escape(sender_name or "?", quote=False)
+    name = escape(sender_name or "?")
     with use_locale(recipient.locale):
         if message.edit_of_id is not None:
             copy: tuple[str, dict[str, object]] = (
@@ -187,7 +187,7 @@ async def after_sent(
         return
     with use_locale(client.locale):
         text = _("✓ {coach} got your message now.").format(
-            coach=html.escape(people.first_name(coach.display_name) or "", quote=False)
+            coach=escape(people.first_name(coach.display_name) or "")
         )
     await outbox.enqueue(
         session,
@@ -223,3 +223,62 @@ async def after_held(session: AsyncSession, *, purpose: str, now: dt.datetime) -
                 note="backup unreachable",
             )
             await flag_notices.escalate(session, flag=flag, now=now)
+
+
+async def after_failed(session: AsyncSession, *, purpose: str, now: dt.datetime) -> None:
+    """Telegram refused something for good (or every attempt failed): when it carried a person's
+    own words (a relayed message or a part of one, an employer's question, a coach's answer to
+    an employer), its author is told in their language, under their own message, to send it
+    again. Nothing a person wrote is lost without them knowing."""
+    kind, _sep, ref = purpose.removeprefix(outbox.PART_PREFIX).partition(":")
+    if kind not in _AUTHORED or not ref.isdigit():
+        return
+    message = await session.get(RelayedMessage, int(ref))
+    if message is None or message.sender_id is None:
+        return
+    if message.status == RelayStatus.FAILED:
+        return  # told already (another part of the same message)
+    message.status = RelayStatus.FAILED
+    author = await session.get(Person, message.sender_id)
+    if author is None or author.chat_id is None or author.id is None:
+        return
+    recipient = await session.get(Person, message.recipient_id) if message.recipient_id else None
+    if message.direction == RelayDirection.COACH_TO_CLIENT:
+        name = await people.name_as_seen_by(
+            session, viewer_id=author.id, person_id=message.client_id
+        )
+    else:
+        name = people.first_name(recipient.display_name if recipient else None)
+    with use_locale(author.locale):
+        text = _(
+            "⚠️ Telegram did not accept this message, so {name} did not get it. "
+            "Please send it again, perhaps in shorter parts."
+        ).format(name=escape(name or _("the recipient")))
+    if message.text:
+        # Its beginning, in case the message itself is gone (the author may have deleted it).
+        start = message.text if len(message.text) <= EXCERPT else message.text[:EXCERPT] + "…"
+        text += "\n\n<i>" + escape(start) + "</i>"
+    payload: dict[str, object] = {"text": text, "parse_mode": ParseMode.HTML}
+    if message.source_chat_id == author.chat_id:
+        # Under their own message, so they see which one it was.
+        payload["reply_parameters"] = {
+            "message_id": message.source_message_id,
+            "allow_sending_without_reply": True,
+        }
+    await outbox.enqueue(
+        session,
+        chat_id=author.chat_id,
+        method="sendMessage",
+        payload=payload,
+        now=now,
+        person_id=author.id,
+        purpose="delivery-failed",
+        dedup_key=f"delivery-failed:{message.id}",
+    )
+    _LOGGER.warning("relayed message %s could not be delivered; its sender was told", message.id)
+
+
+# The outbox purposes whose message carries a person's own words, by the relayed message's id.
+_AUTHORED = frozenset({"relay-copy", "employer-request", "employer-answer"})
+# How much of a message that did not arrive its author is shown, to know which one it was.
+EXCERPT = 80

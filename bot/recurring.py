@@ -16,7 +16,6 @@ and a notice due while the bot was down is skipped once it is too late to be use
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 from typing import Any
 
@@ -27,6 +26,7 @@ from telegram.constants import ParseMode
 
 from bot.handlers import callbacks
 from bot.handlers.pickers import CLIENTS_ACTION, label
+from bot.html_text import escape
 from bot.i18n import _, ngettext, use_locale
 from bot.models.checkins import NoticeKind
 from bot.models.people import Person, Preference
@@ -43,7 +43,7 @@ DIGEST_BUTTONS = 8
 
 
 def _escape(value: str) -> str:
-    return html.escape(value, quote=False)
+    return escape(value)
 
 
 async def _ensure_now_and_then(session: AsyncSession, *, now: dt.datetime) -> None:

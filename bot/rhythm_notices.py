@@ -8,12 +8,12 @@ Each notice is composed in its recipient's language and queued in the outbox.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
+from bot.html_text import escape
 from bot.i18n import _, use_locale
 from bot.models.checkins import CheckinPause
 from bot.models.people import Person
@@ -22,11 +22,6 @@ from bot.services import access, outbox, people
 from bot.services.schedule_changes import ScheduleView
 
 _LOGGER = logging.getLogger(__name__)
-
-
-def escape(value: str) -> str:
-    """A person-supplied value made safe for HTML."""
-    return html.escape(value, quote=False)
 
 
 async def _send(

@@ -58,6 +58,9 @@ UnreachableCallback = Callable[[AsyncSession, int], Awaitable[None]]
 SentCallback = Callable[[AsyncSession, str, int | None], Awaitable[None]]
 # Called inside the transaction that holds a message for an unreachable person: (session, purpose).
 HeldCallback = Callable[[AsyncSession, str], Awaitable[None]]
+# Called inside the transaction that gives a message up for good (Telegram refused it, or every
+# attempt failed), so its author can be told: (session, purpose).
+FailedCallback = Callable[[AsyncSession, str], Awaitable[None]]
 
 # Methods that act on the bot itself; their chat is named inside `scope`, not by chat_id.
 _WITHOUT_CHAT_ID = frozenset({"setMyCommands", "deleteMyCommands"})
@@ -101,6 +104,7 @@ class OutboxSender:
         on_unreachable: UnreachableCallback | None = None,
         on_sent: SentCallback | None = None,
         on_held: HeldCallback | None = None,
+        on_failed: FailedCallback | None = None,
         batch_size: int = 100,
     ) -> None:
         self._bot = bot
@@ -114,6 +118,7 @@ class OutboxSender:
         self._on_unreachable = on_unreachable
         self._on_sent = on_sent
         self._on_held = on_held
+        self._on_failed = on_failed
         self._batch_size = batch_size
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -456,9 +461,13 @@ class OutboxSender:
                     attempts,
                     error,
                 )
-                await outbox.mark_failed(
-                    session, message_id=message.id, worker=self.worker_id, error=error
-                )
+                if (
+                    await outbox.mark_failed(
+                        session, message_id=message.id, worker=self.worker_id, error=error
+                    )
+                    and self._on_failed is not None
+                ):
+                    await self._on_failed(session, message.purpose)
                 return _Outcome.SETTLED
         wait = backoff_seconds(attempts) if wait is None else wait
         _LOGGER.info(
@@ -496,9 +505,13 @@ class OutboxSender:
             description,
         )
         async with self._db.session() as session:
-            await outbox.mark_failed(
-                session, message_id=message.id, worker=self.worker_id, error=description
-            )
+            if (
+                await outbox.mark_failed(
+                    session, message_id=message.id, worker=self.worker_id, error=description
+                )
+                and self._on_failed is not None
+            ):
+                await self._on_failed(session, message.purpose)
 
     async def _sent(self, message: OutboxMessage, result: Any) -> None:
         """Record a delivery. Telegram has the message now: never send it again, so the

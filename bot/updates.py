@@ -29,6 +29,7 @@ from bot.i18n import resolve_locale, set_locale
 from bot.intake import Backlog, NoticeGate, RawIds, SetAside, Sorted, sort_batch
 from bot.services import inbox, state
 from bot.services.inbox import ReceivedUpdate
+from bot.telegram_bot import CompanionBot
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class StartedUpdates:
         return False
 
 
-class InboxBot(ExtBot[None]):
+class InboxBot(CompanionBot):
     """A bot whose getUpdates writes every update to the inbox before returning it.
 
     The updater confirms updates to Telegram with the offset of its next getUpdates call, so an

@@ -6,13 +6,11 @@ client answers, hours apart if they like, also after a restart (the answers are 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import Context
@@ -20,7 +18,8 @@ from bot.handlers import callbacks
 from bot.handlers.flags import answer_crisis
 from bot.handlers.home import CHECK_IN, label_filter
 from bot.handlers.messages import on_message
-from bot.handlers.replies import answer_query, reply
+from bot.handlers.replies import answer_query, edit_pressed, reply
+from bot.html_text import escape
 from bot.i18n import N_, _
 from bot.models.checkins import Checkin
 from bot.models.flags import FlagKind
@@ -177,7 +176,7 @@ def summary_text(checkin: Checkin) -> str:
         if given in _COPING_LABELS[question]:
             lines.append(_(line).format(answer=_(_COPING_LABELS[question][given])))
     if checkin.note:
-        lines.append(_("Your words: {note}").format(note=html.escape(checkin.note, quote=False)))
+        lines.append(_("Your words: {note}").format(note=escape(checkin.note)))
     if checkin.voice_file_id:
         lines.append(_("🎤 Your voice message is saved."))
     if checkin.contact_requested:
@@ -232,15 +231,8 @@ async def _show(
     if line:
         text = f"{text}\n\n{line}"
     query = update.callback_query
-    if edit and query is not None and isinstance(query.message, Message):
-        try:
-            await query.edit_message_text(
-                text, parse_mode=ParseMode.HTML, reply_markup=markup(rows)
-            )
-            return
-        except BadRequest as exc:
-            if "not modified" in exc.message:
-                return
+    if edit and query is not None and await edit_pressed(query, text, reply_markup=markup(rows)):
+        return
     await reply(update, context, text, reply_markup=markup(rows), purpose="checkin")
 
 
@@ -269,11 +261,14 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None
     actor = context.require_actor()
     _action, parts = callbacks.decode(query.data)
-    if actor.person_id is None or len(parts) != 3 or not parts[0].isdigit():
+    checkin_id = callbacks.number(parts, 0)
+    code = callbacks.choice(parts, 1, {*_Q, "x", "c", "e"})
+    if actor.person_id is None or len(parts) != 3 or checkin_id is None or code is None:
         await answer_query(query, _("This button no longer works."))
         return
-    checkin_id, code, value = int(parts[0]), parts[1], parts[2]
-    if code not in _Q and code not in ("x", "c", "e"):
+    value = parts[2]
+    question = _Q.get(code)
+    if question in checkins.VALUES and value not in checkins.VALUES[question]:
         await answer_query(query, _("This button no longer works."))
         return
     services = context.services

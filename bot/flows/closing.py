@@ -15,17 +15,16 @@ import logging
 import re
 import unicodedata
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot import closing_notices, closing_pdf, closing_text
 from bot.closing_notices import ACTION
 from bot.context import Context
 from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, encode, int_part, label, require_coach
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.pickers import CLIENTS_ACTION, encode, label, require_coach
+from bot.handlers.replies import answer_query, close_question, edit_or_reply, escape, reply
 from bot.i18n import LANGUAGE_NAMES, LOCALES, _, gettext
 from bot.models.coaching import ClosingSummary, Coaching, Outcome, SummaryStatus
 from bot.models.people import Person
@@ -461,16 +460,8 @@ async def _download(update: Update, context: Context, client_id: int, locale: st
 async def _mark_answered(update: Update, answer: str) -> None:
     """Replace the 👍 ✏️ buttons of the message the client answered by their answer."""
     query = update.callback_query
-    if query is None or not isinstance(query.message, Message) or not query.message.text:
-        return
-    try:
-        await query.edit_message_text(
-            f"{query.message.text_html}\n\n{answer}",
-            parse_mode=ParseMode.HTML,
-            reply_markup=None,
-        )
-    except BadRequest as exc:
-        _LOGGER.info("could not mark the summary answered: %s", exc.message)
+    if query is not None:
+        await close_question(query, answer)
 
 
 async def _approve(update: Update, context: Context, summary_id: int) -> None:
@@ -566,7 +557,7 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     if number is None:
         await answer_query(query, _("This button no longer works."))
         return

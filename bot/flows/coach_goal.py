@@ -18,7 +18,7 @@ from bot import goal_notices
 from bot.context import Context
 from bot.goal_texts import AREA_BUTTONS, AREA_CODES, LET_GO_REASONS, goal_line, quote
 from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, int_part, label, require_coach
+from bot.handlers.pickers import CLIENTS_ACTION, label, require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import N_, _, gettext
 from bot.services import access, flows, goals, people
@@ -91,7 +91,7 @@ async def on_button(update: Update, context: Context) -> None:
     coach_id = require_coach(context)
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     code = parts[2] if len(parts) > 2 else ""
     await answer_query(query)
     services = context.services

@@ -65,11 +65,12 @@ async def on_reply_button(update: Update, context: Context) -> None:
     _action, parts = callbacks.decode(query.data)
     services = context.services
     now = services.clock.now()
-    if len(parts) != 1 or not parts[0].isdigit():
+    message_id = callbacks.number(parts, 0)
+    if len(parts) != 1 or message_id is None:
         await answer_query(query, _("This button no longer works."))
         return
     async with services.db.session() as session:
-        original = await session.get(RelayedMessage, int(parts[0]))
+        original = await session.get(RelayedMessage, message_id)
         if original is None or original.recipient_id != coach_id:
             raise access.AccessDenied("reply to a message that was not for this coach")
         await access.require_answer(
@@ -183,11 +184,12 @@ async def on_pick(update: Update, context: Context) -> None:
     services = context.services
     async with services.db.session() as session:
         flow = await flows.current(session, person_id=coach_id, now=services.clock.now())
+    client_id = callbacks.number(parts, 0)
     if (
         flow is None
         or flow.name != PICK_FLOW
         or len(parts) != 2
-        or not parts[0].isdigit()
+        or client_id is None
         or parts[1] != str(flow.version)
     ):
         await answer_query(query, _("This button no longer works."))
@@ -201,7 +203,7 @@ async def on_pick(update: Update, context: Context) -> None:
         file_id=str(data["file_id"]) if data.get("file_id") is not None else None,
     )
     name = await send_to_client(
-        update, context, coach_id=coach_id, client_id=int(parts[0]), incoming=incoming
+        update, context, coach_id=coach_id, client_id=client_id, incoming=incoming
     )
     async with services.db.session() as session:
         await flows.clear(session, person_id=coach_id, flow=PICK_FLOW)

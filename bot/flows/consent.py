@@ -9,7 +9,6 @@ are told only that the link has ended, and the coach is told.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import Context
 from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, encode, int_part
+from bot.handlers.pickers import CLIENTS_ACTION, encode
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import N_, _, format_date, gettext, use_locale
 from bot.models.consent import DisclosedItem
@@ -45,14 +44,14 @@ SHARED = {
 
 def question_text(*, employer: str, coach: str, title: str) -> str:
     """The consent question, version consents.TEXT_VERSION, in the current language."""
-    employer = html.escape(employer, quote=False)
+    employer = escape(employer)
     return "\n\n".join(
         [
             _("💼 Your new work is saved: {title} at {employer}.").format(
-                title=html.escape(title, quote=False), employer=employer
+                title=escape(title), employer=employer
             ),
             _("May your coach {coach} keep in touch with {employer} about your work?").format(
-                coach=html.escape(coach, quote=False), employer=employer
+                coach=escape(coach), employer=employer
             ),
             _("{employer} will see:").format(employer=employer)
             + "\n"
@@ -130,8 +129,8 @@ async def tell_coach(
     name = await people.name_as_seen_by(session, viewer_id=coach.id, person_id=client_id)
     with use_locale(coach.locale):
         body = gettext(text).format(
-            name=html.escape(name or "?", quote=False),
-            **{k: html.escape(v, quote=False) for k, v in names.items()},
+            name=escape(name or "?"),
+            **{k: escape(v) for k, v in names.items()},
         )
         markup = {
             "inline_keyboard": [
@@ -330,7 +329,7 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     if kind in ("y", "n", "t") and number is not None:
         await answer_query(query)
         await _answer(update, context, kind, number)

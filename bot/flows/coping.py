@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import Context
 from bot.handlers import callbacks
-from bot.handlers.pickers import int_part, require_coach
+from bot.handlers.pickers import require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import _
 from bot.services import access, coping, people
@@ -31,7 +31,7 @@ async def on_button(update: Update, context: Context) -> None:
     coach_id = require_coach(context)
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    client_id = int_part(parts, 1)
+    client_id = callbacks.number(parts, 1)
     await answer_query(query)
     if client_id is None or kind not in ("y", "n"):
         await reply(update, context, _("This button no longer works."))

@@ -8,7 +8,6 @@ standing consent the question is refused kindly, naming nobody.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.flag_notices import ACTION as FLAG_ACTION
 from bot.handlers import callbacks, daily_limits
-from bot.handlers.pickers import encode, int_part, label, require_coach, require_employer
+from bot.handlers.pickers import encode, label, require_coach, require_employer
 from bot.handlers.replies import answer_query, escape, reply
 from bot.i18n import _, use_locale
 from bot.models.people import Person
@@ -184,13 +183,13 @@ async def _queue_to_coach(session: AsyncSession, *, asked: Asked, now: dt.dateti
         text = "\n\n".join(
             [
                 _("🚩 <b>{name}</b>: their employer asks for guidance.").format(
-                    name=html.escape(name or "?", quote=False)
+                    name=escape(name or "?")
                 ),
                 _("{contact} from {employer} wrote:").format(
-                    contact=html.escape((contact.display_name if contact else None) or "?"),
-                    employer=html.escape(employer or "?", quote=False),
+                    contact=escape((contact.display_name if contact else None) or "?"),
+                    employer=escape(employer or "?"),
                 ),
-                html.escape(message.text or "", quote=False),
+                escape(message.text or ""),
             ]
         )
         row = [{"text": _("↩️ Reply"), "callback_data": encode(ACTION, "r", message.id)}]
@@ -211,7 +210,7 @@ async def _queue_to_coach(session: AsyncSession, *, asked: Asked, now: dt.dateti
         now=now,
         person_id=coach.id,
         subject_id=message.client_id,
-        purpose="employer-request",
+        purpose=f"employer-request:{message.id}",
     )
 
 
@@ -277,12 +276,10 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
                     text = "\n\n".join(
                         [
                             _("💬 The job coach {coach} answers about {employee}:").format(
-                                coach=html.escape(
-                                    (coach.display_name if coach else None) or "?", quote=False
-                                ),
-                                employee=html.escape(first, quote=False),
+                                coach=escape((coach.display_name if coach else None) or "?"),
+                                employee=escape(first),
                             ),
-                            html.escape(answered.message.text or "", quote=False),
+                            escape(answered.message.text or ""),
                         ]
                     )
                 await outbox.enqueue(
@@ -293,7 +290,7 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
                     now=now,
                     person_id=contact.id,
                     subject_id=answered.message.client_id,
-                    purpose="employer-answer",
+                    purpose=f"employer-answer:{answered.message.id}",
                 )
     except LinkEnded:
         async with services.db.session() as session:
@@ -322,7 +319,7 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     if kind == "p" and number is not None:
         await answer_query(query)
         await _start(update, context, number)

@@ -55,7 +55,7 @@ async def on_button(update: Update, context: Context) -> None:
     actor = context.require_actor()
     _action, parts = callbacks.decode(query.data)
     op = parts[0] if parts else ""
-    contact_id = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    contact_id = callbacks.number(parts, 1) or 0
     value = parts[2] if len(parts) > 2 else ""
     if actor.person_id is None:
         await answer_query(query, _("This button no longer works."))

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import goal_notices
@@ -43,8 +42,8 @@ from bot.goal_texts import (
     quote,
 )
 from bot.handlers import callbacks
-from bot.handlers.pickers import int_part, label
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.pickers import label
+from bot.handlers.replies import answer_query, edit_or_reply, escape, remove_buttons, reply
 from bot.handlers.start import stranger_text
 from bot.i18n import N_, _, format_date, gettext
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
@@ -244,11 +243,8 @@ async def _answer_below(
 ) -> None:
     """The question stays as it was asked, without its buttons; the answer comes below it."""
     query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
-        try:
-            await query.edit_message_reply_markup(reply_markup=None)
-        except BadRequest as exc:
-            _LOGGER.info("could not take the buttons away: %s", exc.message)
+    if query is not None:
+        await remove_buttons(query)
     await reply(update, context, text, reply_markup=keyboard, purpose="goal-progress")
 
 
@@ -430,7 +426,7 @@ async def on_button(update: Update, context: Context) -> None:
         await answer_query(query, _(NO_BUTTON))
         return
     await answer_query(query)
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     code = parts[2] if len(parts) > 2 else ""
     if kind == "a" and parts[1:2] and parts[1] in AREA_CODES:
         area = AREA_CODES[parts[1]]
@@ -446,12 +442,13 @@ async def on_button(update: Update, context: Context) -> None:
             ]
         )
         await edit_or_reply(update, context, text, reply_markup=_markup(rows))
-    elif kind == "x" and parts[1:2] and parts[1] in AREA_CODES and code.isdigit():
+    elif kind == "x" and callbacks.choice(parts, 1, AREA_CODES) is not None:
         examples = EXAMPLES[AREA_CODES[parts[1]]]
-        if int(code) >= len(examples):
+        example = callbacks.number(parts, 2, high=len(examples) - 1)
+        if example is None:
             await reply(update, context, _(NO_BUTTON))
             return
-        title = gettext(examples[int(code)])
+        title = gettext(examples[example])
         services = context.services
         async with services.db.session() as session:
             await flows.set_step(
@@ -509,7 +506,7 @@ async def on_button(update: Update, context: Context) -> None:
         )
     elif kind == "f":
         await _rhythm(update, context, client_id, number, None)
-    elif kind == "fr" and code.isdigit():
+    elif kind == "fr" and code in {str(days) for days in RHYTHM_BUTTONS}:
         await _rhythm(update, context, client_id, number, int(code))
     elif kind == "nd" and code in ("0", "1", "3"):
         await _new_date(update, context, client_id, number, int(code))

@@ -23,7 +23,6 @@ from bot.handlers.pickers import (
     MOVE_ACTION,
     client_picker,
     encode,
-    int_part,
     label,
     require_coach,
 )
@@ -385,7 +384,7 @@ async def on_handover_button(update: Update, context: Context) -> None:
         text, keyboard = await _listing(context, coach_id)
         await edit_or_reply(update, context, text, reply_markup=keyboard)
         return
-    handover_id = int_part(parts, 1)
+    handover_id = callbacks.number(parts, 1)
     if kind == "x" and handover_id is not None:
         async with services.db.session() as session:
             mine = [
@@ -481,8 +480,8 @@ async def _advance(update: Update, context: Context, coach_id: int, flow: Flow, 
     if step == "pick":
         await _pick(update, context, coach_id, flow, value)
         return
-    if step == "coach" and value.startswith("s") and value[1:].isdigit():
-        substitute_id = int(value[1:])
+    substitute_id = callbacks.tagged(value, "s")
+    if step == "coach" and substitute_id is not None:
         if substitute_id not in {p.id for p in await _colleagues(context, coach_id)}:
             raise AccessDenied(f"{substitute_id} is no colleague of {coach_id}")
         await answer_query(query)
@@ -529,13 +528,14 @@ async def _pick(update: Update, context: Context, coach_id: int, flow: Flow, val
         flow = await _set(context, coach_id, flow, "coach")
         await _show(update, context, coach_id, flow)
         return
-    if value.startswith("pg") and value[2:].isdigit():
+    page = callbacks.tagged(value, "pg")
+    if page is not None:
         await answer_query(query)
-        flow = await _set(context, coach_id, flow, "pick", page=int(value[2:]))
+        flow = await _set(context, coach_id, flow, "pick", page=page)
         await _show(update, context, coach_id, flow)
         return
-    if value.startswith("t") and value[1:].isdigit():
-        client_id = int(value[1:])
+    client_id = callbacks.tagged(value, "t")
+    if client_id is not None:
         if client_id not in {c for c, _name in await _own(context, coach_id)}:
             raise AccessDenied(f"{client_id} is not {coach_id}'s client")
         await answer_query(query)

@@ -8,7 +8,6 @@ and 13) or types another; the coach gets ✅ Confirm / ❌ Not possible.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.flows.employer_ask import nobody_text
 from bot.handlers import callbacks, daily_limits
-from bot.handlers.pickers import encode, int_part, label, require_coach, require_employer
+from bot.handlers.pickers import encode, label, require_coach, require_employer
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import _, format_datetime, use_locale
 from bot.models.people import Person
@@ -160,9 +159,9 @@ async def _ask_coach(session: AsyncSession, *, meeting: Meeting, now: dt.datetim
     )
     with use_locale(coach.locale):
         text = _("📅 {contact} from {employer} proposes a meeting about {name}: {when}.").format(
-            contact=html.escape((contact.display_name if contact else None) or "?", quote=False),
-            employer=html.escape(employer or "?", quote=False),
-            name=html.escape(name or "?", quote=False),
+            contact=escape((contact.display_name if contact else None) or "?"),
+            employer=escape(employer or "?"),
+            name=escape(name or "?"),
             when=when_text(meeting.starts_at, coach),
         )
         markup = {
@@ -251,7 +250,7 @@ async def _announce(
             if confirm:
                 text = _("📅 Meeting confirmed: {when}, about {employee}.").format(
                     when=when_text(meeting.starts_at, contact),
-                    employee=html.escape(first, quote=False),
+                    employee=escape(first),
                 )
             else:
                 text = _(
@@ -265,8 +264,8 @@ async def _announce(
                 "📅 A meeting about your work: {when}, with your coach {coach} and {employer}."
             ).format(
                 when=when_text(meeting.starts_at, client),
-                coach=html.escape(people.first_name(coach.display_name) or "?", quote=False),
-                employer=html.escape(employer, quote=False),
+                coach=escape(people.first_name(coach.display_name) or "?"),
+                employer=escape(employer),
             )
         await _send(session, person=client, text=text, now=now, purpose="meeting-client")
     return when_text(meeting.starts_at, coach)
@@ -375,17 +374,15 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     if number is None:
         await answer_query(query, _("This button no longer works."))
         return
     if kind == "e":
         await answer_query(query)
         await _times(update, context, number)
-    elif kind == "t" and int_part(parts, 2) is not None:
+    elif kind == "t" and (starts_at := callbacks.minute(parts, 2)) is not None:
         await answer_query(query)
-        minutes = int_part(parts, 2) or 0
-        starts_at = dt.datetime.fromtimestamp(minutes * 60, dt.UTC)
         if starts_at <= context.services.clock.now():
             await reply(update, context, _("This button no longer works."), purpose="stale")
             return
@@ -404,9 +401,8 @@ async def on_button(update: Update, context: Context) -> None:
     elif kind == "n":
         await answer_query(query)
         await _coach_times(update, context, number)
-    elif kind == "k" and int_part(parts, 2) is not None:
+    elif kind == "k" and (starts_at := callbacks.minute(parts, 2)) is not None:
         await answer_query(query)
-        starts_at = dt.datetime.fromtimestamp((int_part(parts, 2) or 0) * 60, dt.UTC)
         if starts_at <= context.services.clock.now():
             await reply(update, context, _("This button no longer works."), purpose="stale")
             return
@@ -459,7 +455,7 @@ async def queue_reminders(
                         or "?"
                     )
                 text = _("⏰ Reminder: a meeting about {name}'s work at {when}.").format(
-                    name=html.escape(name, quote=False), when=when
+                    name=escape(name), when=when
                 )
         await outbox.enqueue(
             session,

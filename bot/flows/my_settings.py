@@ -321,6 +321,12 @@ async def on_button(update: Update, context: Context) -> None:
         )
         await edit_or_reply(update, context, text, reply_markup=keyboard)
         return
+    if op not in {"z", "ho", "q", "h", "wd", "v"} and not (
+        op == "wk" and decode_days(value) is not None
+    ):
+        # Nothing of ours: an old or made-up button.
+        await answer_query(query, _("This button no longer works."))
+        return
     await answer_query(query)
     if op == "z":
         text = settings_text(
@@ -339,9 +345,9 @@ async def on_button(update: Update, context: Context) -> None:
         text, keyboard = hours_view()
     elif op == "wd":
         text, keyboard = days_view(await _preference(context, actor.person_id))
-    elif op == "wk" and decode_days(value) is not None:
+    elif op == "wk":
         text, keyboard = toggle_view(decode_days(value) or "")
-    else:
+    else:  # ↩️ Back
         text, keyboard = settings_view(
             actor,
             await _preference(context, actor.person_id),

@@ -18,7 +18,6 @@ from bot.handlers.pickers import (
     NOTE_ACTION,
     client_picker,
     encode,
-    int_part,
     require_coach,
 )
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
@@ -152,7 +151,7 @@ async def on_button(update: Update, context: Context) -> None:
     coach_id = require_coach(context)
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     if kind == "n" and number is not None:
         await ask_for_note(update, context, number)
         await answer_query(query)

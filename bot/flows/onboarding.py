@@ -7,20 +7,18 @@ stopped, also after a restart. Declining the agreement erases what was stored an
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.home import client_keyboard
 from bot.handlers.language import FLAGS
-from bot.handlers.replies import answer_query, escape, reply
+from bot.handlers.replies import answer_query, close_question, escape, reply
 from bot.i18n import LANGUAGE_NAMES, LOCALES, _, format_time, set_locale, use_locale
 from bot.models.people import Organisation, Person
 from bot.services import enrolment, flows, outbox, people, schedules
@@ -185,13 +183,8 @@ async def resume(update: Update, context: Context, client_id: int) -> bool:
 async def _close_question(update: Update, chosen: str) -> None:
     """Leave the answered question in the chat with the choice under it, without buttons."""
     query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
-        return
-    text = query.message.text_html or ""
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_text(
-            f"{text}\n\n✔️ {escape(chosen)}", parse_mode=ParseMode.HTML, reply_markup=None
-        )
+    if query is not None:
+        await close_question(query, f"✔️ {escape(chosen)}")
 
 
 def _label_of(update: Update) -> str:

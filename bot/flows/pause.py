@@ -29,7 +29,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.flows.rhythm_access import PAUSE_ACTION, Whose, authorise
 from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, client_picker, int_part
+from bot.handlers.pickers import CLIENTS_ACTION, client_picker
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
 from bot.i18n import _
@@ -62,12 +62,7 @@ def day_code(day: dt.date) -> str:
 
 
 def from_day_code(text: str) -> dt.date | None:
-    if len(text) != 8 or not text.isdigit():
-        return None
-    try:
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
+    return callbacks.day(text)
 
 
 def _closing_row(whose: Whose) -> list[InlineKeyboardButton]:
@@ -303,10 +298,12 @@ async def on_button(update: Update, context: Context) -> None:
     actor = context.require_actor()
     if parts[:1] == ["p"] and actor.is_coach and actor.person_id is not None:
         await answer_query(query)
-        text, keyboard = await _coach_picker(context, actor.person_id, int_part(parts, 1) or 0)
+        text, keyboard = await _coach_picker(
+            context, actor.person_id, callbacks.number(parts, 1) or 0
+        )
         await edit_or_reply(update, context, text, reply_markup=keyboard)
         return
-    client_id = int_part(parts, 0)
+    client_id = callbacks.number(parts, 0)
     if client_id is None:
         await answer_query(query, _("This button no longer works."))
         return
@@ -320,8 +317,8 @@ async def on_button(update: Update, context: Context) -> None:
             await _make(update, context, whose, start, end, REASON_CODES[args[2]])
             await answer_query(query)
             return
-        if op == "e" and int_part(args, 0) is not None:
-            await _end(update, context, whose, int_part(args, 0) or 0)
+        if op == "e" and callbacks.number(args, 0) is not None:
+            await _end(update, context, whose, callbacks.number(args, 0) or 0)
             await answer_query(query)
             return
         if op == "s" and len(args) == 1 and days[0] is not None:

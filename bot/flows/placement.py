@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.closing_notices import ACTION as CLOSING_ACTION
 from bot.context import Context
 from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, encode, int_part, label, require_coach
+from bot.handlers.pickers import CLIENTS_ACTION, encode, label, require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.i18n import N_, _, format_date, gettext
 from bot.models.placements import Placement, PlacementKind
@@ -396,7 +396,7 @@ async def on_button(update: Update, context: Context) -> None:
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
     value = parts[1] if len(parts) > 1 else ""
-    number = int_part(parts, 1)
+    number = callbacks.number(parts, 1)
     if kind == "n" and number is not None:
         await answer_query(query)
         await _begin(update, context, number)

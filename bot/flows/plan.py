@@ -13,7 +13,6 @@ callback_data (each press checked again: the coach who acts for the client now):
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,7 +23,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.goal_texts import AREA_BUTTONS, AREA_CODES, CODE_OF_AREA
 from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, int_part, require_coach
+from bot.handlers.pickers import CLIENTS_ACTION, require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
 from bot.i18n import N_, _, format_date, gettext, use_locale
@@ -97,7 +96,7 @@ def _change_line(row: PlanEmphasis, timezone: str, words: dict[int, str]) -> str
         level=gettext(words[row.level]),
     )
     if row.reason:
-        line += " – " + html.escape(gettext(row.reason), quote=False)
+        line += " – " + escape(gettext(row.reason))
     return line
 
 
@@ -251,9 +250,9 @@ async def on_button(update: Update, context: Context) -> None:
     coach_id = require_coach(context)
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    client_id = int_part(parts, 1)
+    client_id = callbacks.number(parts, 1)
     area_code = parts[2] if len(parts) > 2 else ""
-    level = int_part(parts, 3)
+    level = callbacks.number(parts, 3)
     await answer_query(query)
     if client_id is None:
         await reply(update, context, _(NO_BUTTON))

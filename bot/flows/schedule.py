@@ -32,7 +32,7 @@ from bot.context import Context
 from bot.flows.rhythm_access import SCHEDULE_ACTION, Whose, authorise
 from bot.handlers import callbacks
 from bot.handlers.day_picker import decode_days, preset_rows, toggle_rows
-from bot.handlers.pickers import CLIENTS_ACTION, client_picker, int_part
+from bot.handlers.pickers import CLIENTS_ACTION, client_picker
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
 from bot.i18n import _
@@ -320,10 +320,12 @@ async def on_button(update: Update, context: Context) -> None:
     actor = context.require_actor()
     if parts[:1] == ["p"] and actor.is_coach and actor.person_id is not None:
         await answer_query(query)
-        text, keyboard = await _coach_picker(context, actor.person_id, int_part(parts, 1) or 0)
+        text, keyboard = await _coach_picker(
+            context, actor.person_id, callbacks.number(parts, 1) or 0
+        )
         await edit_or_reply(update, context, text, reply_markup=keyboard)
         return
-    client_id = int_part(parts, 0)
+    client_id = callbacks.number(parts, 0)
     op = parts[1] if len(parts) > 1 else ""
     if client_id is None:
         await answer_query(query, _("This button no longer works."))

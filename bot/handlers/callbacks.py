@@ -1,11 +1,25 @@
-"""callback_data: short, ASCII, an action and ids, never trusted (re-checked by the handler)."""
+"""callback_data: short, ASCII, an action and ids, never trusted (re-checked by the handler).
+
+A button's data comes from the person's device and can be anything up to 64 bytes. Before a
+handler sees it, `decode` refuses data whose numbers could not name a row (beyond the database's
+INTEGER range), so a forged id never reaches a query; the typed readers below (`number`,
+`choice`, `minute`, `day`) give a handler each part as the value it must be, or None, so values
+outside their choices are refused before any service is asked.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Collection, Sequence
 
 MAX_BYTES = 64
+# Ids are INTEGER columns (4 bytes on PostgreSQL): no number in a button may be larger.
+MAX_ID = 2**31 - 1
 _PART = re.compile(r"^[A-Za-z0-9_.-]+$")
+_NUMBER = re.compile(r"^[0-9]+$")
+# Minutes since 1970 in a button name a moment in these years, or nothing at all.
+_FIRST_YEAR, _LAST_YEAR = 2000, 2200
 
 
 def encode(action: str, *parts: str | int) -> str:
@@ -14,6 +28,8 @@ def encode(action: str, *parts: str | int) -> str:
     for item in items:
         if not _PART.match(item):
             raise ValueError(f"callback part {item!r} is not plain ASCII")
+        if _NUMBER.match(item) and int(item) > MAX_ID:
+            raise ValueError(f"callback number {item} is beyond the database's range")
     data = ":".join(items)
     if len(data.encode("utf-8")) > MAX_BYTES:
         raise ValueError("callback_data longer than 64 bytes")
@@ -21,13 +37,60 @@ def encode(action: str, *parts: str | int) -> str:
 
 
 def decode(data: str | None) -> tuple[str, list[str]]:
-    """The action and its parts; an unreadable value gives the empty action."""
+    """The action and its parts; unreadable or forged data gives the empty action and no parts.
+
+    Forged means a number no button of ours carries: larger than any id the database holds.
+    """
     if not data or len(data.encode("utf-8")) > MAX_BYTES:
         return "", []
     action, *parts = data.split(":")
     if not all(_PART.match(p) for p in [action, *parts]):
         return "", []
+    if any(_NUMBER.match(p) and int(p) > MAX_ID for p in parts):
+        return "", []
     return action, parts
+
+
+def number(parts: Sequence[str], index: int, *, low: int = 0, high: int = MAX_ID) -> int | None:
+    """The whole number at `index` (an id, a page, a level), within low..high; else None."""
+    if len(parts) <= index or not _NUMBER.match(parts[index]):
+        return None
+    value = int(parts[index])
+    return value if low <= value <= high else None
+
+
+def tagged(part: str, tag: str) -> int | None:
+    """The number in a part written as a tag and a number ("t42" with tag "t"), within range."""
+    if not part.startswith(tag):
+        return None
+    return number([part[len(tag) :]], 0)
+
+
+def choice(parts: Sequence[str], index: int, allowed: Collection[str]) -> str | None:
+    """The code at `index` when it is one of `allowed` (an enum's values, a button's codes)."""
+    if len(parts) <= index or parts[index] not in allowed:
+        return None
+    return parts[index]
+
+
+def minute(parts: Sequence[str], index: int) -> dt.datetime | None:
+    """A moment written as minutes since 1970 (UTC), when it falls in a year that makes sense."""
+    value = number(parts, index)
+    if value is None:
+        return None
+    moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=value)
+    return moment if _FIRST_YEAR <= moment.year <= _LAST_YEAR else None
+
+
+def day(text: str) -> dt.date | None:
+    """A day written as YYYYMMDD, when it exists and is in a year that makes sense."""
+    if len(text) != 8 or not _NUMBER.match(text):
+        return None
+    try:
+        found = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+    return found if _FIRST_YEAR <= found.year <= _LAST_YEAR else None
 
 
 def pattern(action: str) -> str:

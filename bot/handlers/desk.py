@@ -26,7 +26,6 @@ from bot.handlers.pickers import (
     CLIENTS_ACTION,
     NOTE_ACTION,
     encode,
-    int_part,
     label,
     nav_row,
     require_coach,
@@ -400,15 +399,15 @@ async def on_button(update: Update, context: Context) -> None:
     require_coach(context)
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
-    if kind == "p" and int_part(parts, 1) is not None:
+    if kind == "p" and callbacks.number(parts, 1) is not None:
         await answer_query(query)
         coach_id = require_coach(context)
-        text, keyboard = await _list(context, coach_id, int_part(parts, 1) or 0)
+        text, keyboard = await _list(context, coach_id, callbacks.number(parts, 1) or 0)
         await edit_or_reply(update, context, text, reply_markup=keyboard)
         return
-    client_id = int_part(parts, 1)
+    client_id = callbacks.number(parts, 1)
     if kind == "c" and client_id is not None:
-        await show_card(update, context, client_id, int_part(parts, 2) or 0)
+        await show_card(update, context, client_id, callbacks.number(parts, 2) or 0)
         await answer_query(query)
         return
     if kind == "w" and client_id is not None:

@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.context import Context
-from bot.handlers.replies import answer_query, reply
+from bot.handlers.replies import answer_query, reply, was_answered
 from bot.i18n import _, gettext
 from bot.services.errors import DomainError
 
@@ -19,11 +19,19 @@ _LOGGER = logging.getLogger(__name__)
 async def on_error(update: object, context: Context) -> None:
     """Log what went wrong and answer the person politely in their language."""
     error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    query = update.callback_query if isinstance(update, Update) else None
     if isinstance(error, DomainError) and error.user_message:
         _LOGGER.info("refused: %s", error)
         text = gettext(error.user_message)
+    elif isinstance(error, DomainError) and query is not None:
+        # A rule refused what a button named: an old or made-up button, not a fault of ours.
+        _LOGGER.info("refused the button of update %s: %s", update_id, error)
+        if not was_answered(query):
+            await answer_query(query, _("This button no longer works."))
+            raise ApplicationHandlerStop
+        text = _("This button no longer works.")
     else:
-        update_id = update.update_id if isinstance(update, Update) else None
         _LOGGER.error("error while handling update %s", update_id, exc_info=error)
         text = _("Sorry, something went wrong on my side. Please try again in a moment.")
     if not isinstance(update, Update) or update.effective_chat is None:
@@ -34,7 +42,8 @@ async def on_error(update: object, context: Context) -> None:
 
 
 async def _apologise(update: Update, context: Context, text: str) -> None:
-    if update.callback_query is not None:
+    # A press the handler answered before it failed is not answered again (Telegram refuses).
+    if update.callback_query is not None and not was_answered(update.callback_query):
         await answer_query(update.callback_query)
     try:
         # reply() hands the apology to the outbox when Telegram is slow or busy.

@@ -1,17 +1,25 @@
-"""The last word: anything no other handler took gets a clear answer, never silence."""
+"""The last word: anything no other handler took gets a clear answer, never silence; and a
+button press its handler left unanswered is answered, so the person's button stops spinning."""
 
 from __future__ import annotations
+
+import logging
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import Context
-from bot.handlers.replies import answer_query, escape, reply
+from bot.handlers.replies import answer_query, escape, reply, was_answered
 from bot.handlers.start import stranger_text
 from bot.i18n import _
 
+_LOGGER = logging.getLogger(__name__)
+
 # Same group as the features, registered after them: only what no feature took lands here.
 GROUP = 0
+# After every feature's group: runs once the press was handled (not after a failure, which the
+# error handler answers).
+LAST_GROUP = 1000
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -50,6 +58,15 @@ async def stale_button(update: Update, context: Context) -> None:
     await answer_query(query, _("This button no longer works."))
 
 
+async def answer_unanswered(update: Update, context: Context) -> None:
+    """Every press gets exactly one answer: one its handler did not answer is answered here."""
+    query = update.callback_query
+    if query is None or was_answered(query):
+        return
+    _LOGGER.warning("the handler of update %s left its button press unanswered", update.update_id)
+    await answer_query(query)
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     application.add_handler(
@@ -61,3 +78,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         group=GROUP,
     )
     application.add_handler(CallbackQueryHandler(stale_button), group=GROUP)
+    application.add_handler(CallbackQueryHandler(answer_unanswered), group=LAST_GROUP)

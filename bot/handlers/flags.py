@@ -4,24 +4,25 @@ and the crisis answer that goes to a client before anything else.
 
 from __future__ import annotations
 
-import html
-
-from telegram import Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import Context
 from bot.flag_notices import ACTION, crisis_text, queue_cover_notices, taken_text
 from bot.handlers import callbacks
-from bot.handlers.replies import answer_query, reply
+from bot.handlers.replies import answer_query, close_question, reply
+from bot.handlers.start import stranger_text
+from bot.html_text import escape
 from bot.i18n import _
 from bot.models.flags import FlagKind, FlagStatus
 from bot.models.people import Person
 from bot.services import crisis, flags, people, routing
 from bot.services.access import AccessDenied
+from bot.services.people import Actor
 
 CONTACT_ACTION = "cr"
+# fl:FLAG:CHOICE, the buttons under a flag.
+FLAG_CHOICES = ("contact", "done", "later")
 
 
 async def on_flag_button(update: Update, context: Context) -> None:
@@ -30,20 +31,22 @@ async def on_flag_button(update: Update, context: Context) -> None:
     assert query is not None
     actor = context.require_actor()
     _action, parts = callbacks.decode(query.data)
-    if actor.person_id is None or len(parts) != 2 or not parts[0].isdigit():
+    flag_id = callbacks.number(parts, 0)
+    choice = callbacks.choice(parts, 1, FLAG_CHOICES)
+    if actor.person_id is None or len(parts) != 2 or flag_id is None or choice is None:
         await answer_query(query, _("This button no longer works."))
         return
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
         handled = await flags.handle(
-            session, flag_id=int(parts[0]), person_id=actor.person_id, action=parts[1], now=now
+            session, flag_id=flag_id, person_id=actor.person_id, action=choice, now=now
         )
         flag = handled.flag
         name = await people.name_as_seen_by(
             session, viewer_id=actor.person_id, person_id=flag.client_id
         )
-        shown = html.escape(name or "", quote=False)
+        shown = escape(name or "")
         outcome = {
             FlagStatus.ACKNOWLEDGED: _("✔️ You will contact {name}.").format(name=shown),
             FlagStatus.DONE: _("✔️ Done.").format(name=shown),
@@ -54,9 +57,7 @@ async def on_flag_button(update: Update, context: Context) -> None:
             coach = await session.get(Person, handled.cover.covered_id)
             outcome = taken_text(
                 name=shown,
-                coach=html.escape(
-                    people.first_name(coach.display_name if coach else None) or "?", quote=False
-                ),
+                coach=escape(people.first_name(coach.display_name if coach else None) or "?"),
                 until=handled.cover.valid_until,
                 timezone=actor.timezone,
             )
@@ -64,16 +65,7 @@ async def on_flag_button(update: Update, context: Context) -> None:
     if handled.cover is not None:
         services.wake_sender()
     await answer_query(query)
-    if isinstance(query.message, Message):
-        old = query.message.text_html or ""
-        try:
-            await query.edit_message_text(
-                f"{old}\n\n{outcome}", parse_mode=ParseMode.HTML, reply_markup=None
-            )
-            return
-        except BadRequest:
-            pass
-    await reply(update, context, outcome, purpose="flag-handled")
+    await close_question(query, outcome)
     services.wake_dispatcher()
 
 
@@ -81,9 +73,13 @@ async def ask_for_contact(update: Update, context: Context) -> None:
     """The client wants their coach to contact them (from /help or /contact)."""
     query = update.callback_query
     actor = context.require_actor()
+    if query is not None and callbacks.decode(query.data) != (CONTACT_ACTION, []):
+        await answer_query(query, _("This button no longer works."))
+        return
     if not actor.is_client or actor.person_id is None:
         if query is not None:
             raise AccessDenied("only clients ask for contact")
+        await reply(update, context, _not_for_you(actor), purpose="contact-refused")
         return
     services = context.services
     now = services.clock.now()
@@ -98,12 +94,22 @@ async def ask_for_contact(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        _("OK. I told {coach} that you want them to contact you.").format(
-            coach=html.escape(coach_name, quote=False)
-        ),
+        _("OK. I told {coach} that you want them to contact you.").format(coach=escape(coach_name)),
         purpose="contact-requested",
     )
     services.wake_dispatcher()
+
+
+def _not_for_you(actor: Actor) -> str:
+    """/contact from someone who is not a client: what they can do instead."""
+    if actor.is_coach:
+        return _(
+            "/contact is for clients: it asks their coach to get in touch. "
+            "/clients shows your clients."
+        )
+    if actor.is_employer:
+        return _("To reach the job coach, use /ask.")
+    return stranger_text()
 
 
 async def answer_crisis(

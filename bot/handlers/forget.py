@@ -11,7 +11,6 @@ person as a stranger.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from typing import Any
@@ -20,7 +19,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Message,
     ReplyKeyboardRemove,
     Update,
 )
@@ -30,7 +28,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import Context
 from bot.handlers import callbacks
-from bot.handlers.replies import answer_query, escape, reply
+from bot.handlers.replies import answer_query, close_question, escape, reply
 from bot.handlers.start import stranger_text
 from bot.i18n import _, use_locale
 from bot.services import access, forget, outbox, people, routing
@@ -156,13 +154,8 @@ async def ask(update: Update, context: Context) -> None:
 async def _close_question(update: Update, chosen: str | None = None) -> None:
     """Leave the question in the chat with the answer under it and no buttons to press again."""
     query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
-        return
-    text = query.message.text_html or ""
-    if chosen:
-        text = f"{text}\n\n✔️ {escape(chosen)}"
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+    if query is not None:
+        await close_question(query, f"✔️ {escape(chosen)}" if chosen else None)
 
 
 async def on_answer(update: Update, context: Context) -> None:
@@ -173,16 +166,18 @@ async def on_answer(update: Update, context: Context) -> None:
     services = context.services
     now = services.clock.now()
     _action, parts = callbacks.decode(query.data)
+    answer = callbacks.choice(parts, 0, (YES, NO))
+    owner_id = callbacks.number(parts, 1)
+    stamp = callbacks.number(parts, 2)
     if (
         len(parts) != 3
-        or parts[0] not in (YES, NO)
-        or not parts[1].isdigit()
-        or not parts[2].isdigit()
+        or answer is None
+        or owner_id is None
+        or stamp is None
         or actor.person_id is None
     ):
         await answer_query(query, _("This button no longer works."))
         return
-    answer, owner_id, stamp = parts[0], int(parts[1]), int(parts[2])
     access.require_own(viewer_id=actor.person_id, owner_id=owner_id)
     if not _fresh(stamp, now):
         await answer_query(

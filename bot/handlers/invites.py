@@ -107,12 +107,13 @@ async def revoke(update: Update, context: Context) -> None:
     _action, parts = callbacks.decode(query.data)
     services = context.services
     now = services.clock.now()
-    if len(parts) != 2 or parts[0] != "rv" or not parts[1].isdigit():
+    invite_id = callbacks.number(parts, 1)
+    if len(parts) != 2 or parts[0] != "rv" or invite_id is None:
         await answer_query(query, _("This button no longer works."))
         return
     async with services.db.session() as session:
         revoked = await invites.revoke(
-            session, invite_id=int(parts[1]), created_by_id=coach_id, now=now
+            session, invite_id=invite_id, created_by_id=coach_id, now=now
         )
         open_invites = await invites.open_invites(session, created_by_id=coach_id, now=now)
     await answer_query(

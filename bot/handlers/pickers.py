@@ -44,13 +44,6 @@ def label(text: str) -> str:
     return text if len(text) <= BUTTON_TEXT_MAX else text[: BUTTON_TEXT_MAX - 1] + "…"
 
 
-def int_part(parts: Sequence[str], index: int) -> int | None:
-    """The number at `index` of a callback's parts, or None."""
-    if len(parts) <= index or not parts[index].isdigit():
-        return None
-    return int(parts[index])
-
-
 def nav_row(page: int, pages: int, data_for: Callable[[int], str]) -> list[InlineKeyboardButton]:
     """◀️ and ▶️ between pages; empty on a single page."""
     row = []

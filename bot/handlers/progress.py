@@ -13,15 +13,17 @@ import asyncio
 import logging
 
 from telegram import InputFile, Update
+from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.charts import data, render
 from bot.charts.render import Picture
 from bot.context import Context
 from bot.handlers import callbacks
-from bot.handlers.pickers import int_part, require_coach
-from bot.handlers.replies import answer_query, reply
+from bot.handlers.pickers import require_coach
+from bot.handlers.replies import answer_query, escape, reply
 from bot.handlers.start import stranger_text
+from bot.html_text import CAPTION_LIMIT
 from bot.i18n import _, current_locale
 from bot.services import audit, caseload
 
@@ -36,10 +38,15 @@ async def _send(update: Update, context: Context, picture: Picture) -> None:
     chat = update.effective_chat
     if chat is None:
         return
+    # The title carries a name as people wrote it: escaped, never read as markup.
+    caption = picture.title
+    if len(caption) > CAPTION_LIMIT:
+        caption = caption[: CAPTION_LIMIT - 1] + "…"
     await context.bot.send_photo(
         chat_id=chat.id,
         photo=InputFile(picture.png, filename=FILE_NAME),
-        caption=picture.title,
+        caption=escape(caption),
+        parse_mode=ParseMode.HTML,
     )
 
 
@@ -101,7 +108,7 @@ async def on_button(update: Update, context: Context) -> None:
     assert query is not None
     require_coach(context)
     _action, parts = callbacks.decode(query.data)
-    client_id = int_part(parts, 1)
+    client_id = callbacks.number(parts, 1)
     if parts and parts[0] == "c" and client_id is not None:
         await _client_chart(update, context, client_id)
         await answer_query(query)

@@ -48,6 +48,7 @@ class RelayStatus(enum.StrEnum):
     HELD = "held"  # the recipient blocked or never started the bot; delivered once they return
     # One of many stickers or pictures sent in a row: counted in one notice, not passed on.
     SUMMARISED = "summarised"
+    FAILED = "failed"  # Telegram refused it (or every attempt failed); its sender was told
 
 
 class RelayedMessage(SQLModel, table=True):

@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.sandbox.errors import (
     BLOCKED,
     ApiError,
+    bad_request,
     forbidden,
     not_found,
     not_implemented,
@@ -166,6 +167,8 @@ class CallProcessor:
             raise server_error(fault.status)
         if fault.kind is FaultKind.FORBIDDEN:
             raise forbidden(BLOCKED)
+        if fault.kind is FaultKind.BAD_REQUEST:
+            raise bad_request("the call was refused (a scheduled fault)")
         if fault.kind is FaultKind.TIMEOUT_DROP:
             await self._hang()
 

@@ -223,6 +223,15 @@ class SandboxUser:
         self._sandbox.push_update("edited_message", render.message(state, current))
         return current
 
+    def delete_message(self, message: SandboxMessage) -> None:
+        """Delete one of their own messages (Telegram sends the bot no update for it); copying
+        or forwarding it afterwards fails as on Telegram."""
+        state = self._sandbox.state
+        current = state.message(message.chat_id, message.message_id)
+        if current is None or current.from_bot or current.sender_id != self.id:
+            raise LookupError("a person can only delete their own messages that still exist")
+        current.deleted = True
+
     def _keyboard_message(self, message: SandboxMessage | int | None) -> SandboxMessage:
         state = self._sandbox.state
         if isinstance(message, SandboxMessage):

@@ -12,6 +12,7 @@ class FaultKind(enum.Enum):
     FORBIDDEN = "forbidden"  # 403 "bot was blocked by the user", not applied
     TIMEOUT_DROP = "timeout_drop"  # not applied, and no response ever comes
     TIMEOUT_HANG = "timeout_hang"  # applied (the user sees it), but no response ever comes
+    BAD_REQUEST = "bad_request"  # 400 (Telegram refuses the call for good), not applied
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from bot.sandbox.api_calls import (
 from bot.sandbox.driver import SandboxUser
 from bot.sandbox.faults import FaultKind
 from bot.sandbox.flood import FloodControl, FloodLimits
-from bot.sandbox.models import CallRecord, SandboxChat, SandboxMessage
+from bot.sandbox.models import CallbackQueryRecord, CallRecord, SandboxChat, SandboxMessage
 from bot.sandbox.schema import load_schema
 from bot.sandbox.server import HttpServer
 from bot.sandbox.state import BotIdentity, SandboxState, scope_key
@@ -239,6 +239,14 @@ class Sandbox:
     ) -> list[tuple[str, str]]:
         """The commands registered with setMyCommands for exactly this scope and language."""
         return list(self.state.commands.get((scope_key(scope), language_code), []))
+
+    def unanswered_callback_queries(self) -> list[CallbackQueryRecord]:
+        """Presses the bot has not answered (Telegram's client shows them spinning)."""
+        return [
+            query
+            for query in self.state.callback_queries.values()
+            if query.answer is None and not query.expired
+        ]
 
     def expire_callback_queries(self) -> None:
         """Make every callback query so far too old to answer, as after a bot restart."""

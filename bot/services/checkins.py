@@ -464,7 +464,8 @@ async def add_note(
     """The client's own word for the day, or a voice message; stored as sent (text capped)."""
     checkin = await own_checkin(session, checkin_id=checkin_id, client_id=client_id, now=now)
     if text is not None:
-        checkin.note = text[:4096] if not checkin.note else f"{checkin.note}\n{text}"[:4096]
+        # A second word (after changing the answers) is added to the first, not put in its place.
+        checkin.note = text if not checkin.note else f"{checkin.note}\n{text}"
     if voice_file_id is not None:
         checkin.voice_file_id = voice_file_id
     checkin.extra_answers = {**checkin.extra_answers, NOTE_DONE: True}

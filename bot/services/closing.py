@@ -40,7 +40,8 @@ from bot.services.errors import DomainError
 from bot.services.handover import local_day
 
 MAX_SENTENCE = 500
-MAX_CHANGE_REQUEST = 2000
+# As long as a Telegram message can be: the client's words reach the coach whole.
+MAX_CHANGE_REQUEST = 4096
 
 STALE = N_("This button no longer works.")
 NOT_OPEN = N_("This coaching is not open any more.")

@@ -9,12 +9,12 @@ client), or leaves the plan as it is. Emphasis moved back later is as normal as 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.html_text import escape
 from bot.i18n import N_, _, use_locale
 from bot.models.coaching import Coaching, CoachingStatus, GoalArea, PlanEmphasis
 from bot.models.people import Person
@@ -86,13 +86,13 @@ async def propose_coping_emphasis(
     employer = await session.get(Employer, placement.employer_id)
     name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
     with use_locale(coach.locale):
-        client_name = html.escape(name or _("The client"), quote=False)
+        client_name = escape(name or _("The client"))
         text = "\n\n".join(
             [
                 _("🌱 {name} starts work: {job} at {employer}.").format(
                     name=client_name,
-                    job=html.escape(placement.job_title, quote=False),
-                    employer=html.escape(employer.name if employer else "–", quote=False),
+                    job=escape(placement.job_title),
+                    employer=escape(employer.name if employer else "–"),
                 ),
                 _(
                     "Shall we raise the emphasis on coping at work to moderate? Then the "

@@ -21,7 +21,8 @@ from bot.models.placements import Placement
 from bot.services import access, consents, flags, routing
 from bot.services.errors import DomainError
 
-MAX_TEXT = 3000
+# As long as a Telegram message can be: a question or an answer is passed on whole.
+MAX_TEXT = 4096
 
 
 class EmptyQuestion(DomainError):

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +36,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.html_text import escape
 from bot.models.flows import FlowState
 from bot.models.invites import Invite, InviteAttempt
 from bot.models.messaging import RelayDirection, RelayedMessage
@@ -333,7 +333,7 @@ async def forget_employer_contact(
     words = {q.text for q in questions if q.text}
     if name and len(name.strip()) >= 2:
         words.add(name.strip())
-    forms = words | {html.escape(w, quote=False) for w in words}
+    forms = words | {escape(w) for w in words}
     outbox_ids = sorted({q.header_outbox_id for q in questions if q.header_outbox_id is not None})
     await _drop_outbox(session, ids=outbox_ids)
     chats = sorted(

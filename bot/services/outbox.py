@@ -16,8 +16,30 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.html_text import escape, plain_text, split_html
 from bot.models.transport import OutboxMessage, OutboxStatus
 from bot.services.sql import dialect_name, insert_ignoring_conflicts, table_of
+
+# Earlier parts of a message too long for one carry this before their purpose: the purpose's
+# own bookkeeping (a relayed message delivered, a check-in's message id) waits for the last part.
+PART_PREFIX = "part:"
+
+
+def message_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """A sendMessage payload as the messages it takes: itself when its text fits in one, else
+    one per part (cut at paragraphs or sentences, never inside markup), the buttons on the last.
+    """
+    text = payload.get("text")
+    if not isinstance(text, str) or "entities" in payload:
+        return [payload]  # entities count offsets into the whole text: such a text is not cut
+    html_mode = str(payload.get("parse_mode") or "").upper() == "HTML"
+    pieces = split_html(text if html_mode else escape(text))
+    if len(pieces) == 1:
+        return [payload]
+    if not html_mode:
+        pieces = [plain_text(piece) for piece in pieces]
+    first = {key: value for key, value in payload.items() if key != "reply_markup"}
+    return [*({**first, "text": piece} for piece in pieces[:-1]), {**payload, "text": pieces[-1]}]
 
 
 async def enqueue(
@@ -39,7 +61,56 @@ async def enqueue(
 
     `person_id` is the person written to; `subject_id` the person the message is about when that
     is someone else (a client, in a notice to their coach), so that erasing them takes it along.
+    A message too long for Telegram is queued as several, in order (the id is the last one's):
+    its length is counted here, after everything the bot added to a person's words.
     """
+    parts = message_parts(payload) if method == "sendMessage" else [payload]
+    for number, part in enumerate(parts[:-1], start=1):
+        await _enqueue_one(
+            session,
+            chat_id=chat_id,
+            method=method,
+            payload=part,
+            now=now,
+            person_id=person_id,
+            subject_id=subject_id,
+            purpose=(PART_PREFIX + purpose)[:64],
+            dedup_key=f"{dedup_key}:part{number}"[:128] if dedup_key else None,
+            not_before=not_before,
+            expires_at=expires_at,
+            priority=priority,
+        )
+    return await _enqueue_one(
+        session,
+        chat_id=chat_id,
+        method=method,
+        payload=parts[-1],
+        now=now,
+        person_id=person_id,
+        subject_id=subject_id,
+        purpose=purpose,
+        dedup_key=dedup_key,
+        not_before=not_before,
+        expires_at=expires_at,
+        priority=priority,
+    )
+
+
+async def _enqueue_one(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    method: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    person_id: int | None,
+    subject_id: int | None,
+    purpose: str,
+    dedup_key: str | None,
+    not_before: dt.datetime | None,
+    expires_at: dt.datetime | None,
+    priority: int,
+) -> int:
     row = {
         "chat_id": chat_id,
         "person_id": person_id,
@@ -71,7 +142,30 @@ async def enqueue(
 async def enqueue_many(
     session: AsyncSession, *, messages: Sequence[dict[str, Any]], now: dt.datetime
 ) -> dict[str, int]:
-    """Queue many calls at once, each with a dedup_key (each queued once); returns key -> id."""
+    """Queue many calls at once, each with a dedup_key (each queued once); returns key -> id.
+
+    These are the bot's own short messages (check-in questions, reminders); one too long for a
+    message is queued on its own, in parts.
+    """
+    ids: dict[str, int] = {}
+    for message in [m for m in messages if _too_long(m)]:
+        ids[str(message["dedup_key"])] = await enqueue(
+            session,
+            chat_id=message["chat_id"],
+            method=message["method"],
+            payload=message["payload"],
+            now=now,
+            person_id=message.get("person_id"),
+            subject_id=message.get("subject_id"),
+            purpose=message.get("purpose", ""),
+            dedup_key=message["dedup_key"],
+            not_before=message.get("not_before"),
+            expires_at=message.get("expires_at"),
+            priority=message.get("priority", 0),
+        )
+    messages = [m for m in messages if not _too_long(m)]
+    if not messages:
+        return ids
     rows = [
         {
             "not_before": now,
@@ -92,7 +186,12 @@ async def enqueue_many(
             col(OutboxMessage.dedup_key).in_([r["dedup_key"] for r in rows])
         )
     )
-    return {str(key): int(message_id) for key, message_id in found.all() if message_id}
+    ids.update({str(key): int(message_id) for key, message_id in found.all() if message_id})
+    return ids
+
+
+def _too_long(message: dict[str, Any]) -> bool:
+    return message.get("method") == "sendMessage" and len(message_parts(message["payload"])) > 1
 
 
 def _due_condition(now: dt.datetime) -> sa.ColumnElement[bool]:

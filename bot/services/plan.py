@@ -32,6 +32,19 @@ LEVELS = (0, 1, 2, 3, 4)  # none, slight, moderate, significant, considerable
 MAX_REASON = 500
 
 
+class ReasonTooLong(DomainError):
+    """A typed reason longer than the column holds: asked again, never cut short in silence."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(
+            f"reason of {length} characters",
+            user_message=N_(
+                "That reason is too long. Please write it in at most 500 characters and send it "
+                "again."
+            ),
+        )
+
+
 class NoCoaching(DomainError):
     def __init__(self, client_id: int) -> None:
         super().__init__(
@@ -125,7 +138,9 @@ async def set_emphasis(
     ).first()
     if coaching_id is None:
         raise NoCoaching(client_id)
-    cleaned = " ".join((reason or "").split())[:MAX_REASON] or None
+    cleaned = " ".join((reason or "").split()) or None
+    if cleaned is not None and len(cleaned) > MAX_REASON:
+        raise ReasonTooLong(len(cleaned))
     row = PlanEmphasis(
         coaching_id=coaching_id,
         client_id=client_id,

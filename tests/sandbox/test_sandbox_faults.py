@@ -1,4 +1,4 @@
-"""Scheduled faults: server errors, 403, and timeouts with and without the call applied."""
+"""Scheduled faults: server errors, 403, 400, and timeouts with and without the call applied."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 import telegram
-from telegram.error import Forbidden, NetworkError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.sandbox import FaultKind, Sandbox, SandboxUser
 
@@ -35,6 +35,25 @@ async def test_forbidden_fault(sandbox: Sandbox, bot: telegram.Bot, anna: Sandbo
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await bot.send_message(anna.id, "hi")
     assert anna.bot_messages() == []
+
+
+async def test_bad_request_fault_is_refused_for_good(
+    sandbox: Sandbox, bot: telegram.Bot, anna: SandboxUser
+) -> None:
+    sandbox.fail_next(1, FaultKind.BAD_REQUEST, methods="sendMessage")
+    with pytest.raises(BadRequest, match="scheduled fault"):
+        await bot.send_message(anna.id, "refused")
+    await bot.send_message(anna.id, "then fine")
+    assert [m.text for m in anna.bot_messages()] == ["then fine"]
+
+
+async def test_a_deleted_message_cannot_be_copied(
+    sandbox: Sandbox, bot: telegram.Bot, anna: SandboxUser
+) -> None:
+    sent = await anna.send_text("gone soon")
+    anna.delete_message(sent)
+    with pytest.raises(BadRequest, match=r"(?i)message to copy not found"):
+        await bot.copy_message(anna.id, from_chat_id=anna.id, message_id=sent.message_id)
 
 
 async def test_timeout_drop_does_not_apply_the_call(

@@ -262,3 +262,18 @@ async def test_records_of_refused_calls(
     assert record.status == 400 and not record.ok
     assert record.params["chat_id"] == anna.id
     assert record.description == "Bad Request: message is too long"
+
+
+async def test_a_press_takes_one_answer_and_unanswered_presses_are_listed(
+    bot: telegram.Bot, sandbox: Sandbox, anna: SandboxUser
+) -> None:
+    await bot.send_message(anna.id, "Pick", reply_markup=_keyboard("a"))
+    first = await anna.press("Press")
+    second = await anna.press("Press")
+    assert [q.id for q in sandbox.unanswered_callback_queries()] == [first, second]
+    assert await bot.answer_callback_query(first)
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_callback_query(first, text="again")
+    assert [q.id for q in sandbox.unanswered_callback_queries()] == [second]
+    sandbox.expire_callback_queries()
+    assert sandbox.unanswered_callback_queries() == []
