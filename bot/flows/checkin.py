@@ -411,6 +411,10 @@ async def start_from_keyboard(update: Update, context: Context) -> None:
     """The client starts a check-in themself (or continues the open one)."""
     actor = context.require_actor()
     if not actor.is_client or actor.person_id is None:
+        # Not a client's button: words like any other (a coach's answer, a stranger's hello).
+        from bot.handlers.messages import on_message  # the message router imports the flows
+
+        await on_message(update, context)
         return
     services = context.services
     now = services.clock.now()

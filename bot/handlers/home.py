@@ -47,6 +47,12 @@ async def coach_first_name(context: Context, client_id: int) -> str:
 async def message_my_coach(update: Update, context: Context) -> None:
     """The client wants to write to their coach: tell them to just write."""
     actor = context.require_actor()
+    if actor.is_coach or actor.is_employer:
+        # Not a client's button: words like any other (a coach's answer to a client, say).
+        from bot.handlers.messages import on_message  # the message router imports this module
+
+        await on_message(update, context)
+        return
     if not actor.is_client or actor.person_id is None:
         # A leftover keyboard of someone who is no longer a client.
         await reply(

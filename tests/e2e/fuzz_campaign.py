@@ -19,10 +19,12 @@ from typing import Any
 
 from desk_world import Desk, build, press, say
 from employer_world import linked_employer
+from sqlmodel import select
 from telegram.ext import CommandHandler
 
 from bot.clock import ManualClock
 from bot.harness import Harness
+from bot.models.messaging import RelayedMessage
 from bot.sandbox import SandboxMessage, SandboxUser
 
 # What a client's words look like to the campaign: one marker per client.
@@ -110,6 +112,8 @@ class Campaign:
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     _leaked: set[tuple[int, int]] = field(default_factory=set)
+    # The last steps, described, to show what led to a problem.
+    _recent: list[str] = field(default_factory=list)
     _errors: _ErrorLog = field(default_factory=_ErrorLog)
 
     @classmethod
@@ -231,6 +235,7 @@ class Campaign:
         calls_before = len(sandbox.calls)
         kind = step.kind
         query_id: str | None = None
+        sent: SandboxMessage | None = None
         what = ""
         if kind == "command":
             known = [*self.commands, "foo", "start"]
@@ -239,7 +244,8 @@ class Campaign:
             what = f"/{command} {argument}".strip()[:4096]
             await user.send_text(what)
         elif kind == "text":
-            await user.send_text(self._text(step))
+            what = self._text(step)
+            await user.send_text(what)
         elif kind in ("press", "forged"):
             visible = self._visible_buttons(user)
             if kind == "press" and visible:
@@ -254,13 +260,15 @@ class Campaign:
                     kind = "text"
                     message = None
             if message is not None:
+                what = data
                 query_id = await user.press(data=data, message=message)
         elif kind == "reply":
             shown = user.bot_messages()
             if shown:
                 target = shown[step.pick % len(shown)]
-                what = f"to {(target.text or target.caption or target.kind)[:40]!r}"
-                await user.send_text(self._text(step), reply_to=target)
+                words = self._text(step)
+                what = f"{words[:30]!r} to {(target.text or target.caption or target.kind)[:40]!r}"
+                await user.send_text(words, reply_to=target)
             else:
                 await user.send_text(self._text(step))
         elif kind == "edit":
@@ -272,10 +280,15 @@ class Campaign:
                 kind = "text"
         elif kind == "media":
             if step.pick & 1:
-                await user.send_sticker()
+                what = "sticker"
+                sent = await user.send_sticker()
             else:
-                await user.send_photo(caption=self._text(step)[:1024] if step.pick & 2 else None)
+                what = self._text(step)[:1024] if step.pick & 2 else ""
+                sent = await user.send_photo(caption=what or None)
+                what = f"photo {what}"
         await self.harness.settle(timeout=30)
+        self._recent = [*self._recent[-4:], f"{key} {kind} {what[:50]!r}"]
+        problems_before = len(self.problems)
         self.counts["updates"] += 1
         self.counts[f"kind:{kind}"] += 1
         self._check_calls(calls_before)
@@ -295,6 +308,10 @@ class Campaign:
                 )
                 for call in sandbox.calls[calls_before:]
             )
+            if not answered and sent is not None:
+                # Or it was kept for the coach: one of a burst of stickers or pictures, counted
+                # into the one notice the coach gets.
+                answered = await self._kept_for_coach(sent)
             if not answered:
                 self.counts["unanswered"] += 1
                 self.problems.append(f"{key}: {kind} {what[:60]!r} got no answer")
@@ -305,6 +322,18 @@ class Campaign:
                 f"{key} {kind}: logged {r.levelname} {r.name}: {r.getMessage()}" for r in errors
             )
             errors.clear()
+        if len(self.problems) > problems_before:
+            self.problems.append("  after: " + " | ".join(self._recent))
+
+    async def _kept_for_coach(self, sent: SandboxMessage) -> bool:
+        async with self.harness.db.session() as session:
+            found = await session.exec(
+                select(RelayedMessage.id).where(
+                    RelayedMessage.source_chat_id == sent.chat_id,
+                    RelayedMessage.source_message_id == sent.message_id,
+                )
+            )
+            return found.first() is not None
 
     def _check_calls(self, since: int) -> None:
         for call in self.harness.sandbox.calls[since:]:
