@@ -1,6 +1,6 @@
 """The messages around a flag: the notice to the coach (with the client's last check-ins and
 buttons), the escalation to the backup and the admins, the team chat's alert without content, and
-the crisis answer to the client.
+the crisis and worry answers to the client.
 
 The escalation tells its reader what to do, not the client's health: the client's name, that it
 is urgent, who the coach is, links to reach the client and the coach on Telegram, and buttons. No
@@ -36,6 +36,10 @@ REASONS = {
         "wrote words that may mean a crisis. They got the crisis numbers from me. "
         "Please contact them as soon as you can."
     ),
+    FlagKind.WORRYING_WORDS: N_(
+        "wrote words that sound worrying (tiredness or hopelessness, no words of crisis). "
+        "Please check in with them when you can."
+    ),
     FlagKind.GOAL_STUCK: N_("is stuck with a goal and would like help."),
     FlagKind.EMPLOYER_REQUEST: N_("their employer asks for guidance."),
     FlagKind.PULSE_MISMATCH: N_("the employee and the employer see the work very differently."),
@@ -47,6 +51,29 @@ REASONS = {
     ),
 }
 MOOD_EMOJI = {1: "😢", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
+# Where a client wrote the words of a crisis or worrying-words flag (client_words.WHERE).
+WHERE = {
+    "message": N_("in a message"),
+    "edit": N_("in an edited message"),
+    "caption": N_("with a photo or a file"),
+    "note": N_("in a check-in"),
+    "goal": N_("in a goal"),
+    "step": N_("in a goal's step"),
+    "reason": N_("when letting a goal go"),
+    "joining": N_("while joining"),
+    "answer": N_("in an answer to a question"),
+}
+
+
+def _words_lines(flag: Flag) -> list[str]:
+    """The client's words behind a crisis or worrying-words flag, for the coach."""
+    lines = []
+    for said in (flag.details or {}).get("words", []):
+        if not isinstance(said, dict) or not said.get("text"):
+            continue
+        where = _(WHERE.get(str(said.get("where")), WHERE["message"]))
+        lines.append(_("“{words}” ({where})").format(words=escape(str(said["text"])), where=where))
+    return lines
 
 
 def _checkin_line(checkin: Checkin, timezone: str) -> str:
@@ -104,7 +131,7 @@ async def flag_text(
     )
     urgent = flag.urgency == FlagUrgency.URGENT
     head = ("🆘 " if urgent else "🚩 ") + f"<b>{name}</b>: " + _(REASONS[flag.kind])
-    lines = [head]
+    lines = [head, *_words_lines(flag)]
     if flag.escalation_level > 0 and flag.status == FlagStatus.OPEN:
         coach = await session.get(Person, flag.coach_id) if flag.coach_id else None
         lines.append(
@@ -413,6 +440,16 @@ async def _team_alert(
         kind=FlagEventKind.ESCALATED_TEAM,
         now=now,
         target_chat_id=organisation.team_chat_id,
+    )
+
+
+def worry_text() -> str:
+    """The answer to worrying words, in the current language: warm and short, no numbers."""
+    return "\n\n".join(
+        [
+            _("💛 Thank you for telling me. That sounds really hard."),
+            _("I let your coach know, so that they can get in touch with you."),
+        ]
     )
 
 

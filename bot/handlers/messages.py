@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.flows import coach_reply, onboarding, text_step
 from bot.flows.coach_reply import incoming_of
 from bot.handlers import employer
-from bot.handlers.flags import answer_crisis
+from bot.handlers.flags import answer_words
 from bot.handlers.home import client_keyboard
 from bot.handlers.replies import escape, reply
 from bot.handlers.start import stranger_text
@@ -67,7 +67,13 @@ async def on_message(update: Update, context: Context) -> None:
 
 async def _from_client(update: Update, context: Context, client_id: int, message: Message) -> None:
     """A client's message goes to their coach; the client learns it was sent or will be."""
-    await answer_crisis(update, context, client_id=client_id, text=message.text or message.caption)
+    await answer_words(
+        update,
+        context,
+        client_id=client_id,
+        text=message.text or message.caption,
+        where="message" if message.text else "caption",
+    )
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
@@ -163,8 +169,12 @@ async def on_edit(update: Update, context: Context) -> None:
     if message is None or actor.person_id is None or not actor.is_known:
         return
     if actor.is_client and not actor.is_coach:
-        await answer_crisis(
-            update, context, client_id=actor.person_id, text=message.text or message.caption
+        await answer_words(
+            update,
+            context,
+            client_id=actor.person_id,
+            text=message.text or message.caption,
+            where="edit",
         )
     services = context.services
     now = services.clock.now()
