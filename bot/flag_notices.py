@@ -453,9 +453,14 @@ def worry_text() -> str:
     )
 
 
-async def crisis_text(session: AsyncSession, *, client_id: int, now: dt.datetime) -> str:
-    """The crisis answer, in the current language, with the client's organisation's numbers."""
-    organisation, _backup = await flags.backup_of(session, client_id=client_id, now=now)
+async def crisis_text(session: AsyncSession, *, client_id: int | None, now: dt.datetime) -> str:
+    """The crisis answer, in the current language, with the client's organisation's numbers
+    (the default ones for someone who is nobody's client, who is not told of a coach)."""
+    organisation, _backup = (
+        await flags.backup_of(session, client_id=client_id, now=now)
+        if client_id is not None
+        else (None, None)
+    )
     emergency = organisation.emergency_number if organisation else "112"
     line_name = organisation.crisis_line_name if organisation else "MIELI Kriisipuhelin"
     line_number = organisation.crisis_line_number if organisation else "09 2525 0111"
@@ -466,6 +471,6 @@ async def crisis_text(session: AsyncSession, *, client_id: int, now: dt.datetime
             _("You can also call {line} at {number}. They answer every day, day and night.").format(
                 line=escape(line_name), number=escape(line_number)
             ),
-            _("I told your coach. They will contact you."),
+            *([_("I told your coach. They will contact you.")] if client_id is not None else []),
         ]
     )

@@ -113,6 +113,22 @@ def _not_for_you(actor: Actor) -> str:
     return stranger_text()
 
 
+async def answer_stranger_words(update: Update, context: Context, *, text: str | None) -> bool:
+    """Someone who is nobody's client wrote words of crisis: the crisis numbers all the same
+    (no flag: there is no coach to tell). True when it was so."""
+    if not text:
+        return False
+    services = context.services
+    async with services.db.session() as session:
+        words = await client_words.read(session, client_id=None, text=text)
+        if words.tier != Tier.CRISIS:
+            return False
+        with use_locale(words.language or context.require_actor().locale):
+            answer = await crisis_text(session, client_id=None, now=services.clock.now())
+    await reply(update, context, answer, purpose="crisis")
+    return True
+
+
 async def answer_words(
     update: Update,
     context: Context,
