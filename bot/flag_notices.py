@@ -14,16 +14,19 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import get_day_names
+from babel.lists import format_list
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
 from bot.handover_notices import coach_name_for_client, day_text
 from bot.html_text import escape
-from bot.i18n import N_, _, format_date, format_time, use_locale
+from bot.i18n import N_, _, current_locale, format_date, format_time, use_locale
 from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Organisation, Person
-from bot.services import access, checkins, flags, outbox, people, routing
+from bot.services import access, checkins, crisis_lines, flags, outbox, people, routing
 from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
 
 ACTION = "fl"
@@ -453,24 +456,109 @@ def worry_text() -> str:
     )
 
 
+def _days_text(days: tuple[int, ...]) -> str:
+    """Days as the current language writes them short: "Mon–Fri", "ma ja ke"."""
+    if len(days) == 7:
+        return _("every day")
+    names = get_day_names("abbreviated", locale=Locale.parse(current_locale()))
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = [f"{names[run[0] - 1]}–{names[run[-1] - 1]}" if len(run) > 2 else None for run in runs]
+    written: list[str] = []
+    for run, part in zip(runs, parts, strict=True):
+        if part is not None:
+            written.append(part)
+        else:
+            written.extend(names[day - 1] for day in run)
+    return format_list(written, locale=current_locale())
+
+
+def hours_text(hours: crisis_lines.Hours) -> str:
+    """Opening hours in the current language: "Mon and Wed 4:00 PM–8:00 PM; Thu ..."."""
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for span in hours.spans:
+        end = span.end or dt.time(0, 0)
+        groups.setdefault(span.days, []).append(f"{format_time(span.start)}–{format_time(end)}")
+    return "; ".join(
+        _("{days} {times}").format(
+            days=_days_text(days), times=format_list(times, locale=current_locale())
+        )
+        for days, times in groups.items()
+    )
+
+
+def _answers(line: crisis_lines.Line) -> str | None:
+    """When a line answers, as a sentence; None when its hours are not stated."""
+    if line.hours is None:
+        return None
+    if line.hours.round_the_clock:
+        return _("They answer every day, round the clock.")
+    return _("They answer {hours}.").format(hours=hours_text(line.hours))
+
+
 async def crisis_text(session: AsyncSession, *, client_id: int | None, now: dt.datetime) -> str:
-    """The crisis answer, in the current language, with the client's organisation's numbers
-    (the default ones for someone who is nobody's client, who is not told of a coach)."""
+    """The crisis answer in the current language: 112, the crisis line in that language with
+    its hours (Swedish and English: MIELI's line in the language, and the main line for when it
+    is closed), with the client's organisation's own numbers and hours; the defaults for someone
+    who is nobody's client, who is not told of a coach."""
     organisation, _backup = (
         await flags.backup_of(session, client_id=client_id, now=now)
         if client_id is not None
         else (None, None)
     )
-    emergency = organisation.emergency_number if organisation else "112"
-    line_name = organisation.crisis_line_name if organisation else "MIELI Kriisipuhelin"
-    line_number = organisation.crisis_line_number if organisation else "09 2525 0111"
-    return "\n\n".join(
-        [
-            _("💛 I am worried about you."),
-            _("If you are in danger now, call {emergency}.").format(emergency=escape(emergency)),
-            _("You can also call {line} at {number}. They answer every day, day and night.").format(
-                line=escape(line_name), number=escape(line_number)
-            ),
-            *([_("I told your coach. They will contact you.")] if client_id is not None else []),
-        ]
+    lines = crisis_lines.lines_for(
+        language=current_locale(),
+        emergency=organisation.emergency_number if organisation else None,
+        name=organisation.crisis_line_name if organisation else None,
+        number=organisation.crisis_line_number if organisation else None,
+        settings=organisation.settings if organisation else None,
     )
+    timezone = organisation.timezone if organisation else "Europe/Helsinki"
+    main, own = lines.main, lines.own
+    paragraphs = [
+        _("💛 I am worried about you."),
+        _("If you are in danger now, call {emergency}.").format(emergency=escape(lines.emergency)),
+    ]
+    named = {"line": escape(main.name), "number": escape(main.number)}
+    if own is None:
+        paragraphs.append(
+            " ".join(
+                part
+                for part in (
+                    _("You can also call {line} at {number}.").format(**named),
+                    _answers(main),
+                )
+                if part
+            )
+        )
+    else:
+        first = [
+            _("You can call {line} at {number}.").format(
+                line=escape(own.name), number=escape(own.number)
+            ),
+            _answers(own),
+        ]
+        paragraphs.append(" ".join(part for part in first if part))
+        # The main line for when theirs is closed, and said first when it is closed now.
+        if own.hours is not None and not own.hours.open_at(now, timezone):
+            fallback = (
+                _("It is closed right now. You can call {line} at {number} instead, in Finnish.")
+                if main.finnish_default
+                else _("It is closed right now. You can call {line} at {number} instead.")
+            )
+        else:
+            fallback = (
+                _("When it is closed, you can call {line} at {number}, in Finnish.")
+                if main.finnish_default
+                else _("When it is closed, you can call {line} at {number}.")
+            )
+        paragraphs.append(
+            " ".join(part for part in (fallback.format(**named), _answers(main)) if part)
+        )
+    if client_id is not None:
+        paragraphs.append(_("I told your coach. They will contact you."))
+    return "\n\n".join(paragraphs)
