@@ -49,10 +49,14 @@ async def _require_current_schema(settings: Settings) -> None:
 def cmd_run(settings: Settings) -> int:
     """Long polling until interrupted."""
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.services.crisis_words import LexiconError
 
     settings.require_token()
     asyncio.run(_require_current_schema(settings))
-    application = build_application(settings)
+    try:
+        application = build_application(settings)
+    except LexiconError as exc:
+        raise ConfigError(f"the lexicon of words of crisis cannot be read: {exc}") from None
     application.run_polling(
         allowed_updates=list(ALLOWED_UPDATES),
         timeout=settings.polling_timeout_seconds,

@@ -80,3 +80,29 @@ def test_without_the_lexicon_files_the_copy_fails_loudly(tmp_path: Path) -> None
         check=False,
     )
     assert result.returncode != 0 and "fi.txt" in result.stderr
+
+
+def test_the_bot_does_not_start_with_a_broken_lexicon(tmp_path: Path, database_url: str) -> None:
+    _shipped(tmp_path)
+    broken = tmp_path / "bot" / "services" / "crisis_lexicon" / "fi.txt"
+    broken.write_text(
+        broken.read_text(encoding="utf-8") + "\n[crisis oops]\n@nowhere kuolla\n", encoding="utf-8"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path),
+        "BOT_TOKEN": "123456:TEST",
+        "DATABASE_URL": database_url,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "the lexicon of words of crisis cannot be read" in result.stderr
+    assert "fi.txt:" in result.stderr and "@nowhere is not defined above" in result.stderr
