@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import gc
 import itertools
 import re
 import unicodedata
@@ -647,6 +648,17 @@ class Matcher:
         return ids
 
     def read(self, text: str) -> Reading:
+        # Reading makes many small sets and tuples, none of them in a cycle: the cycle collector
+        # would only interrupt (about a tenth of the time), so it waits until the text is read.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._read(text)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _read(self, text: str) -> Reading:
         normal = normalise(text)
         typed = tokens(normal)
         if _STRETCHED.search(normal):
@@ -824,22 +836,24 @@ class _Walker:
         """The spans where any of the patterns match (start -> ends); only read afterwards."""
         if len(patterns) == 1 and len(patterns[0]) == 1:
             return self._spans(patterns[0][0])
-        found: _Spans = defaultdict(set)
-        present = self._present
+        found: _Spans = {}
+        positions, concept = self.positions, self.concept
         for steps in patterns:
             missing = False
             for step in steps:
-                if not present(step):
+                if step.end or step.element in positions:
+                    continue
+                if not any(concept(name) for name in step.concepts):
                     missing = True
                     break
             if missing:
                 continue
             if len(steps) == 1:
                 for start, ends in self._spans(steps[0]).items():
-                    found[start].update(ends)
+                    found.setdefault(start, set()).update(ends)
                 continue
             for start, end in self.pattern(steps):
-                found[start].add(end)
+                found.setdefault(start, set()).add(end)
         return found
 
     def pattern(self, steps: Sequence[_Step]) -> set[tuple[int, int]]:
