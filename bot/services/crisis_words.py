@@ -4,17 +4,20 @@ apostrophes, digits for letters), splits it into words and sentence ends, and ma
 concept lexicons of `crisis_lexicon/` against it.
 
 The lexicons are plain text files, one per language, written to be read and changed by a
-clinician (their own header explains the syntax). A lexicon names *concepts* (sets of words and
-short phrases: wanting, dying, oneself ...) and *rules* that combine them within a few words,
-each rule raising the crisis or the worry tier; *ordinary* patterns (kuolin nauruun, killing
-time) take words out of play, and *lower* patterns (minulla ei ole itsemurha-ajatuksia, my
-friend's dad killed himself) bring a crisis down to worry, never to nothing.
+clinician (`crisis_lexicon/README.txt` explains the syntax). A lexicon names *concepts* (sets of
+words and short phrases: wanting, dying, oneself ...) and *rules* that combine them within a few
+words (in order, `..N`, or on either side, `~N`), each rule raising the crisis or the worry tier;
+*ordinary* patterns (kuolin nauruun, killing time) take words out of play, *lower* patterns
+(minulla ei ole itsemurha-ajatuksia, my friend's dad killed himself) bring a crisis down to
+worry, never to nothing, and *escalate* patterns (a rope, saved-up pills, "tonight") make worry
+in the same message a crisis.
 
-Matching is linear in the length of the text: every word is looked up once in hash tables (its
-prefixes of the few lengths the lexicons use, and a one-typo comparison against the handful of
-key words marked for it), and the rules only walk forward from the places where their first
-element matched, a bounded number of words at a time. There are no regular expressions with
-nested quantifiers. No telegram here: this is a domain service.
+Matching is linear in the length of the text: every distinct word is looked up once in hash
+tables (its exact form, its prefixes of the few lengths the stems have, and a one-typo comparison
+with the handful of key words marked for it), a pattern is tried only when the words of its least
+common step occur, and a pattern walks at most a bounded number of words from each place its
+first element matched. There are no regular expressions with nested quantifiers. No telegram
+here: this is a domain service.
 """
 
 from __future__ import annotations
@@ -243,7 +246,6 @@ class Section:
     kind: Kind
     name: str  # a concept's name, or a rule's id ("fi.want_to_die")
     patterns: list[Pattern] = field(default_factory=list)
-    comment: str = ""
 
 
 @dataclass(slots=True)
