@@ -32,7 +32,7 @@ from bot.intake import Backlog
 from bot.notices import after_failed, after_held, after_sent, queue_unreachable_notice
 from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.sender import OutboxSender
-from bot.services import retention, state
+from bot.services import crisis_words, retention, state
 from bot.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
 
 _LOGGER = logging.getLogger(__name__)
@@ -216,6 +216,9 @@ def build_application(
 ) -> CompanionApplication:
     """The bot, ready to be initialised and started."""
     _quiet_generic_call_warning()
+    # The lexicons of words of crisis are read now, not at the first client's words: a broken
+    # file stops the start with its name and line instead of failing a person in crisis.
+    crisis_words.matcher()
     services = build_services(settings, clock=clock, db=db, kind="run")
     bot = build_bot(settings, services)
     processor = InboxUpdateProcessor(

@@ -49,10 +49,14 @@ async def _require_current_schema(settings: Settings) -> None:
 def cmd_run(settings: Settings) -> int:
     """Long polling until interrupted."""
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.services.crisis_words import LexiconError
 
     settings.require_token()
     asyncio.run(_require_current_schema(settings))
-    application = build_application(settings)
+    try:
+        application = build_application(settings)
+    except LexiconError as exc:
+        raise ConfigError(f"the lexicon of words of crisis cannot be read: {exc}") from None
     application.run_polling(
         allowed_updates=list(ALLOWED_UPDATES),
         timeout=settings.polling_timeout_seconds,
@@ -337,6 +341,32 @@ async def _org_set(settings: Settings, args: argparse.Namespace) -> None:
         )
         if value is not None
     }
+    language_lines = {
+        language: {
+            key: value
+            for key, value in (
+                ("name", getattr(args, f"crisis_line_{language}_name")),
+                ("number", getattr(args, f"crisis_line_{language}_number")),
+                ("hours", getattr(args, f"crisis_line_{language}_hours")),
+            )
+            if value is not None
+        }
+        for language in ("sv", "en")
+    }
+    tiers = {
+        tier: value == "on"
+        for tier, value in (("crisis", args.crisis_words), ("worry", args.worry_words))
+        if value is not None
+    }
+    rules: dict[str, str] = {}
+    for given in args.crisis_rule or []:
+        rule, equals, tier = given.partition("=")
+        if not equals:
+            raise ConfigError(
+                f"companion org set: --crisis-rule {given!r}: write RULE=TIER, "
+                "e.g. fi.want_to_die=worry"
+            )
+        rules[rule.strip()] = tier.strip()
     try:
         async with db.session() as session:
             organisation = await organisations.configure(
@@ -348,6 +378,10 @@ async def _org_set(settings: Settings, args: argparse.Namespace) -> None:
                 emergency_number=args.emergency_number,
                 crisis_line_name=args.crisis_line_name,
                 crisis_line_number=args.crisis_line_number,
+                crisis_line_hours=args.crisis_line_hours,
+                language_lines={k: v for k, v in language_lines.items() if v},
+                tiers=tiers,
+                rules=rules,
                 team_chat_id=args.team_chat_id,
                 backup_telegram_id=args.backup_telegram_id,
                 flags=flag_values,
@@ -410,8 +444,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     org_set.add_argument("--org", default="Default", help="the organisation (created if new)")
     org_set.add_argument("--emergency-number", help="e.g. 112")
-    org_set.add_argument("--crisis-line-name", help="e.g. MIELI Kriisipuhelin")
-    org_set.add_argument("--crisis-line-number", help="e.g. 09 2525 0111")
+    org_set.add_argument(
+        "--crisis-line-name",
+        help="the main line, for Finnish and as the fallback (MIELI Kriisipuhelin)",
+    )
+    org_set.add_argument("--crisis-line-number", help="the main line's number (09 2525 0111)")
+    org_set.add_argument(
+        "--crisis-line-hours",
+        help='the main line\'s hours: "24/7", "mon-fri 9-16; sat 10-14" or "" for not stated '
+        "(a new number without hours states none)",
+    )
+    for language, example in (
+        ("sv", "MIELI Kristelefon (svenska), 09 2525 0112"),
+        ("en", "MIELI Crisis Helpline (English), 09 2525 0113"),
+    ):
+        org_set.add_argument(f"--crisis-line-{language}-name", help=f"({example})")
+        org_set.add_argument(
+            f"--crisis-line-{language}-number", help='its number ("" = no line of its own)'
+        )
+        org_set.add_argument(f"--crisis-line-{language}-hours", help="its hours, as above")
+    org_set.add_argument(
+        "--crisis-words", choices=("on", "off"), help="the crisis tier: answer and urgent flag"
+    )
+    org_set.add_argument(
+        "--worry-words", choices=("on", "off"), help="the worry tier: warm word and a flag"
+    )
+    org_set.add_argument(
+        "--crisis-rule",
+        action="append",
+        metavar="RULE=TIER",
+        help="move a rule of bot/services/crisis_lexicon to crisis, worry, off or default "
+        "(e.g. fi.cannot_cope=off); may be given more than once",
+    )
     org_set.add_argument("--team-chat-id", type=int, help="a group chat for alerts (0 = none)")
     org_set.add_argument("--backup-telegram-id", type=int, help="who gets untaken urgent flags")
     org_set.add_argument("--low-mood-days", type=int, help="days of low mood running (3)")

@@ -1,6 +1,6 @@
 """The messages around a flag: the notice to the coach (with the client's last check-ins and
 buttons), the escalation to the backup and the admins, the team chat's alert without content, and
-the crisis answer to the client.
+the crisis and worry answers to the client.
 
 The escalation tells its reader what to do, not the client's health: the client's name, that it
 is urgent, who the coach is, links to reach the client and the coach on Telegram, and buttons. No
@@ -14,16 +14,19 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import get_day_names
+from babel.lists import format_list
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
 from bot.handover_notices import coach_name_for_client, day_text
 from bot.html_text import escape
-from bot.i18n import N_, _, format_date, format_time, use_locale
+from bot.i18n import N_, _, current_locale, format_date, format_time, use_locale
 from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Organisation, Person
-from bot.services import access, checkins, flags, outbox, people, routing
+from bot.services import access, checkins, crisis_lines, flags, outbox, people, routing
 from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
 
 ACTION = "fl"
@@ -36,6 +39,10 @@ REASONS = {
         "wrote words that may mean a crisis. They got the crisis numbers from me. "
         "Please contact them as soon as you can."
     ),
+    FlagKind.WORRYING_WORDS: N_(
+        "wrote words that sound worrying (tiredness or hopelessness, no words of crisis). "
+        "Please check in with them when you can."
+    ),
     FlagKind.GOAL_STUCK: N_("is stuck with a goal and would like help."),
     FlagKind.EMPLOYER_REQUEST: N_("their employer asks for guidance."),
     FlagKind.PULSE_MISMATCH: N_("the employee and the employer see the work very differently."),
@@ -47,6 +54,29 @@ REASONS = {
     ),
 }
 MOOD_EMOJI = {1: "😢", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
+# Where a client wrote the words of a crisis or worrying-words flag (client_words.WHERE).
+WHERE = {
+    "message": N_("in a message"),
+    "edit": N_("in an edited message"),
+    "caption": N_("with a photo or a file"),
+    "note": N_("in a check-in"),
+    "goal": N_("in a goal"),
+    "step": N_("in a goal's step"),
+    "reason": N_("when letting a goal go"),
+    "joining": N_("while joining"),
+    "answer": N_("in an answer to a question"),
+}
+
+
+def _words_lines(flag: Flag) -> list[str]:
+    """The client's words behind a crisis or worrying-words flag, for the coach."""
+    lines = []
+    for said in (flag.details or {}).get("words", []):
+        if not isinstance(said, dict) or not said.get("text"):
+            continue
+        where = _(WHERE.get(str(said.get("where")), WHERE["message"]))
+        lines.append(_("“{words}” ({where})").format(words=escape(str(said["text"])), where=where))
+    return lines
 
 
 def _checkin_line(checkin: Checkin, timezone: str) -> str:
@@ -104,7 +134,7 @@ async def flag_text(
     )
     urgent = flag.urgency == FlagUrgency.URGENT
     head = ("🆘 " if urgent else "🚩 ") + f"<b>{name}</b>: " + _(REASONS[flag.kind])
-    lines = [head]
+    lines = [head, *_words_lines(flag)]
     if flag.escalation_level > 0 and flag.status == FlagStatus.OPEN:
         coach = await session.get(Person, flag.coach_id) if flag.coach_id else None
         lines.append(
@@ -416,19 +446,119 @@ async def _team_alert(
     )
 
 
-async def crisis_text(session: AsyncSession, *, client_id: int, now: dt.datetime) -> str:
-    """The crisis answer, in the current language, with the client's organisation's numbers."""
-    organisation, _backup = await flags.backup_of(session, client_id=client_id, now=now)
-    emergency = organisation.emergency_number if organisation else "112"
-    line_name = organisation.crisis_line_name if organisation else "MIELI Kriisipuhelin"
-    line_number = organisation.crisis_line_number if organisation else "09 2525 0111"
+def worry_text() -> str:
+    """The answer to worrying words, in the current language: warm and short, no numbers."""
     return "\n\n".join(
         [
-            _("💛 I am worried about you."),
-            _("If you are in danger now, call {emergency}.").format(emergency=escape(emergency)),
-            _("You can also call {line} at {number}. They answer every day, day and night.").format(
-                line=escape(line_name), number=escape(line_number)
-            ),
-            _("I told your coach. They will contact you."),
+            _("💛 Thank you for telling me. That sounds really hard."),
+            _("I let your coach know, so that they can get in touch with you."),
         ]
     )
+
+
+def _days_text(days: tuple[int, ...]) -> str:
+    """Days as the current language writes them short: "Mon–Fri", "ma ja ke"."""
+    if len(days) == 7:
+        return _("every day")
+    names = get_day_names("abbreviated", locale=Locale.parse(current_locale()))
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = [f"{names[run[0] - 1]}–{names[run[-1] - 1]}" if len(run) > 2 else None for run in runs]
+    written: list[str] = []
+    for run, part in zip(runs, parts, strict=True):
+        if part is not None:
+            written.append(part)
+        else:
+            written.extend(names[day - 1] for day in run)
+    return format_list(written, locale=current_locale())
+
+
+def hours_text(hours: crisis_lines.Hours) -> str:
+    """Opening hours in the current language: "Mon and Wed 4:00 PM–8:00 PM; Thu ..."."""
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for span in hours.spans:
+        end = span.end or dt.time(0, 0)
+        groups.setdefault(span.days, []).append(f"{format_time(span.start)}–{format_time(end)}")
+    return "; ".join(
+        _("{days} {times}").format(
+            days=_days_text(days), times=format_list(times, locale=current_locale())
+        )
+        for days, times in groups.items()
+    )
+
+
+def _answers(line: crisis_lines.Line) -> str | None:
+    """When a line answers, as a sentence; None when its hours are not stated."""
+    if line.hours is None:
+        return None
+    if line.hours.round_the_clock:
+        return _("They answer every day, round the clock.")
+    return _("They answer {hours}.").format(hours=hours_text(line.hours))
+
+
+async def crisis_text(session: AsyncSession, *, client_id: int | None, now: dt.datetime) -> str:
+    """The crisis answer in the current language: 112, the crisis line in that language with
+    its hours (Swedish and English: MIELI's line in the language, and the main line for when it
+    is closed), with the client's organisation's own numbers and hours; the defaults for someone
+    who is nobody's client, who is not told of a coach."""
+    organisation, _backup = (
+        await flags.backup_of(session, client_id=client_id, now=now)
+        if client_id is not None
+        else (None, None)
+    )
+    lines = crisis_lines.lines_for(
+        language=current_locale(),
+        emergency=organisation.emergency_number if organisation else None,
+        name=organisation.crisis_line_name if organisation else None,
+        number=organisation.crisis_line_number if organisation else None,
+        settings=organisation.settings if organisation else None,
+    )
+    timezone = organisation.timezone if organisation else "Europe/Helsinki"
+    main, own = lines.main, lines.own
+    paragraphs = [
+        _("💛 I am worried about you."),
+        _("If you are in danger now, call {emergency}.").format(emergency=escape(lines.emergency)),
+    ]
+    named = {"line": escape(main.name), "number": escape(main.number)}
+    if own is None:
+        paragraphs.append(
+            " ".join(
+                part
+                for part in (
+                    _("You can also call {line} at {number}.").format(**named),
+                    _answers(main),
+                )
+                if part
+            )
+        )
+    else:
+        first = [
+            _("You can call {line} at {number}.").format(
+                line=escape(own.name), number=escape(own.number)
+            ),
+            _answers(own),
+        ]
+        paragraphs.append(" ".join(part for part in first if part))
+        # The main line for when theirs is closed, and said first when it is closed now.
+        if own.hours is not None and not own.hours.open_at(now, timezone):
+            fallback = (
+                _("It is closed right now. You can call {line} at {number} instead, in Finnish.")
+                if main.finnish_default
+                else _("It is closed right now. You can call {line} at {number} instead.")
+            )
+        else:
+            fallback = (
+                _("When it is closed, you can call {line} at {number}, in Finnish.")
+                if main.finnish_default
+                else _("When it is closed, you can call {line} at {number}.")
+            )
+        paragraphs.append(
+            " ".join(part for part in (fallback.format(**named), _answers(main)) if part)
+        )
+    if client_id is not None:
+        paragraphs.append(_("I told your coach. They will contact you."))
+    return "\n\n".join(paragraphs)

@@ -15,9 +15,8 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.context import Context
 from bot.handlers import callbacks
-from bot.handlers.flags import answer_crisis
 from bot.handlers.home import CHECK_IN, label_filter
-from bot.handlers.messages import on_message
+from bot.handlers.messages import route
 from bot.handlers.replies import answer_query, edit_pressed, reply
 from bot.html_text import escape
 from bot.i18n import N_, _
@@ -375,12 +374,11 @@ async def on_note(update: Update, context: Context, flow: Flow) -> None:
     now = services.clock.now()
     text = message.text
     voice = message.voice.file_id if message.voice is not None else None
-    await answer_crisis(update, context, client_id=actor.person_id, text=text)
     if text is None and voice is None:
         # A photo or a sticker is not an answer: it goes to the coach like any message.
         async with services.db.session() as session:
             await flows.clear(session, person_id=actor.person_id, flow=FLOW)
-        await on_message(update, context)
+        await route(update, context)
         return
     try:
         async with services.db.session() as session:

@@ -1,5 +1,5 @@
 """A coach's answer to a flag (I'll contact / Done / Later), a client's request to be contacted,
-and the crisis answer that goes to a client before anything else.
+and the answer to words of crisis (at once, before anything else) or of worry.
 """
 
 from __future__ import annotations
@@ -8,16 +8,17 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import Context
-from bot.flag_notices import ACTION, crisis_text, queue_cover_notices, taken_text
+from bot.flag_notices import ACTION, crisis_text, queue_cover_notices, taken_text, worry_text
 from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, close_question, reply
 from bot.handlers.start import stranger_text
 from bot.html_text import escape
-from bot.i18n import _
+from bot.i18n import _, use_locale
 from bot.models.flags import FlagKind, FlagStatus
 from bot.models.people import Person
-from bot.services import crisis, flags, people, routing
+from bot.services import client_words, flags, people, routing
 from bot.services.access import AccessDenied
+from bot.services.crisis import Tier
 from bot.services.people import Actor
 
 CONTACT_ACTION = "cr"
@@ -112,25 +113,57 @@ def _not_for_you(actor: Actor) -> str:
     return stranger_text()
 
 
-async def answer_crisis(
-    update: Update, context: Context, *, client_id: int, text: str | None
-) -> bool:
-    """If the client's words speak of crisis: the crisis numbers to them at once, and an urgent
-    flag to their coach. True when it was so."""
-    if not crisis.mentions_crisis(text):
+async def answer_stranger_words(update: Update, context: Context, *, text: str | None) -> bool:
+    """Someone who is nobody's client wrote words of crisis: the crisis numbers all the same
+    (no flag: there is no coach to tell). True when it was so."""
+    if not text:
         return False
+    services = context.services
+    async with services.db.session() as session:
+        words = await client_words.read(session, client_id=None, text=text)
+        if words.tier != Tier.CRISIS:
+            return False
+        with use_locale(words.language or context.require_actor().locale):
+            answer = await crisis_text(session, client_id=None, now=services.clock.now())
+    await reply(update, context, answer, purpose="crisis")
+    return True
+
+
+async def answer_words(
+    update: Update,
+    context: Context,
+    *,
+    client_id: int,
+    text: str | None,
+    where: str = "message",
+) -> Tier:
+    """Words of crisis: the crisis numbers to the client at once, then an urgent flag to their
+    coach. Words of worry: a flag "worrying words" to the coach, and a warm word without
+    numbers to the client. Either answer is in the language the words are clearly written in,
+    else the client's own. Returns the tier (under the organisation's policy)."""
+    if not text:
+        return Tier.NONE
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
-        answer = await crisis_text(session, client_id=client_id, now=now)
-    # The answer goes first, before the flag and before anything else is done with the message.
-    await reply(update, context, answer, purpose="crisis")
+        words = await client_words.read(session, client_id=client_id, text=text)
+        if words.tier == Tier.CRISIS:
+            with use_locale(words.language or context.require_actor().locale):
+                answer = await crisis_text(session, client_id=client_id, now=now)
+    if words.tier == Tier.NONE:
+        return Tier.NONE
+    if words.tier == Tier.CRISIS:
+        # The answer goes first, before the flag and anything else done with the message.
+        await reply(update, context, answer, purpose="crisis")
     async with services.db.session() as session:
-        await flags.raise_flag(
-            session, client_id=client_id, kind=FlagKind.CRISIS, now=now, urgent=True
+        answer_worry = await client_words.flag(
+            session, client_id=client_id, words=words, text=text, where=where, now=now
         )
+    if words.tier == Tier.WORRY and answer_worry:
+        with use_locale(words.language or context.require_actor().locale):
+            await reply(update, context, worry_text(), purpose="worry")
     services.wake_dispatcher()
-    return True
+    return words.tier
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

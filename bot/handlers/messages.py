@@ -1,6 +1,11 @@
 """What people write outside commands: an answer to the flow that asked for it, else a client's
 message for their coach, a coach's answer to a client, or the no-invite answer for a stranger.
 Edits of passed-on messages are passed on too. /inbox shows a coach their clients' messages.
+
+Everything a client types or captions passes the check for words of crisis and worry here, first,
+whichever flow it then goes to (a message, a check-in note, a goal, a step, a reason, a typed time
+while joining, words for the closing summary); so do their edits. A stranger who writes words of
+crisis gets the crisis numbers too. A voice message cannot be read: it goes to the coach as sent.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from bot.context import Context
 from bot.flows import coach_reply, onboarding, text_step
 from bot.flows.coach_reply import incoming_of
 from bot.handlers import employer
-from bot.handlers.flags import answer_crisis
+from bot.handlers.flags import answer_stranger_words, answer_words
 from bot.handlers.home import client_keyboard
 from bot.handlers.replies import escape, reply
 from bot.handlers.start import stranger_text
@@ -38,7 +43,38 @@ _CONTENT = (
 )
 
 
+def _where(flow_name: str | None, flow_step: str | None, message: Message) -> str:
+    """Where a client wrote, for the coach's notice (see client_words.WHERE)."""
+    if flow_name == "checkin":
+        return "note"
+    if flow_name == "goal":
+        return {"title": "goal", "step": "step", "reason": "reason"}.get(flow_step or "", "goal")
+    if flow_name == onboarding.FLOW:
+        return "joining"
+    if flow_name is not None:
+        return "answer"
+    return "message" if message.text else "caption"
+
+
 async def on_message(update: Update, context: Context) -> None:
+    """Words of crisis or worry first, then the message to the flow waiting for it, to the
+    coach, or to a client."""
+    actor = context.require_actor()
+    message = update.effective_message
+    assert message is not None
+    text = message.text or message.caption
+    if (not actor.is_known and not actor.is_employer) or actor.person_id is None:
+        await answer_stranger_words(update, context, text=text)
+    elif actor.is_client and not actor.is_coach:
+        services = context.services
+        async with services.db.session() as session:
+            flow = await flows.current(session, person_id=actor.person_id, now=services.clock.now())
+        where = _where(flow.name if flow else None, flow.step if flow else None, message)
+        await answer_words(update, context, client_id=actor.person_id, text=text, where=where)
+    await route(update, context)
+
+
+async def route(update: Update, context: Context) -> None:
     """Route a message to the flow waiting for it, to the coach, or to a client."""
     actor = context.require_actor()
     message = update.effective_message
@@ -67,7 +103,6 @@ async def on_message(update: Update, context: Context) -> None:
 
 async def _from_client(update: Update, context: Context, client_id: int, message: Message) -> None:
     """A client's message goes to their coach; the client learns it was sent or will be."""
-    await answer_crisis(update, context, client_id=client_id, text=message.text or message.caption)
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
@@ -163,8 +198,12 @@ async def on_edit(update: Update, context: Context) -> None:
     if message is None or actor.person_id is None or not actor.is_known:
         return
     if actor.is_client and not actor.is_coach:
-        await answer_crisis(
-            update, context, client_id=actor.person_id, text=message.text or message.caption
+        await answer_words(
+            update,
+            context,
+            client_id=actor.person_id,
+            text=message.text or message.caption,
+            where="edit",
         )
     services = context.services
     now = services.clock.now()

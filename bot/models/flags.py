@@ -1,10 +1,10 @@
 """Flags: a client who needs a human, raised to the right coach at the right time, and escalated.
 
-A flag is raised by a rule (low mood, missed check-ins, a contact request, words of crisis, a stuck
-goal, an employer's request, a pulse mismatch, a silent follow-up, an unreachable client, strain at
-work). There is one open flag per client and cause; a new occurrence adds to it instead of
-repeating it. Its notice waits for the coach's working hours unless it is urgent, and every delivery
-and escalation step is logged as a flag event.
+A flag is raised by a rule (low mood, missed check-ins, a contact request, words of crisis or of
+worry, a stuck goal, an employer's request, a pulse mismatch, a silent follow-up, an unreachable
+client, strain at work). There is one open flag per client and cause; a new occurrence adds to it
+instead of repeating it. Its notice waits for the coach's working hours unless it is urgent, and
+every delivery and escalation step is logged as a flag event.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class FlagKind(enum.StrEnum):
     MISSED_CHECKINS = "missed_checkins"
     CONTACT_REQUEST = "contact_request"
     CRISIS = "crisis"
+    WORRYING_WORDS = "worrying_words"  # exhaustion or hopelessness, without words of death
     GOAL_STUCK = "goal_stuck"
     EMPLOYER_REQUEST = "employer_request"
     PULSE_MISMATCH = "pulse_mismatch"
@@ -81,7 +82,9 @@ class Flag(SQLModel, table=True):
     # What raised it, e.g. ("checkin", 42) or ("relayed_message", 7); a reference, not a copy.
     source_type: str | None = Field(default=None, max_length=32)
     source_id: int | None = Field(default=None)
-    # Ids and figures the notice shows (e.g. the check-ins behind a low-mood flag); no bodies.
+    # Ids and figures the notice shows (e.g. the check-ins behind a low-mood flag). Words of
+    # crisis or worry keep the client's last few words ("words": text and where), so that the
+    # coach reads them even when they were a goal or a note; they go with the client on erasure.
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     raised_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # When the next notice to the coach may go (the coach's working hours unless urgent; the end

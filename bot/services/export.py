@@ -710,6 +710,12 @@ async def _flags(w: _Writer) -> list[dict[str, Any]]:
             "acknowledged": w.moment(f.acknowledged_at),
             "snoozed_until": w.moment(f.snoozed_until),
             "done": w.moment(f.done_at),
+            # The client's own words that raised it (words of crisis or worry).
+            "words": [
+                str(said.get("text", ""))
+                for said in (f.details or {}).get("words", [])
+                if isinstance(said, dict)
+            ],
         }
         for f in rows.all()
     ]

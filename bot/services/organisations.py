@@ -1,5 +1,6 @@
-"""An organisation's own settings: crisis numbers, the team chat, the backup for urgent flags,
-and the thresholds of the flag rules."""
+"""An organisation's own settings: crisis numbers and their opening hours per language, which
+tiers of words of crisis and worry it uses (and rules moved between them), the team chat, the
+backup for urgent flags, and the thresholds of the flag rules."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models.people import Organisation, Role
-from bot.services import people
+from bot.services import crisis, crisis_lines, people
 from bot.services.errors import DomainError
 
 FLAG_SETTINGS = ("low_mood_days", "low_mood_at_most", "missed_running", "work_strain_running")
@@ -26,6 +27,10 @@ async def configure(
     emergency_number: str | None = None,
     crisis_line_name: str | None = None,
     crisis_line_number: str | None = None,
+    crisis_line_hours: str | None = None,
+    language_lines: dict[str, dict[str, str]] | None = None,
+    tiers: dict[str, bool] | None = None,
+    rules: dict[str, str] | None = None,
     team_chat_id: int | None = None,
     backup_telegram_id: int | None = None,
     flags: dict[str, int] | None = None,
@@ -39,8 +44,30 @@ async def configure(
         organisation.emergency_number = emergency_number.strip()[:32]
     if crisis_line_name is not None:
         organisation.crisis_line_name = crisis_line_name.strip()[:120]
+    main_changed = False
     if crisis_line_number is not None:
+        if not crisis_line_number.strip():
+            raise DomainError("the main crisis line needs a number")
+        main_changed = crisis_line_number.strip() != organisation.crisis_line_number
         organisation.crisis_line_number = crisis_line_number.strip()[:32]
+    if crisis_line_hours is not None or main_changed:
+        # A new number keeps no hours unless they are given: none are promised for it.
+        organisation.settings = crisis_lines.configure(
+            organisation.settings,
+            language="fi",
+            hours=crisis_line_hours,
+            number_changed=main_changed,
+        )
+    for language, values in (language_lines or {}).items():
+        organisation.settings = crisis_lines.configure(
+            organisation.settings,
+            language=language,
+            name=values.get("name"),
+            number=values.get("number"),
+            hours=values.get("hours"),
+        )
+    if tiers or rules:
+        organisation.settings = _words_policy(organisation.settings, tiers or {}, rules or {})
     if team_chat_id is not None:
         organisation.team_chat_id = team_chat_id or None
     if backup_telegram_id is not None:
@@ -72,12 +99,61 @@ async def configure(
     return organisation
 
 
+def _words_policy(
+    settings: dict[str, Any], tiers: dict[str, bool], rules: dict[str, str]
+) -> dict[str, Any]:
+    """Which tiers are on, and rules moved to another tier ("default" moves one back)."""
+    known = crisis.rule_ids()
+    stored: dict[str, Any] = dict(dict(settings).get(crisis.SETTINGS_KEY) or {})
+    for tier, on in tiers.items():
+        if tier not in ("crisis", "worry"):
+            raise DomainError("the tiers are crisis and worry")
+        stored[tier] = bool(on)
+    moved = dict(stored.get("rules") or {})
+    for rule, tier in rules.items():
+        if rule not in known:
+            raise DomainError(
+                f"no rule {rule!r}; the rules are the [crisis ...], [worry ...] and "
+                "[escalate ...] sections of bot/services/crisis_lexicon/*.txt, named like "
+                "fi.want_to_die"
+            )
+        if tier == "default":
+            moved.pop(rule, None)
+        elif tier in crisis.TIER_NAMES:
+            moved[rule] = tier
+        else:
+            raise DomainError(f"a rule goes to crisis, worry, off or default, not {tier!r}")
+    stored["rules"] = moved
+    return {**dict(settings), crisis.SETTINGS_KEY: stored}
+
+
+def _line_text(line: crisis_lines.Line | None) -> str:
+    if line is None:
+        return "–"
+    hours = line.hours.text if line.hours is not None else "hours not stated"
+    return f"{line.name} {line.number} ({hours})"
+
+
 def describe(organisation: Organisation) -> dict[str, Any]:
+    main = crisis_lines.main_line(
+        name=organisation.crisis_line_name,
+        number=organisation.crisis_line_number,
+        settings=organisation.settings,
+    )
+    policy = crisis.Policy.from_settings(organisation.settings)
     return {
         "name": organisation.name,
         "timezone": organisation.timezone,
         "emergency_number": organisation.emergency_number,
-        "crisis_line": f"{organisation.crisis_line_name} {organisation.crisis_line_number}",
+        "crisis_line": _line_text(main),
+        "crisis_line_sv": _line_text(crisis_lines.language_line("sv", organisation.settings)),
+        "crisis_line_en": _line_text(crisis_lines.language_line("en", organisation.settings)),
+        "crisis_words": "on" if policy.crisis else "off",
+        "worry_words": "on" if policy.worry else "off",
+        "crisis_rules": {
+            rule: {crisis.Tier.CRISIS: "crisis", crisis.Tier.WORRY: "worry"}.get(tier, "off")
+            for rule, tier in sorted(policy.rules.items())
+        },
         "team_chat_id": organisation.team_chat_id,
         "backup_person_id": organisation.backup_person_id,
         "flags": dict(organisation.settings).get("flags", {}),

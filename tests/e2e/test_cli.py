@@ -166,13 +166,68 @@ def test_an_admin_sets_the_organisations_crisis_numbers_and_flag_thresholds(
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "crisis_line\tMIELI Kriisipuhelin 0800 123 456" in result.stdout
+    # A number of its own keeps no hours unless they are given: none are promised for it.
+    assert "crisis_line\tMIELI Kriisipuhelin 0800 123 456 (hours not stated)" in result.stdout
     assert "flags\t{'low_mood_days': 4}" in result.stdout
     assert "follow_up\t{'months': 24}" in result.stdout
     refused = companion(
         "org", "set", "--org", "Säätiö", "--backup-telegram-id", "999", env=env, cwd=tmp_path
     )
     assert refused.returncode == 2 and "no person with Telegram id 999" in refused.stderr
+
+
+def test_an_admin_sets_crisis_lines_per_language_with_hours_and_the_tiers(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url}
+    shown = companion("org", "set", "--org", "Säätiö", env=env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "crisis_line\tMIELI Kriisipuhelin 09 2525 0111 (24/7)" in shown.stdout
+    assert (
+        "crisis_line_sv\tMIELI Kristelefon (svenska) 09 2525 0112 "
+        "(mon,wed 16-20; tue,thu,fri 9-13)" in shown.stdout
+    )
+    assert "crisis_line_en\tMIELI Crisis Helpline (English) 09 2525 0113 (" in shown.stdout
+    assert "crisis_words\ton" in shown.stdout and "worry_words\ton" in shown.stdout
+
+    result = companion(
+        "org",
+        "set",
+        "--org",
+        "Säätiö",
+        "--crisis-line-hours",
+        "mon-fri 8-16",
+        "--crisis-line-en-number",
+        "09 2525 0116",
+        "--crisis-line-sv-name",
+        "Kristelefonen",
+        "--worry-words",
+        "off",
+        "--crisis-rule",
+        "fi.cannot_cope=crisis",
+        "--crisis-rule",
+        "en.hopeless=off",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "crisis_line\tMIELI Kriisipuhelin 09 2525 0111 (mon-fri 8-16)" in result.stdout
+    assert "crisis_line_sv\tKristelefonen 09 2525 0112 (mon,wed" in result.stdout
+    assert "crisis_line_en\tMIELI Crisis Helpline (English) 09 2525 0116 (hours not stated)" in (
+        result.stdout
+    )
+    assert "worry_words\toff" in result.stdout
+    assert "crisis_rules\t{'en.hopeless': 'off', 'fi.cannot_cope': 'crisis'}" in result.stdout
+
+    for wrong, says in (
+        (["--crisis-line-sv-hours", "monday 9-13"], "unknown day"),
+        (["--crisis-line-hours", "mon 16-9"], "ends before it starts"),
+        (["--crisis-rule", "fi.nothing_like_it=worry"], "no rule 'fi.nothing_like_it'"),
+        (["--crisis-rule", "fi.want_to_die=maybe"], "crisis, worry, off or default"),
+        (["--crisis-rule", "fi.want_to_die"], "write RULE=TIER"),
+    ):
+        refused = companion("org", "set", "--org", "Säätiö", *wrong, env=env, cwd=tmp_path)
+        assert refused.returncode == 2 and says in refused.stderr, (wrong, refused.stderr)
 
 
 LINK = re.compile(r"https://t\.me/companion_test_bot\?start=([A-Za-z0-9_-]+)")

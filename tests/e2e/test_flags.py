@@ -1,5 +1,5 @@
 """Flags end to end: low mood on days running, check-ins missed running, paused days, words of
-crisis in three languages, and the escalation of an urgent flag nobody takes.
+crisis in three languages, worrying words, and the escalation of an urgent flag nobody takes.
 """
 
 from __future__ import annotations
@@ -144,15 +144,16 @@ async def test_three_missed_running_flag_once_and_paused_days_count_for_nothing(
 
 
 @pytest.mark.parametrize(
-    ("words", "how"),
+    ("words", "how", "first_line"),
     [
-        ("En jaksa enää, haluan kuolla.", "message"),
-        ("Jag vill inte leva längre", "note"),
-        ("sometimes I think about suicide", "edit"),
+        # The client's own language is English; the answer is in the language of the words.
+        ("En jaksa enää, haluan kuolla.", "message", "💛 Olen huolissani sinusta."),
+        ("Jag vill inte leva längre", "note", "💛 Jag är orolig för dig."),
+        ("sometimes I think about suicide", "edit", "💛 I am worried about you."),
     ],
 )
 async def test_words_of_crisis_get_help_first_then_an_urgent_flag(
-    harness: Harness, clock: ManualClock, world: World, words: str, how: str
+    harness: Harness, clock: ManualClock, world: World, words: str, how: str, first_line: str
 ) -> None:
     await _at(harness, clock, utc(2026, 3, 2, 7, 0))  # Monday 09:00
     client = world.client
@@ -173,13 +174,81 @@ async def test_words_of_crisis_get_help_first_then_an_urgent_flag(
     await harness.settle()
     await harness.tick()
     answers = [m.text or "" for m in client.bot_messages()[before:]]
-    assert answers[0].startswith("💛 I am worried about you.")
-    assert "call 112" in answers[0] and "MIELI Kriisipuhelin at 09 2525 0111" in answers[0]
+    assert answers[0].startswith(first_line)
+    assert "112" in answers[0] and "09 2525 0111" in answers[0]
     [notice] = _flags(world.coach)
     assert notice.startswith("🆘 Liisa: wrote words that may mean a crisis.")
+    where = {"message": "in a message", "note": "in a check-in", "edit": "in an edited message"}
+    assert f"“{words}” ({where[how]})" in notice  # the coach reads what was written, and where
     async with harness.db.session() as session:
         [flag] = (await session.exec(select(Flag))).all()
     assert (flag.kind, flag.urgency) == (FlagKind.CRISIS, FlagUrgency.URGENT)
+
+
+async def test_worrying_words_get_a_warm_word_without_numbers_and_flag_the_coach_once(
+    harness: Harness, clock: ManualClock, world: World
+) -> None:
+    await _at(harness, clock, utc(2026, 3, 2, 7, 0))  # Monday 09:00, within working hours
+    client = world.client
+    before = len(client.bot_messages())
+    await client.send_text("i can't do this anymore 😞")
+    await harness.settle()
+    await harness.tick()
+    answers = [m.text or "" for m in client.bot_messages()[before:]]
+    assert answers[0] == (
+        "💛 Thank you for telling me. That sounds really hard.\n\n"
+        "I let your coach know, so that they can get in touch with you."
+    )
+    assert not any("112" in a or "Kriisipuhelin" in a for a in answers)
+    assert answers[-1] == "✓ Sent to Kaisa."  # the message itself goes to the coach as usual
+    [notice] = _flags(world.coach)
+    assert notice.startswith("🚩 Liisa: wrote words that sound worrying")
+    assert "“i can't do this anymore 😞” (in a message)" in notice
+
+    # More worried words the same day: added to the open flag, not a second notice or answer.
+    before = len(client.bot_messages())
+    await client.send_text("everything is pointless")
+    await harness.settle()
+    await harness.tick()
+    assert not any("💛" in (m.text or "") for m in client.bot_messages()[before:])
+    assert len(_flags(world.coach)) == 1
+    async with harness.db.session() as session:
+        [flag] = (await session.exec(select(Flag))).all()
+    assert (flag.kind, flag.urgency, flag.status) == (
+        FlagKind.WORRYING_WORDS,
+        FlagUrgency.NORMAL,
+        FlagStatus.OPEN,
+    )
+    assert [w["text"] for w in flag.details["words"]] == [
+        "i can't do this anymore 😞",
+        "everything is pointless",
+    ]
+
+    # A day later they are answered again (still one open flag for the coach).
+    await _at(harness, clock, utc(2026, 3, 3, 8, 0))
+    before = len(client.bot_messages())
+    await client.send_text("i feel so hopeless")
+    await harness.settle()
+    assert (client.bot_messages()[before].text or "").startswith("💛 Thank you for telling me.")
+    assert len(_flags(world.coach)) == 1
+
+
+async def test_worrying_words_after_working_hours_wait_for_the_coach_but_not_the_answer(
+    harness: Harness, clock: ManualClock, world: World
+) -> None:
+    await _at(harness, clock, utc(2026, 3, 2, 18, 0))  # Monday 20:00
+    before = len(world.client.bot_messages())
+    await world.client.send_text("en jaksa mitään")
+    await harness.settle()
+    await harness.tick()
+    assert (world.client.bot_messages()[before].text or "").startswith(
+        "💛 Kiitos, että kerroit."  # the words are Finnish: the answer is too
+    )
+    assert _flags(world.coach) == []  # not urgent: it waits for the coach's working hours
+    await _at(harness, clock, utc(2026, 3, 3, 6, 0))  # Tuesday 08:00
+    [notice] = _flags(world.coach)
+    assert notice.startswith("🚩 Liisa: wrote words that sound worrying")
+    assert "“en jaksa mitään” (in a message)" in notice
 
 
 @pytest.mark.parametrize("backup_reachable", [True, False])
