@@ -456,7 +456,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     for language, example in (
         ("sv", "MIELI Kristelefon (svenska), 09 2525 0112"),
-        ("en", "MIELI Crisis Helpline (English), 09 2525 0113"),
+        ("en", "MIELI Crisis Helpline (English), 09 2525 0116"),
     ):
         org_set.add_argument(f"--crisis-line-{language}-name", help=f"({example})")
         org_set.add_argument(

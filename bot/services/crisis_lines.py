@@ -20,13 +20,14 @@ The defaults, checked against MIELI's and related pages on 8 December 2026:
   endast-svara-pa-vart-femte-samtal/ ; MIELI's Swedish news page
   https://mieli.fi/sv/nyheter/julen-gor-sig-pamind-i-kristelefonen-redan-manga-veckor-fore-sjalva-
   helgen/ says the line is "vanligen öppen måndag till fredag".
-- English, 09 2525 0113, Monday and Tuesday 11-15, Wednesday 13-16 and 17-21, Thursday 10-15:
-  mentalhealth.fi (above), quoting https://mieli.fi/en/support-and-help/crisis-helpline/ ; it adds
-  English on Fridays 9-13 at the Swedish line's number. MIELI's own English page
-  http://mieli.fi/helpline, as stored when checked, names 09 2525 0116 as the English line (Fridays
-  9-13 shown): the number may have changed. 09 2525 0113 is kept as the issue specified it;
-  an organisation that confirms the new number sets it with
-  `companion org set --crisis-line-en-number "09 2525 0116" --crisis-line-en-hours "..."`.
+- English, 09 2525 0116, Fridays 9-13: MIELI's own English page, http://mieli.fi/helpline
+  ("MIELI Crisis Helpline in English 09 2525 0116 ... Opening hours: Fridays 9 am - 1 pm"; it lists
+  the other languages' lines as Finnish 0111, Swedish 0112, Ukrainian 0114 and Russian 0115).
+  Older pages (mentalhealth.fi, above, quoting MIELI) give 09 2525 0113 for English and Arabic
+  with wider hours; MIELI's own page is taken as current. Where the hours are uncertain the
+  narrower ones are kept: outside them the answer gives the Finnish line, which is always open.
+  An organisation that knows better sets the line with `companion org set --crisis-line-en-number
+  ... --crisis-line-en-hours ...`.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ LANGUAGE_LINES: Mapping[str, tuple[str, str, str]] = {
     "sv": ("MIELI Kristelefon (svenska)", "09 2525 0112", "mon,wed 16-20; tue,thu,fri 9-13"),
     "en": (
         "MIELI Crisis Helpline (English)",
-        "09 2525 0113",
-        "mon-tue 11-15; wed 13-16,17-21; thu 10-15",
+        "09 2525 0116",
+        "fri 9-13",
     ),
 }
 

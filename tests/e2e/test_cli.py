@@ -187,7 +187,7 @@ def test_an_admin_sets_crisis_lines_per_language_with_hours_and_the_tiers(
         "crisis_line_sv\tMIELI Kristelefon (svenska) 09 2525 0112 "
         "(mon,wed 16-20; tue,thu,fri 9-13)" in shown.stdout
     )
-    assert "crisis_line_en\tMIELI Crisis Helpline (English) 09 2525 0113 (" in shown.stdout
+    assert "crisis_line_en\tMIELI Crisis Helpline (English) 09 2525 0116 (fri 9-13)" in shown.stdout
     assert "crisis_words\ton" in shown.stdout and "worry_words\ton" in shown.stdout
 
     result = companion(
@@ -198,7 +198,7 @@ def test_an_admin_sets_crisis_lines_per_language_with_hours_and_the_tiers(
         "--crisis-line-hours",
         "mon-fri 8-16",
         "--crisis-line-en-number",
-        "09 2525 0116",
+        "09 2525 0113",
         "--crisis-line-sv-name",
         "Kristelefonen",
         "--worry-words",
@@ -213,7 +213,7 @@ def test_an_admin_sets_crisis_lines_per_language_with_hours_and_the_tiers(
     assert result.returncode == 0, result.stderr
     assert "crisis_line\tMIELI Kriisipuhelin 09 2525 0111 (mon-fri 8-16)" in result.stdout
     assert "crisis_line_sv\tKristelefonen 09 2525 0112 (mon,wed" in result.stdout
-    assert "crisis_line_en\tMIELI Crisis Helpline (English) 09 2525 0116 (hours not stated)" in (
+    assert "crisis_line_en\tMIELI Crisis Helpline (English) 09 2525 0113 (hours not stated)" in (
         result.stdout
     )
     assert "worry_words\toff" in result.stdout

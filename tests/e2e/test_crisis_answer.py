@@ -109,8 +109,8 @@ async def test_each_language_gets_its_own_line_with_its_hours(
     )
     assert en.startswith("💛 I am worried about you.\n\nIf you are in danger now, call 112.")
     assert (
-        "You can call MIELI Crisis Helpline (English) at 09 2525 0113. They answer Mon and Tue "
-        "11:00 AM–3:00 PM; Wed 1:00 PM–4:00 PM and 5:00 PM–9:00 PM; Thu 10:00 AM–3:00 PM." in en
+        "You can call MIELI Crisis Helpline (English) at 09 2525 0116. They answer Fri "
+        "9:00 AM–1:00 PM." in en
     )
     assert (
         "It is closed right now. You can call MIELI Kriisipuhelin at 09 2525 0111 instead, in "
@@ -125,7 +125,7 @@ async def test_while_the_line_is_open_the_finnish_line_is_for_when_it_closes(
     sv = await _answer(harness, world.clients["sv"], "jag vill inte leva längre")
     assert "Den är stängd just nu" not in sv
     assert "När den är stängd kan du ringa MIELI Kriisipuhelin på 09 2525 0111, på finska." in sv
-    clock.set(utc(2026, 3, 3, 9, 0))  # Tuesday 11:00: the English line is open
+    clock.set(utc(2026, 3, 6, 9, 0))  # Friday 11:00: the English line is open
     en = await _answer(harness, world.clients["en"], "i want to kill myself")
     assert "When it is closed, you can call MIELI Kriisipuhelin at 09 2525 0111, in Finnish." in en
 
