@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 from fuzz_campaign import Campaign
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.runtime.clock import ManualClock
 from bot.sandbox import FloodLimits
 
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)

@@ -22,18 +22,18 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot import handlers
-from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import CompanionApplication, Context, Services
-from bot.db import Database
-from bot.dispatcher import Dispatcher
 from bot.handlers.menu import register_default_menus
-from bot.intake import Backlog
-from bot.notices import after_failed, after_held, after_sent, queue_unreachable_notice
-from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
-from bot.sender import OutboxSender
+from bot.messages.notices import after_failed, after_held, after_sent, queue_unreachable_notice
+from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.context import CompanionApplication, Context, Services
+from bot.runtime.db import Database
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.intake import Backlog
+from bot.runtime.ratelimit import Limits, RateLimits, TelegramRateLimiter
+from bot.runtime.sender import OutboxSender
+from bot.runtime.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
 from bot.services import retention, state
-from bot.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.context import Context
+from bot.runtime.context import Context
 from bot.services.flows import Flow
 
 TextStep = Callable[[Update, Context, Flow], Awaitable[None]]

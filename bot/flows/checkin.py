@@ -13,19 +13,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.flags import answer_crisis
 from bot.handlers.home import CHECK_IN, label_filter
 from bot.handlers.messages import on_message
 from bot.handlers.replies import answer_query, edit_pressed, reply
-from bot.html_text import escape
-from bot.i18n import N_, _
 from bot.models.checkins import Checkin
 from bot.models.flags import FlagKind
+from bot.runtime.context import Context
 from bot.services import checkins, encouragement, flags, flows
 from bot.services.checkins import CheckinClosed
 from bot.services.flows import Flow
+from bot.text.html_text import escape
+from bot.text.i18n import N_, _
 
 FLOW = "checkin"
 ACTION = "ci"

@@ -19,19 +19,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import closing_notices, closing_pdf, closing_text
-from bot.closing_notices import ACTION
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.pickers import CLIENTS_ACTION, encode, label, require_coach
 from bot.handlers.replies import answer_query, close_question, edit_or_reply, escape, reply
-from bot.i18n import LANGUAGE_NAMES, LOCALES, _, gettext
+from bot.messages import closing_notices, closing_pdf, closing_text
+from bot.messages.closing_notices import ACTION
 from bot.models.coaching import ClosingSummary, Coaching, Outcome, SummaryStatus
 from bot.models.people import Person
+from bot.runtime.context import Context
 from bot.services import access, audit, caseload, closing, flows, people
 from bot.services.closing import NOT_OPEN, STALE, ClosingError, NotApprovedYet
 from bot.services.flows import Flow
 from bot.services.handover import local_day
+from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 

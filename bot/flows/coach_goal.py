@@ -14,16 +14,16 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import goal_notices
-from bot.context import Context
-from bot.goal_texts import AREA_BUTTONS, AREA_CODES, LET_GO_REASONS, goal_line, quote
 from bot.handlers import callbacks
 from bot.handlers.pickers import CLIENTS_ACTION, label, require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import N_, _, gettext
+from bot.messages import goal_notices
+from bot.messages.goal_texts import AREA_BUTTONS, AREA_CODES, LET_GO_REASONS, goal_line, quote
+from bot.runtime.context import Context
 from bot.services import access, flows, goals, people
 from bot.services.flows import Flow
 from bot.services.goals import OPEN
+from bot.text.i18n import N_, _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 

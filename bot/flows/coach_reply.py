@@ -7,15 +7,15 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import _
+from bot.messages.notices import queue_relay
 from bot.models.messaging import ContentKind, RelayedMessage
-from bot.notices import queue_relay
+from bot.runtime.context import Context
 from bot.services import access, flows, people, relay
 from bot.services.flows import Flow
 from bot.services.relay import Incoming
+from bot.text.i18n import _
 
 REPLY_FLOW = "reply"
 PICK_FLOW = "pick_recipient"

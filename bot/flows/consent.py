@@ -16,17 +16,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.pickers import CLIENTS_ACTION, encode
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import N_, _, format_date, gettext, use_locale
 from bot.models.consent import DisclosedItem
 from bot.models.people import Person
 from bot.models.placements import Placement
+from bot.runtime.context import Context
 from bot.services import access, consents, outbox, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.handover import local_day
+from bot.text.i18n import N_, _, format_date, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

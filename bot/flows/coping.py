@@ -13,12 +13,12 @@ import logging
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.pickers import require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import _
+from bot.runtime.context import Context
 from bot.services import access, coping, people
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 

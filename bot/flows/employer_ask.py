@@ -15,18 +15,18 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.flag_notices import ACTION as FLAG_ACTION
 from bot.handlers import callbacks, daily_limits
 from bot.handlers.pickers import encode, label, require_coach, require_employer
 from bot.handlers.replies import answer_query, escape, reply
-from bot.i18n import _, use_locale
+from bot.messages.flag_notices import ACTION as FLAG_ACTION
 from bot.models.people import Person
+from bot.runtime.context import Context
 from bot.services import employer_line, employers, flows, outbox, people, placements
 from bot.services.access import AccessDenied
 from bot.services.employer_line import Asked, EmptyQuestion, LinkEnded
 from bot.services.flows import Flow
 from bot.services.quotas import Quota
+from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

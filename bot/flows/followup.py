@@ -17,14 +17,14 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import followup_notices as notices
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, edit_or_reply
-from bot.i18n import _
+from bot.messages import followup_notices as notices
 from bot.models.placements import FollowUpAudience
+from bot.runtime.context import Context
 from bot.services import followup
 from bot.services.errors import DomainError
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.pickers import (
     HANDOVER_ACTION,
@@ -27,19 +26,20 @@ from bot.handlers.pickers import (
     require_coach,
 )
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.handover_notices import (
+from bot.messages.handover_notices import (
     day_text,
     queue_cancel_notice,
     queue_handover_notices,
     queue_transfer_notices,
 )
-from bot.i18n import N_, _, format_date, gettext
 from bot.models.people import Person
+from bot.runtime.context import Context
 from bot.services import access, flows, handover, people
 from bot.services.access import AccessDenied
 from bot.services.errors import DomainError
 from bot.services.flows import Flow
 from bot.services.handover import Handover, HandoverError
+from bot.text.i18n import N_, _, format_date, gettext
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -15,19 +15,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.flows.employer_ask import nobody_text
 from bot.handlers import callbacks, daily_limits
 from bot.handlers.pickers import encode, label, require_coach, require_employer
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import _, format_datetime, use_locale
 from bot.models.people import Person
 from bot.models.placements import Meeting
+from bot.runtime.context import Context
 from bot.services import access, employers, flows, meetings, outbox, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.meetings import MeetingGone
 from bot.services.quotas import Quota
+from bot.text.i18n import _, format_datetime, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

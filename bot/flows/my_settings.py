@@ -23,18 +23,18 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.day_picker import decode_days, preset_rows, toggle_rows
 from bot.handlers.replies import answer_query, edit_or_reply, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _
+from bot.messages.rhythm_text import days_text, hours_text, refusal_text
 from bot.models.people import Preference
-from bot.rhythm_text import days_text, hours_text, refusal_text
+from bot.runtime.context import Context
 from bot.services import flows, followup, preferences, summaries
 from bot.services.flows import Flow
 from bot.services.people import Actor
 from bot.services.preferences import NO_QUIET, QUIET_PRESETS, WORKING_PRESETS
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.pickers import (
     CLIENTS_ACTION,
@@ -21,11 +20,12 @@ from bot.handlers.pickers import (
     require_coach,
 )
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import _
+from bot.runtime.context import Context
 from bot.services import caseload, flows, notes, people
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.notes import MAX_NOTE, EmptyNote, NoteTooLong
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -15,18 +15,18 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.closing_notices import ACTION as CLOSING_ACTION
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.pickers import CLIENTS_ACTION, encode, label, require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import N_, _, format_date, gettext
+from bot.messages.closing_notices import ACTION as CLOSING_ACTION
 from bot.models.placements import Placement, PlacementKind
+from bot.runtime.context import Context
 from bot.services import access, caseload, flows, invites, people, placements
 from bot.services.employers import make_link
 from bot.services.flows import Flow
 from bot.services.handover import local_day
 from bot.services.placements import BadPlacement
+from bot.text.i18n import N_, _, format_date, gettext
 
 _LOGGER = logging.getLogger(__name__)
 

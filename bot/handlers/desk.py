@@ -14,8 +14,6 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.closing_notices import ACTION as CLOSING_ACTION
-from bot.context import Context
 from bot.flows import placement
 from bot.flows.coach_goal import ACTION as COACH_GOAL_ACTION
 from bot.flows.coach_reply import REPLY_FLOW
@@ -32,13 +30,15 @@ from bot.handlers.pickers import (
 )
 from bot.handlers.progress import CHART_ACTION
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import N_, _, format_date, format_time, gettext, ngettext
+from bot.messages.closing_notices import ACTION as CLOSING_ACTION
 from bot.models.checkins import GotUp, Sleep
 from bot.models.coaching import CoachingStatus, GoalArea
 from bot.models.goals import GoalStatus
+from bot.runtime.context import Context
 from bot.services import access, caseload, flows, people
 from bot.services.caseload import CaseloadEntry, CheckinLine, ClientCard, Standing
 from bot.services.handover import last_day_before, local_day
+from bot.text.i18n import N_, _, format_date, format_time, gettext, ngettext
 
 _LOGGER = logging.getLogger(__name__)
 

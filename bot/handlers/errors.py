@@ -8,10 +8,10 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
 
-from bot.context import Context
 from bot.handlers.replies import answer_query, reply, was_answered
-from bot.i18n import _, gettext
+from bot.runtime.context import Context
 from bot.services.errors import DomainError
+from bot.text.i18n import _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ import logging
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import Context
 from bot.handlers.replies import answer_query, escape, reply, was_answered
 from bot.handlers.start import stranger_text
-from bot.i18n import _
+from bot.runtime.context import Context
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -7,18 +7,18 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.flag_notices import ACTION, crisis_text, queue_cover_notices, taken_text
 from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, close_question, reply
 from bot.handlers.start import stranger_text
-from bot.html_text import escape
-from bot.i18n import _
+from bot.messages.flag_notices import ACTION, crisis_text, queue_cover_notices, taken_text
 from bot.models.flags import FlagKind, FlagStatus
 from bot.models.people import Person
+from bot.runtime.context import Context
 from bot.services import crisis, flags, people, routing
 from bot.services.access import AccessDenied
 from bot.services.people import Actor
+from bot.text.html_text import escape
+from bot.text.i18n import _
 
 CONTACT_ACTION = "cr"
 # fl:FLAG:CHOICE, the buttons under a flag.

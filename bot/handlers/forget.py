@@ -26,13 +26,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, close_question, escape, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _, use_locale
+from bot.runtime.context import Context
 from bot.services import access, forget, outbox, people, routing
 from bot.services.forget import CoachOfContact, CoachToTell, Eligibility, ForgottenContact
+from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

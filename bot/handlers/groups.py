@@ -18,10 +18,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, reply
-from bot.i18n import _
+from bot.runtime.context import Context
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 

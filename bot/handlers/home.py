@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.context import Context
 from bot.handlers.replies import escape, reply
-from bot.i18n import LOCALES, N_, _, gettext, use_locale
+from bot.runtime.context import Context
 from bot.services import flows, people, routing
+from bot.text.i18n import LOCALES, N_, _, gettext, use_locale
 
 CHECK_IN = N_("✅ Check in")
 MESSAGE_COACH = N_("💬 Message my coach")

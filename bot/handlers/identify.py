@@ -9,10 +9,10 @@ import logging
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from bot.context import Context
 from bot.handlers.menu import sync_chat_menu
-from bot.i18n import set_locale
+from bot.runtime.context import Context
 from bot.services import people, reachability
+from bot.text.i18n import set_locale
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.handlers import callbacks, daily_limits
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import _, format_date
 from bot.models.invites import Invite, InviteKind
+from bot.runtime.context import Context
 from bot.services import invites, people
 from bot.services.access import AccessDenied
 from bot.services.quotas import Quota
+from bot.text.i18n import _, format_date
 
 ACTION = "inv"
 MAX_NAME = 100

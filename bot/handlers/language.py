@@ -7,13 +7,13 @@ from dataclasses import replace
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.home import client_keyboard
 from bot.handlers.menu import sync_chat_menu
 from bot.handlers.replies import answer_query, edit_or_reply, reply
-from bot.i18n import LANGUAGE_NAMES, LOCALES, _, set_locale
+from bot.runtime.context import Context
 from bot.services import people
+from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, set_locale
 
 ACTION = "lang"
 FLAGS = {"fi": "🇫🇮", "sv": "🇸🇪", "en": "🇬🇧"}

@@ -10,9 +10,9 @@ from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ChatMemberHandler
 
-from bot.context import Context
+from bot.messages.notices import queue_unreachable_notice
 from bot.models.people import ReachabilityState
-from bot.notices import queue_unreachable_notice
+from bot.runtime.context import Context
 from bot.services import reachability
 
 _LOGGER = logging.getLogger(__name__)

@@ -8,8 +8,6 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot import burst_notices
-from bot.context import Context
 from bot.flows import coach_reply, onboarding, text_step
 from bot.flows.coach_reply import incoming_of
 from bot.handlers import employer
@@ -17,11 +15,13 @@ from bot.handlers.flags import answer_crisis
 from bot.handlers.home import client_keyboard
 from bot.handlers.replies import escape, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _, format_datetime
+from bot.messages import burst_notices
+from bot.messages.notices import queue_relay
 from bot.models.messaging import ContentKind
-from bot.notices import queue_relay
+from bot.runtime.context import Context
 from bot.services import access, after_coaching, flows, people, relay
 from bot.services.after_coaching import WhoAnswers
+from bot.text.i18n import _, format_datetime
 
 _CONTENT = (
     filters.TEXT

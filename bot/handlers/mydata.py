@@ -14,11 +14,11 @@ import logging
 from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot.context import Context
 from bot.handlers.replies import reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _
+from bot.runtime.context import Context
 from bot.services import audit, export
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 

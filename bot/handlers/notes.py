@@ -7,14 +7,14 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot.context import Context
 from bot.handlers.home import client_keyboard
 from bot.handlers.replies import escape, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _, format_date
+from bot.runtime.context import Context
 from bot.services import notes
 from bot.services.handover import local_day
 from bot.services.notes import NoteView
+from bot.text.i18n import _, format_date
 
 # Room for the notes in one message, counted on the HTML (which is never shorter than the text).
 MESSAGE_ROOM = 3800

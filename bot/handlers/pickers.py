@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton
 
-from bot.context import Context
 from bot.handlers import callbacks
-from bot.i18n import _
+from bot.runtime.context import Context
 from bot.services.access import AccessDenied
 from bot.services.caseload import PAGE_SIZE, page_of
+from bot.text.i18n import _
 
 # callback_data actions of the desk (each handler re-checks what the ids name).
 CLIENTS_ACTION = "cl"  # cl:p:PAGE (a page of /clients), cl:c:CLIENT:PAGE (a card), cl:w:CLIENT

@@ -1,10 +1,10 @@
 """Pictures of progress: /progress for a client, a client's chart from the coach's card, and
 /caseload for a coach.
 
-The data is gathered first in one short database session (bot/charts/data.py; access decided by
-bot/services/access.py), the session is closed, and the picture is drawn in a worker thread so
-the event loop keeps serving other chats. The picture goes to the person who asked, as a photo
-whose caption is its title.
+The data is gathered first in one short database session (bot/messages/charts/data.py; access
+decided by bot/services/access.py), the session is closed, and the picture is drawn in a worker
+thread so the event loop keeps serving other chats. The picture goes to the person who asked, as a
+photo whose caption is its title.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.charts import data, render
-from bot.charts.render import Picture
-from bot.context import Context
 from bot.handlers import callbacks
 from bot.handlers.pickers import require_coach
 from bot.handlers.replies import answer_query, escape, reply
 from bot.handlers.start import stranger_text
-from bot.html_text import CAPTION_LIMIT
-from bot.i18n import _, current_locale
+from bot.messages.charts import data, render
+from bot.messages.charts.render import Picture
+from bot.runtime.context import Context
 from bot.services import audit, caseload
+from bot.text.html_text import CAPTION_LIMIT
+from bot.text.i18n import _, current_locale
 
 _LOGGER = logging.getLogger(__name__)
 

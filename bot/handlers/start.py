@@ -7,16 +7,16 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.context import Context
 from bot.flows import consent, onboarding
 from bot.handlers import employer
 from bot.handlers.home import HELP, client_keyboard, label_filter
 from bot.handlers.menu import MenuKind, help_lines, kind_of
 from bot.handlers.replies import escape, reply
-from bot.i18n import N_, _, gettext
 from bot.models.invites import InviteKind
+from bot.runtime.context import Context
 from bot.services import employers, enrolment, invites
 from bot.services.invites import Refusal
+from bot.text.i18n import N_, _, gettext
 
 REFUSALS = {
     Refusal.USED: N_(

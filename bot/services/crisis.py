@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.i18n import LOCALES, N_, gettext, use_locale
+from bot.text.i18n import LOCALES, N_, gettext, use_locale
 
 # The English list is the message id; each catalog holds its own language's list.
 WORD_LIST = N_(

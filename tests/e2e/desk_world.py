@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.coaching import (
     AssignmentKind,
     ClientName,

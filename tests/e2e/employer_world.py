@@ -8,7 +8,7 @@ import re
 
 from desk_world import Desk, press, say
 
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.sandbox import SandboxUser
 
 LINK = re.compile(r"https://t\.me/companion_test_bot\?start=([A-Za-z0-9_-]+)")

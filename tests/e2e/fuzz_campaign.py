@@ -22,9 +22,9 @@ from employer_world import linked_employer
 from sqlmodel import select
 from telegram.ext import CommandHandler
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.messaging import RelayedMessage
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 
 # What a client's words look like to the campaign: one marker per client.

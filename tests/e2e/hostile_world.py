@@ -24,7 +24,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.coaching import (
     AssignmentKind,
     ClientName,

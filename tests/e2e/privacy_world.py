@@ -18,8 +18,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import bot.models  # noqa: F401 - every table, for all_rows
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.coaching import (
     AssignmentKind,
     ClientName,
@@ -28,6 +27,7 @@ from bot.models.coaching import (
     CoachingStatus,
 )
 from bot.models.people import Person, Role
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people
 

@@ -25,8 +25,7 @@ from privacy_world import (
 )
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models import (
     Checkin,
     CheckinStatus,
@@ -43,6 +42,7 @@ from bot.models import (
     Role,
     Sleep,
 )
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import enrolment, handover, people
 

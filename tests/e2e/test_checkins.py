@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.demo_seed import seed
-from bot.harness import Harness
+from bot.devtools.demo_seed import seed
+from bot.devtools.harness import Harness
 from bot.models.checkins import Checkin, CheckinStatus
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import schedules
 

@@ -16,9 +16,8 @@ from desk_world import Desk, build, everything, labels, press, say, texts
 from pypdf import PdfReader
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.closing_pdf import render
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.messages.closing_pdf import render
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.models.coaching import (
     AssignmentKind,
@@ -35,6 +34,7 @@ from bot.models.coaching import (
 from bot.models.flows import FlowState
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus
 from bot.models.people import Person
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 
 pytestmark = pytest.mark.asyncio

@@ -13,11 +13,11 @@ from desk_world import Desk, build, everything, press, say
 from employer_world import linked_employer
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.invites import Invite
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.placements import Meeting
+from bot.runtime.clock import ManualClock
 from bot.sandbox import FloodLimits
 
 pytestmark = pytest.mark.asyncio

@@ -12,8 +12,7 @@ import pytest
 from privacy_world import World, build_world, say
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models import (
     Checkin,
     CheckinStatus,
@@ -26,6 +25,7 @@ from bot.models import (
     Person,
     Role,
 )
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import people
 

@@ -11,14 +11,14 @@ import pytest
 from desk_world import Desk, add_client, build, everything, labels, press, say, texts
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.audit import AuditEvent
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus, GotUp, Sleep
 from bot.models.coaching import CoachNote, GoalArea
 from bot.models.flags import Flag, FlagKind, FlagStatus
 from bot.models.goals import Goal, GoalStatus
 from bot.models.messaging import RelayedMessage
+from bot.runtime.clock import ManualClock
 
 pytestmark = pytest.mark.asyncio
 

@@ -15,12 +15,12 @@ from employer_world import linked_employer
 from privacy_world import tables_holding
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.consent import Consent
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.placements import EmployerContact, Meeting, MeetingStatus, Placement
 from bot.models.transport import OutboxMessage
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people
 

@@ -11,11 +11,11 @@ from desk_world import Desk, build, everything, press, say
 from employer_world import linked_employer
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.flags import Flag, FlagKind, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage
+from bot.runtime.clock import ManualClock
 
 pytestmark = pytest.mark.asyncio
 

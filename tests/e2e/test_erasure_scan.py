@@ -17,10 +17,10 @@ from desk_world import Desk, build, press, say
 from privacy_world import tables_holding
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.placements import Employer, Placement, PlacementKind
 from bot.models.transport import OutboxMessage
+from bot.runtime.clock import ManualClock
 from bot.services import retention
 
 pytestmark = pytest.mark.asyncio

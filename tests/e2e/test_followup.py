@@ -13,8 +13,7 @@ import pytest
 from desk_world import Desk, build, everything, labels, press, say
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.coaching import Coaching, CoachingStatus
 from bot.models.consent import Consent, ConsentSubject
 from bot.models.flags import Flag, FlagKind
@@ -29,6 +28,7 @@ from bot.models.placements import (
     PlacementContact,
     PlacementKind,
 )
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import followup
 

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.clock import ManualClock
 from bot.config import normalise_database_url
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.runtime.clock import ManualClock
 from bot.sandbox import FloodLimits
 
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)

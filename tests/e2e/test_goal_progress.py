@@ -11,10 +11,10 @@ import pytest
 from desk_world import Desk, build, everything, press, say
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.flags import Flag, FlagKind
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus, GoalStep
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import schedules
 

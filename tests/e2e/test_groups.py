@@ -12,9 +12,9 @@ import pytest
 from privacy_world import World, assert_no_trace, build_world, say, tables_holding, texts
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models import Person, RelayedMessage
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxChat
 from bot.services import inbox
 

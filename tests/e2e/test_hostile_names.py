@@ -33,9 +33,9 @@ from hostile_world import (
     visible,
 )
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.people import Organisation
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import schedules
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from desk_world import Desk, build, say
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.runtime.clock import ManualClock
 
 pytestmark = pytest.mark.asyncio
 LABELS = ("✅ Check in", "💬 Message my coach", "❓ Help")

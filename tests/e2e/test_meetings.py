@@ -12,10 +12,10 @@ from desk_world import Desk, build, everything, press, say
 from employer_world import linked_employer, open_card, record_placement
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.placements import Meeting, MeetingStatus
+from bot.runtime.clock import ManualClock
 
 pytestmark = pytest.mark.asyncio
 

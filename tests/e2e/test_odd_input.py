@@ -24,9 +24,9 @@ from employer_world import linked_employer
 from sqlmodel import select
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.goals import Goal
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people, schedules
 

@@ -11,10 +11,10 @@ import pytest
 from desk_world import Desk, build, everything, labels, press, say
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.checkins import Checkin
 from bot.models.coaching import GoalArea, PlanEmphasis
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import schedules
 

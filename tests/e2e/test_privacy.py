@@ -24,8 +24,7 @@ from privacy_world import (
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models import (
     AuditEvent,
     Checkin,
@@ -62,6 +61,7 @@ from bot.models import (
     RelayStatus,
     Sleep,
 )
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 
 pytestmark = pytest.mark.asyncio

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlmodel import select
 
-from bot.harness import SANDBOX_TOKEN, Harness
+from bot.devtools.harness import SANDBOX_TOKEN, Harness
 from bot.models.transport import InboxStatus, InboxUpdate
 from bot.sandbox import FaultKind, Sandbox
 

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot import recurring
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.messages import recurring
 from bot.models.checkins import CheckinPause, CheckinSchedule, NoticeKind, RecurringNotice
 from bot.models.flags import Flag, FlagKind
 from bot.models.people import Preference
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import encouragement, schedules
 

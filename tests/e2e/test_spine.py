@@ -7,10 +7,10 @@ from sqlmodel import select
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import Context
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.people import Person
 from bot.models.transport import InboxStatus, InboxUpdate
+from bot.runtime.context import Context
 from bot.services import people
 
 pytestmark = pytest.mark.asyncio

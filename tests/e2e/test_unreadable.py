@@ -12,9 +12,9 @@ import pytest
 from privacy_world import A_ID, build_world
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.transport import InboxStatus, InboxUpdate
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import inbox, state
 

@@ -18,8 +18,6 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import ManualClock
-from bot.db import Database
 from bot.models import (
     AssignmentKind,
     CoachAssignment,
@@ -31,6 +29,8 @@ from bot.models import (
     RelayedMessage,
     Role,
 )
+from bot.runtime.clock import ManualClock
+from bot.runtime.db import Database
 from bot.services import access, people
 from bot.services.access import NOT_AVAILABLE, AccessDenied
 

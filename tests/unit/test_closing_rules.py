@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.db import Database
 from bot.flows.closing import file_name
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.models.coaching import Coaching, CoachingStatus, Outcome, SummaryStatus
+from bot.runtime.db import Database
 from bot.services import access, closing, routing
 from bot.services.closing import ClosingError, NotApprovedYet
 

@@ -11,8 +11,6 @@ import datetime as dt
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.db import Database
 from bot.models.consent import Consent, ConsentSubject
 from bot.models.people import Person
 from bot.models.placements import (
@@ -22,6 +20,8 @@ from bot.models.placements import (
     PlacementContact,
     PlacementKind,
 )
+from bot.runtime.clock import ManualClock
+from bot.runtime.db import Database
 from bot.services import access, people
 
 pytestmark = pytest.mark.asyncio

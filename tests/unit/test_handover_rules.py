@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
+from bot.runtime.db import Database
 from bot.services import access, flags, handover, notes, people, routing
 from bot.services.errors import DomainError
 

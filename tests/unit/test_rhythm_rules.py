@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.db import Database
-from bot.i18n import use_locale
+from bot.messages.recurring import digest_text, weekly_text
 from bot.models.checkins import (
     Checkin,
     CheckinPause,
@@ -29,7 +28,7 @@ from bot.models.checkins import (
 from bot.models.coaching import AssignmentKind, CoachAssignment
 from bot.models.flags import Flag, FlagKind
 from bot.models.people import Preference
-from bot.recurring import digest_text, weekly_text
+from bot.runtime.db import Database
 from bot.services import (
     encouragement,
     pauses,
@@ -41,6 +40,7 @@ from bot.services import (
 from bot.services.encouragement import LINES, choose_from_days
 from bot.services.errors import DomainError
 from bot.services.summaries import DigestLine, WeekFigures
+from bot.text.i18n import use_locale
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from desk_world import add_client, add_coach

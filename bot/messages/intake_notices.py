@@ -14,10 +14,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.i18n import _, ngettext, resolve_locale, use_locale
 from bot.models.people import Membership, Person, Role
 from bot.models.transport import InboxStatus, InboxUpdate, OutboxMessage
 from bot.services import outbox, people
+from bot.text.i18n import _, ngettext, resolve_locale, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

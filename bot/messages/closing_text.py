@@ -2,7 +2,7 @@
 chat text as the client and the coach read it.
 
 The summary's content is facts (see bot/services/closing.py); these functions put them into the
-current language. The PDF (bot/closing_pdf.py) uses the same names.
+current language. The PDF (bot/messages/closing_pdf.py) uses the same names.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.html_text import escape
-from bot.i18n import N_, _, format_date, gettext, ngettext
 from bot.models.coaching import GoalArea, Outcome
+from bot.text.html_text import escape
+from bot.text.i18n import N_, _, format_date, gettext, ngettext
 
 OUTCOME = {
     Outcome.OPEN_LABOUR_MARKET: N_("Work on the open labour market"),

@@ -16,12 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
 from bot.handlers import callbacks
-from bot.html_text import escape
-from bot.i18n import N_, _, use_locale
 from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.people import Person
 from bot.models.placements import FollowUpAudience, FollowUpContact, Placement
 from bot.services import followup, outbox, people, quiet
+from bot.text.html_text import escape
+from bot.text.i18n import N_, _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.app import build_application, start_bot, stop_bot
-from bot.clock import Clock
 from bot.config import Settings, load_settings
-from bot.context import CompanionApplication
-from bot.db import Database
+from bot.runtime.clock import Clock
+from bot.runtime.context import CompanionApplication
+from bot.runtime.db import Database
+from bot.runtime.schema import upgrade
 from bot.sandbox import Sandbox
-from bot.schema import upgrade
 from bot.services import outbox
 
 _LOGGER = logging.getLogger(__name__)

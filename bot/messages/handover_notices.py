@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.html_text import escape
-from bot.i18n import _, format_date, use_locale
 from bot.models.people import Person
 from bot.services import outbox, people
 from bot.services.handover import (
@@ -27,6 +25,8 @@ from bot.services.handover import (
     Handover,
     Transferred,
 )
+from bot.text.html_text import escape
+from bot.text.i18n import _, format_date, use_locale
 
 
 def _escape(value: str | None) -> str:

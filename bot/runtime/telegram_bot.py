@@ -25,7 +25,7 @@ from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import JSONDict, ODVInput
 from telegram.ext import ExtBot
 
-from bot.html_text import plain_text
+from bot.text.html_text import plain_text
 
 # The Bot API methods that have a parse_mode parameter of their own (the specification's list).
 TAKES_PARSE_MODE = frozenset(

@@ -10,12 +10,12 @@ import datetime as dt
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot import closing_text
-from bot.html_text import escape
-from bot.i18n import _, use_locale
+from bot.messages import closing_text
 from bot.models.coaching import ClosingSummary, Coaching
 from bot.models.people import Person
 from bot.services import access, outbox, people
+from bot.text.html_text import escape
+from bot.text.i18n import _, use_locale
 
 # callback_data of the closing (each handler re-checks what the ids name):
 # cs:o:CLIENT (choose the outcome), cs:k:CLIENT:OUTCOME (confirm), cs:y:CLIENT:OUTCOME (close),

@@ -1,7 +1,8 @@
 """Words for a person's rhythm, shared by /schedule, /pause, /settings and the notices: weekdays,
 times of day, dates and the reasons of a pause, in the current language.
 
-No Telegram here: the scheduled notices (bot/recurring.py, bot/rhythm_notices.py) use these too.
+No Telegram here: the scheduled notices (bot/messages/recurring.py,
+bot/messages/rhythm_notices.py) use these too.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Sequence
 from babel import Locale
 from babel.dates import get_day_names
 
-from bot.i18n import N_, _, current_locale, format_date, format_time, gettext
 from bot.models.checkins import PauseReason
 from bot.services.errors import DomainError
 from bot.services.schedules import EVERY_DAY, WEEKDAYS
+from bot.text.i18n import N_, _, current_locale, format_date, format_time, gettext
 
 MONDAY_TO_FRIDAY = N_("Monday–Friday")
 EVERY_DAY_TEXT = N_("Every day")

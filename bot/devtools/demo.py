@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.clock import SystemClock
-from bot.demo_seed import seed
-from bot.harness import Harness
-from bot.i18n import _, use_locale
+from bot.devtools.demo_seed import seed
+from bot.devtools.harness import Harness
+from bot.runtime.clock import SystemClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import schedules
+from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

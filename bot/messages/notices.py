@@ -12,14 +12,14 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.html_text import escape
-from bot.i18n import _, use_locale
 from bot.models.checkins import Checkin
 from bot.models.flags import Flag, FlagEventKind, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
 from bot.models.people import Person
 from bot.services import flags, outbox, people, relay, routing
 from bot.services.relay import Relay
+from bot.text.html_text import escape
+from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ async def after_held(session: AsyncSession, *, purpose: str, now: dt.datetime) -
     if kind == "relay-copy" and ref.isdigit():
         await relay.on_held(session, relayed_id=int(ref))
     if kind == "flag" and purpose.endswith(":backup"):
-        from bot import flag_notices
+        from bot.messages import flag_notices
 
         flag_id = ref.split(":")[0]
         flag = await session.get(Flag, int(flag_id)) if flag_id.isdigit() else None

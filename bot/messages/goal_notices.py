@@ -12,13 +12,13 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.goal_texts import DATE_CHOICES, PROGRESS_BUTTONS, area_name, quote, reason_text
 from bot.handlers import callbacks
-from bot.html_text import escape
-from bot.i18n import _, use_locale
+from bot.messages.goal_texts import DATE_CHOICES, PROGRESS_BUTTONS, area_name, quote, reason_text
 from bot.models.goals import Goal
 from bot.models.people import Person
 from bot.services import access, outbox, people
+from bot.text.html_text import escape
+from bot.text.i18n import _, use_locale
 
 ACTION = "gl"
 

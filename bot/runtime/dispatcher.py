@@ -16,15 +16,15 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot import flag_notices, followup_notices, goal_notices, recurring
-from bot.clock import Clock
-from bot.db import Database
 from bot.flows import meeting as meeting_flow
 from bot.flows.checkin import payload as checkin_payload
-from bot.i18n import _, use_locale
+from bot.messages import flag_notices, followup_notices, goal_notices, recurring
 from bot.models.checkins import Checkin
 from bot.models.people import Person
+from bot.runtime.clock import Clock
+from bot.runtime.db import Database
 from bot.services import checkins, flags, followup, goals, meetings, outbox, quiet
+from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

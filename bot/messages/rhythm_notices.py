@@ -13,13 +13,13 @@ import logging
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.html_text import escape
-from bot.i18n import _, use_locale
+from bot.messages.rhythm_text import date_text, days_text, reason_text, times_text
 from bot.models.checkins import CheckinPause
 from bot.models.people import Person
-from bot.rhythm_text import date_text, days_text, reason_text, times_text
 from bot.services import access, outbox, people
 from bot.services.schedule_changes import ScheduleView
+from bot.text.html_text import escape
+from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.clock import Clock
 from bot.config import Settings
-from bot.db import Database
-from bot.ratelimit import RateLimits
+from bot.runtime.clock import Clock
+from bot.runtime.db import Database
+from bot.runtime.ratelimit import RateLimits
 from bot.services.people import Actor
 
 if TYPE_CHECKING:
-    from bot.dispatcher import Dispatcher
-    from bot.sender import OutboxSender
-    from bot.updates import InboxUpdateProcessor
+    from bot.runtime.dispatcher import Dispatcher
+    from bot.runtime.sender import OutboxSender
+    from bot.runtime.updates import InboxUpdateProcessor
 
 
 @dataclass(slots=True)

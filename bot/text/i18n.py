@@ -46,7 +46,7 @@ def _compiled_catalog(locale: str) -> Translations | None:
 
 def source_catalog_dir() -> Path:
     """Where the `.po` sources live in a checkout of the project."""
-    return Path(__file__).resolve().parent.parent / "locales"
+    return Path(__file__).resolve().parents[2] / "locales"
 
 
 def _source_catalog(locale: str) -> Translations | None:

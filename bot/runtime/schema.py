@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from bot.db import Database
+from bot.runtime.db import Database
 
 
 def alembic_config() -> Config:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.html_text import escape
-from bot.i18n import N_, _, format_date, gettext
 from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
+from bot.text.html_text import escape
+from bot.text.i18n import N_, _, format_date, gettext
 
 # The five areas in the thesis's order, with a short code for callback data.
 AREA_CODES: dict[str, GoalArea] = {

@@ -17,14 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.handover_notices import coach_name_for_client, day_text
-from bot.html_text import escape
-from bot.i18n import N_, _, format_date, format_time, use_locale
+from bot.messages.handover_notices import coach_name_for_client, day_text
 from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Organisation, Person
 from bot.services import access, checkins, flags, outbox, people, routing
 from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
+from bot.text.html_text import escape
+from bot.text.i18n import N_, _, format_date, format_time, use_locale
 
 ACTION = "fl"
 

@@ -21,8 +21,8 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from bot import closing_text
-from bot.i18n import _, ngettext, use_locale
+from bot.messages import closing_text
+from bot.text.i18n import _, ngettext, use_locale
 
 FAMILY = "DejaVuSans"
 _SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")

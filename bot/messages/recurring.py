@@ -26,14 +26,14 @@ from telegram.constants import ParseMode
 
 from bot.handlers import callbacks
 from bot.handlers.pickers import CLIENTS_ACTION, label
-from bot.html_text import escape
-from bot.i18n import _, ngettext, use_locale
 from bot.models.checkins import NoticeKind
 from bot.models.people import Person, Preference
 from bot.models.transport import BotState
 from bot.services import outbox, quiet, summaries
 from bot.services.sql import insert_ignoring_conflicts, table_of
 from bot.services.summaries import Claimed, DigestLine, WeekFigures
+from bot.text.html_text import escape
+from bot.text.i18n import _, ngettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

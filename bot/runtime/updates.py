@@ -22,14 +22,14 @@ from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import JSONDict, ODVInput
 from telegram.ext import BaseUpdateProcessor, ExtBot
 
-from bot import intake_notices
-from bot.clock import Clock
-from bot.db import Database
-from bot.i18n import resolve_locale, set_locale
-from bot.intake import Backlog, NoticeGate, RawIds, SetAside, Sorted, sort_batch
+from bot.messages import intake_notices
+from bot.runtime.clock import Clock
+from bot.runtime.db import Database
+from bot.runtime.intake import Backlog, NoticeGate, RawIds, SetAside, Sorted, sort_batch
+from bot.runtime.telegram_bot import CompanionBot
 from bot.services import inbox, state
 from bot.services.inbox import ReceivedUpdate
-from bot.telegram_bot import CompanionBot
+from bot.text.i18n import resolve_locale, set_locale
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The coach's one notice for a client's burst of stickers or pictures: the first few reach the
-coach as they are (bot/notices.py), the rest are counted in a single message that waits until the
-burst pauses (or at most a few minutes) and carries ↩️ Reply like any client message.
+coach as they are (bot/messages/notices.py), the rest are counted in a single message that waits
+until the burst pauses (or at most a few minutes) and carries ↩️ Reply like any client message.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import datetime as dt
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.html_text import escape
-from bot.i18n import _, ngettext, use_locale
 from bot.services import outbox, people, relay
 from bot.services.relay import Relay
+from bot.text.html_text import escape
+from bot.text.i18n import _, ngettext, use_locale
 
 # The notice goes out once the burst has paused this long...
 SETTLE = dt.timedelta(seconds=30)

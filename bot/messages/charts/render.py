@@ -26,8 +26,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from bot.charts.data import AHEAD_DAYS, CaseloadGrid, CellState, ClientProgress, DayProgress
-from bot.i18n import (
+from bot.messages.charts.data import (
+    AHEAD_DAYS,
+    CaseloadGrid,
+    CellState,
+    ClientProgress,
+    DayProgress,
+)
+from bot.models.checkins import GotUp
+from bot.text.i18n import (
     _,
     current_locale,
     format_date,
@@ -36,7 +43,6 @@ from bot.i18n import (
     ngettext,
     use_locale,
 )
-from bot.models.checkins import GotUp
 
 DPI = 120
 WIDTH_INCHES = 9.0  # 1080 pixels at DPI

@@ -35,10 +35,10 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.clock import Clock
-from bot.db import Database
 from bot.models.people import Reachability, ReachabilityState
 from bot.models.transport import OutboxMessage, OutboxStatus
+from bot.runtime.clock import Clock
+from bot.runtime.db import Database
 from bot.services import outbox, reachability
 from bot.services.sql import table_of
 
