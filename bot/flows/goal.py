@@ -22,13 +22,11 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers import callbacks
-from bot.handlers.pickers import label
 from bot.handlers.replies import answer_query, edit_or_reply, escape, remove_buttons, reply
 from bot.handlers.start import stranger_text
-from bot.messages import goal_notices
+from bot.messages import callbacks, goal_notices
 from bot.messages.goal_notices import ACTION, progress_rows
 from bot.messages.goal_texts import (
     AREA_BUTTONS,
@@ -44,8 +42,9 @@ from bot.messages.goal_texts import (
     months_ahead,
     quote,
 )
+from bot.messages.pickers import label
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
-from bot.runtime.context import Context
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows, goals
 from bot.services.checkins import local_day
 from bot.services.flows import Flow
@@ -583,7 +582,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         await flows.clear(session, person_id=client_id, flow=FLOW)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("goal", goal_command, filters=private))
     application.add_handler(CommandHandler("goals", goals_command, filters=private))

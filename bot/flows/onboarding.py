@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot.handlers import callbacks
-from bot.handlers.home import client_keyboard
 from bot.handlers.language import FLAGS
 from bot.handlers.replies import answer_query, close_question, escape, reply
+from bot.messages import callbacks
+from bot.messages.keyboards import client_keyboard
 from bot.models.people import Organisation, Person
-from bot.runtime.context import Context
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import enrolment, flows, outbox, people, schedules
 from bot.services.enrolment import Enrolment
 from bot.services.flows import Flow
@@ -424,5 +424,5 @@ async def _decline(update: Update, context: Context, client_id: int, flow: Flow)
     services.wake_sender()
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

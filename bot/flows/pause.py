@@ -24,17 +24,17 @@ import datetime as dt
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.flows.rhythm_access import PAUSE_ACTION, Whose, authorise
-from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, client_picker
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
+from bot.messages import callbacks
+from bot.messages.pickers import CLIENTS_ACTION, client_picker
 from bot.messages.rhythm_notices import queue_pause_notice
 from bot.messages.rhythm_text import date_text, reason_text, refusal_text
 from bot.models.checkins import CheckinPause, PauseReason
-from bot.runtime.context import Context
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows, pauses, people, summaries
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
@@ -438,7 +438,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     await reply(update, context, text, reply_markup=keyboard, purpose="pause-step")
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("pause", pause_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

@@ -5,15 +5,15 @@ and the crisis answer that goes to a client before anything else.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, close_question, reply
 from bot.handlers.start import stranger_text
+from bot.messages import callbacks
 from bot.messages.flag_notices import ACTION, crisis_text, queue_cover_notices, taken_text
 from bot.models.flags import FlagKind, FlagStatus
 from bot.models.people import Person
-from bot.runtime.context import Context
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import crisis, flags, people, routing
 from bot.services.access import AccessDenied
 from bot.services.people import Actor
@@ -133,7 +133,7 @@ async def answer_crisis(
     return True
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CallbackQueryHandler(on_flag_button, pattern=callbacks.pattern(ACTION)))
     application.add_handler(
         CallbackQueryHandler(ask_for_contact, pattern=callbacks.pattern(CONTACT_ACTION))

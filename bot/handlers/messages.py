@@ -6,19 +6,19 @@ Edits of passed-on messages are passed on too. /inbox shows a coach their client
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.flows import coach_reply, onboarding, text_step
+from bot.flows import coach_reply, onboarding
 from bot.flows.coach_reply import incoming_of
 from bot.handlers import employer
 from bot.handlers.flags import answer_crisis
-from bot.handlers.home import client_keyboard
 from bot.handlers.replies import escape, reply
 from bot.handlers.start import stranger_text
 from bot.messages import burst_notices
+from bot.messages.keyboards import client_keyboard
 from bot.messages.notices import queue_relay
 from bot.models.messaging import ContentKind
-from bot.runtime.context import Context
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, after_coaching, flows, people, relay
 from bot.services.after_coaching import WhoAnswers
 from bot.text.i18n import _, format_datetime
@@ -50,7 +50,7 @@ async def on_message(update: Update, context: Context) -> None:
     async with services.db.session() as session:
         flow = await flows.current(session, person_id=actor.person_id, now=services.clock.now())
     if flow is not None and flow.awaiting_text:
-        step = text_step(flow.name)
+        step = context.text_step(flow.name)
         if step is not None:
             await step(update, context, flow)
             return
@@ -225,7 +225,7 @@ async def show_inbox(update: Update, context: Context) -> None:
     await reply(update, context, text, purpose="inbox")
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("inbox", show_inbox, filters=private))
     application.add_handler(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.handlers import callbacks
+from bot.messages import callbacks
 from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.people import Person
 from bot.models.placements import FollowUpAudience, FollowUpContact, Placement

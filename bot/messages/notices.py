@@ -12,6 +12,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
+from bot.messages import flag_notices
 from bot.models.checkins import Checkin
 from bot.models.flags import Flag, FlagEventKind, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
@@ -208,8 +209,6 @@ async def after_held(session: AsyncSession, *, purpose: str, now: dt.datetime) -
     if kind == "relay-copy" and ref.isdigit():
         await relay.on_held(session, relayed_id=int(ref))
     if kind == "flag" and purpose.endswith(":backup"):
-        from bot.messages import flag_notices
-
         flag_id = ref.split(":")[0]
         flag = await session.get(Flag, int(flag_id)) if flag_id.isdigit() else None
         if flag is not None and flag.status == FlagStatus.OPEN and flag.escalation_level < 2:

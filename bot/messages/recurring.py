@@ -24,8 +24,8 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, label
+from bot.messages import callbacks
+from bot.messages.pickers import CLIENTS_ACTION, label
 from bot.models.checkins import NoticeKind
 from bot.models.people import Person, Preference
 from bot.models.transport import BotState

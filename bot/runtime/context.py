@@ -1,16 +1,22 @@
-"""What every handler receives: the services of the running bot and the person behind the update."""
+"""What every handler receives: the services of the running bot, the person behind the update
+(and the checks that it is a coach or an employer contact), and the flows' typed-answer steps.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
 from bot.runtime.ratelimit import RateLimits
+from bot.services.access import AccessDenied
+from bot.services.flows import Flow
 from bot.services.people import Actor
 
 if TYPE_CHECKING:
@@ -49,6 +55,9 @@ class CompanionApplication(Application[Any, Any, Any, Any, Any, Any]):
     def __init__(self, *, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
+        # Per flow name, what handles a person's typed answer while the flow waits for one
+        # (filled by the composition root, bot/app.py).
+        self.text_steps: dict[str, TextStep] = {}
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -75,3 +84,29 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict
         if self.actor is None:
             raise RuntimeError("the update has no identified person")
         return self.actor
+
+    def text_step(self, flow_name: str) -> TextStep | None:
+        """The handler of typed answers in the flow, if it takes any."""
+        application = self.application
+        if not isinstance(application, CompanionApplication):
+            raise TypeError("handlers run inside a CompanionApplication")
+        return application.text_steps.get(flow_name)
+
+
+TextStep = Callable[[Update, Context, Flow], Awaitable[None]]
+
+
+def require_coach(context: Context) -> int:
+    """The coach behind the update, or a refusal that names nothing."""
+    actor = context.require_actor()
+    if not actor.is_coach or actor.person_id is None:
+        raise AccessDenied("the desk is for coaches")
+    return actor.person_id
+
+
+def require_employer(context: Context) -> int:
+    """The employer contact behind the update, or a refusal that names nothing."""
+    actor = context.require_actor()
+    if not actor.is_employer or actor.person_id is None:
+        raise AccessDenied("this is for employer contacts")
+    return actor.person_id

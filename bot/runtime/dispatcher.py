@@ -12,13 +12,12 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot.flows import meeting as meeting_flow
-from bot.flows.checkin import payload as checkin_payload
-from bot.messages import flag_notices, followup_notices, goal_notices, recurring
+from bot.messages import flag_notices, followup_notices, goal_notices, meeting_notices, recurring
 from bot.models.checkins import Checkin
 from bot.models.people import Person
 from bot.runtime.clock import Clock
@@ -31,6 +30,12 @@ _LOGGER = logging.getLogger(__name__)
 MAX_SLEEP_SECONDS = 60.0
 
 
+class CheckinMessage(Protocol):
+    """The check-in's question as a sendMessage for the outbox (the check-in flow composes it)."""
+
+    def __call__(self, checkin: Checkin, *, silent: bool) -> dict[str, Any]: ...
+
+
 class Dispatcher:
     """Turns due rows into outbox messages; one loop per process."""
 
@@ -40,6 +45,7 @@ class Dispatcher:
         db: Database,
         clock: Clock,
         on_queued: Callable[[], None],
+        checkin_message: CheckinMessage,
         reminder_after: dt.timedelta = checkins.REMINDER_AFTER,
         max_sleep: float = MAX_SLEEP_SECONDS,
         batch: int = 500,
@@ -47,6 +53,7 @@ class Dispatcher:
         self._db = db
         self._clock = clock
         self._on_queued = on_queued
+        self._checkin_message = checkin_message
         self._reminder_after = reminder_after
         self._max_sleep = max_sleep
         self._batch = batch
@@ -149,7 +156,7 @@ class Dispatcher:
             for item in created:
                 start, end = hours[item.client_id]
                 with use_locale(item.locale):
-                    message = checkin_payload(
+                    message = self._checkin_message(
                         loaded[item.checkin_id],
                         silent=quiet.is_quiet(now, item.timezone, start, end),
                     )
@@ -220,7 +227,7 @@ class Dispatcher:
                     continue
                 start, end = hours[checkin.client_id]
                 with use_locale(person.locale):
-                    message = checkin_payload(
+                    message = self._checkin_message(
                         checkin, silent=quiet.is_quiet(now, person.timezone, start, end)
                     )
                     message["text"] = _("🙂 A gentle reminder: the check-in is still open.") + (
@@ -265,7 +272,7 @@ class Dispatcher:
         async with self._db.session() as session:
             due = await meetings.claim_reminders(session, now=now)
             for reminder in due:
-                await meeting_flow.queue_reminders(session, reminder=reminder, now=now)
+                await meeting_notices.queue_reminders(session, reminder=reminder, now=now)
         return len(due)
 
     async def _flags_due(self) -> int:

@@ -1,5 +1,5 @@
-"""Pieces the coach's desk shares: its button actions, the coach check, and paged lists of
-clients to choose from (◀️ ▶️ past a page).
+"""Pieces the coach's desk shares: its button actions, and paged lists of clients to choose from
+(◀️ ▶️ past a page).
 """
 
 from __future__ import annotations
@@ -8,9 +8,7 @@ from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton
 
-from bot.handlers import callbacks
-from bot.runtime.context import Context
-from bot.services.access import AccessDenied
+from bot.messages import callbacks
 from bot.services.caseload import PAGE_SIZE, page_of
 from bot.text.i18n import _
 
@@ -21,22 +19,6 @@ HANDOVER_ACTION = "ho"  # ho:new, ho:x:HANDOVER (cancel it)
 MOVE_ACTION = "hf"  # hf:VERSION:VALUE, the steps of /handover and /transfer
 
 BUTTON_TEXT_MAX = 60
-
-
-def require_coach(context: Context) -> int:
-    """The coach behind the update, or a refusal that names nothing."""
-    actor = context.require_actor()
-    if not actor.is_coach or actor.person_id is None:
-        raise AccessDenied("the desk is for coaches")
-    return actor.person_id
-
-
-def require_employer(context: Context) -> int:
-    """The employer contact behind the update, or a refusal that names nothing."""
-    actor = context.require_actor()
-    if not actor.is_employer or actor.person_id is None:
-        raise AccessDenied("this is for employer contacts")
-    return actor.person_id
 
 
 def label(text: str) -> str:
