@@ -14,7 +14,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from privacy_world import A_ID, World, assert_no_trace, build_world, say, texts
 from sqlmodel import col, select
 from telegram.ext import CommandHandler
 
@@ -31,6 +30,7 @@ from bot.models import (
 )
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
+from tests.support.privacy_world import A_ID, World, assert_no_trace, build_world, say, texts
 
 pytestmark = pytest.mark.asyncio
 

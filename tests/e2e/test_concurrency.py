@@ -17,7 +17,7 @@ from bot.runtime.context import Context
 from bot.sandbox import FloodLimits
 
 if TYPE_CHECKING:
-    from conftest import WaitUntil
+    from tests.conftest import WaitUntil
 
 pytestmark = pytest.mark.asyncio
 

@@ -25,12 +25,9 @@ from bot.models.placements import Employer, EmployerContact, Placement, Placemen
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import coping, people, schedules
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from desk_world import Desk, add_client, build, everything, labels, press, say, texts
 from sqlmodel import col, select
 
 from bot.devtools.harness import Harness
@@ -19,6 +18,7 @@ from bot.models.flags import Flag, FlagKind, FlagStatus
 from bot.models.goals import Goal, GoalStatus
 from bot.models.messaging import RelayedMessage
 from bot.runtime.clock import ManualClock
+from tests.support.desk_world import Desk, add_client, build, everything, labels, press, say, texts
 
 pytestmark = pytest.mark.asyncio
 

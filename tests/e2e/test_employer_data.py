@@ -10,9 +10,6 @@ import json
 from typing import Any
 
 import pytest
-from desk_world import Desk, build, everything, press, say
-from employer_world import linked_employer
-from privacy_world import tables_holding
 from sqlmodel import col, select
 
 from bot.devtools.harness import Harness
@@ -23,6 +20,9 @@ from bot.models.transport import OutboxMessage
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people
+from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.employer_world import linked_employer
+from tests.support.privacy_world import tables_holding
 
 pytestmark = pytest.mark.asyncio
 

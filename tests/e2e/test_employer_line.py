@@ -7,8 +7,6 @@ is refused.
 from __future__ import annotations
 
 import pytest
-from desk_world import Desk, build, everything, press, say
-from employer_world import linked_employer
 from sqlmodel import select
 
 from bot.devtools.harness import Harness
@@ -16,6 +14,8 @@ from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.flags import Flag, FlagKind, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.runtime.clock import ManualClock
+from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.employer_world import linked_employer
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from desk_world import Desk, build, everything, press, say
-from employer_world import linked_employer, open_card
 from sqlmodel import select
 
 from bot.devtools.harness import Harness
@@ -19,6 +17,8 @@ from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalStatus
 from bot.models.placements import Meeting
 from bot.runtime.clock import ManualClock
+from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.employer_world import linked_employer, open_card
 
 pytestmark = pytest.mark.asyncio
 

@@ -20,12 +20,9 @@ from bot.models.people import Organisation
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people, schedules
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 @dataclass

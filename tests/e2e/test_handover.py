@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from desk_world import Desk, add_client, add_coach, build, everything, labels, press, say, texts
 from sqlmodel import col, select
 
 from bot.devtools.harness import Harness
@@ -23,6 +22,17 @@ from bot.models.transport import OutboxMessage
 from bot.runtime.clock import ManualClock
 from bot.runtime.db import Database
 from bot.services import handover, people
+from tests.support.desk_world import (
+    Desk,
+    add_client,
+    add_coach,
+    build,
+    everything,
+    labels,
+    press,
+    say,
+    texts,
+)
 
 pytestmark = pytest.mark.asyncio
 

@@ -10,17 +10,6 @@ import json
 from typing import Any
 
 import pytest
-from privacy_world import (
-    A_ID,
-    B_ID,
-    X_ID,
-    World,
-    assert_no_trace,
-    build_world,
-    say,
-    tables_holding,
-    texts,
-)
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -63,6 +52,17 @@ from bot.models import (
 )
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
+from tests.support.privacy_world import (
+    A_ID,
+    B_ID,
+    X_ID,
+    World,
+    assert_no_trace,
+    build_world,
+    say,
+    tables_holding,
+    texts,
+)
 
 pytestmark = pytest.mark.asyncio
 

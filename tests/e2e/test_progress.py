@@ -10,7 +10,6 @@ import datetime as dt
 import io
 
 import pytest
-from desk_world import Desk, add_client, build, labels, press, say, texts
 from PIL import Image
 from sqlmodel import select
 
@@ -26,6 +25,7 @@ from bot.models.people import Person
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services.access import AccessDenied
+from tests.support.desk_world import Desk, add_client, build, labels, press, say, texts
 
 pytestmark = pytest.mark.asyncio
 

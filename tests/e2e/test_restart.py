@@ -19,7 +19,7 @@ from bot.models.transport import InboxStatus, InboxUpdate
 from bot.sandbox import FaultKind, Sandbox
 
 if TYPE_CHECKING:
-    from conftest import WaitUntil
+    from tests.conftest import WaitUntil
 
 pytestmark = pytest.mark.asyncio
 

@@ -11,8 +11,6 @@ dispatcher will; a second call finds nothing due, so the tests hold either way.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -25,18 +23,13 @@ from bot.models.people import Preference
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import encouragement, schedules
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from desk_world import Desk, build, everything, labels, press, say, texts
+from tests.support.desk_world import Desk, build, everything, labels, press, say, texts
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
 
 CHECK_IN = "☀️ Hello! Time for a short check-in."
 # Babel puts a narrow no-break space (\u202f) before AM and PM.
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 async def _at(harness: Harness, clock: ManualClock, when: dt.datetime) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlmodel import select
 from telegram import Update
@@ -191,7 +193,7 @@ async def test_updates_the_bot_does_not_handle_never_reach_it(harness: Harness) 
     user = harness.sandbox.add_user("Liisa", language_code="en")
     chat = {"id": user.id, "type": "private", "first_name": "Liisa"}
     sender = {"id": user.id, "is_bot": False, "first_name": "Liisa"}
-    unwanted = {
+    unwanted: dict[str, dict[str, Any]] = {
         "inline_query": {"id": "9", "from": sender, "query": "my secret", "offset": ""},
         "message_reaction": {
             "chat": chat,

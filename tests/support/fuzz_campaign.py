@@ -17,8 +17,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from desk_world import Desk, build, press, say
-from employer_world import linked_employer
 from sqlmodel import select
 from telegram.ext import CommandHandler
 
@@ -26,6 +24,8 @@ from bot.devtools.harness import Harness
 from bot.models.messaging import RelayedMessage
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
+from tests.support.desk_world import Desk, build, press, say
+from tests.support.employer_world import linked_employer
 
 # What a client's words look like to the campaign: one marker per client.
 MARKERS = {"liisa": "MkLiisa7", "pekka": "MkPekka7", "cilla": "MkCilla7"}

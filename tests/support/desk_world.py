@@ -192,6 +192,13 @@ def texts(messages: list[SandboxMessage]) -> str:
     return "\n".join(m.text or "" for m in messages)
 
 
+def last_text(user: SandboxUser) -> str:
+    """The words of the bot's last message to a user (there must be one)."""
+    message = user.last_bot_message()
+    assert message is not None
+    return message.text or ""
+
+
 def everything(user: SandboxUser) -> str:
     """All the bot's messages to a user as they stand now (after edits)."""
     return texts(user.bot_messages())

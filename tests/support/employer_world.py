@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import re
 
-from desk_world import Desk, press, say
-
 from bot.devtools.harness import Harness
 from bot.sandbox import SandboxUser
+from tests.support.desk_world import Desk, press, say
 
 LINK = re.compile(r"https://t\.me/companion_test_bot\?start=([A-Za-z0-9_-]+)")
 
