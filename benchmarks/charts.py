@@ -19,10 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 from common import fresh_database, insert_many, report, seed_clients
 
-from bot.charts import data, render
-from bot.db import Database
+from bot.messages.charts import data, render
 from bot.models.checkins import Checkin, CheckinStatus, GotUp
 from bot.models.people import Person
+from bot.runtime.db import Database
 from bot.services.sql import table_of
 
 NOW = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)

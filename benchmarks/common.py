@@ -29,8 +29,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from bot.config import normalise_database_url  # noqa: E402
-from bot.db import Database  # noqa: E402
-from bot.harness import SANDBOX_TOKEN, Harness  # noqa: E402
+from bot.devtools.harness import SANDBOX_TOKEN, Harness  # noqa: E402
 from bot.models.checkins import CheckinSchedule  # noqa: E402
 from bot.models.coaching import (  # noqa: E402
     AssignmentKind,
@@ -40,8 +39,9 @@ from bot.models.coaching import (  # noqa: E402
     CoachingStatus,
 )
 from bot.models.people import Membership, Organisation, Person, Role  # noqa: E402
+from bot.runtime.db import Database  # noqa: E402
+from bot.runtime.schema import upgrade  # noqa: E402
 from bot.sandbox import Sandbox, SandboxUser  # noqa: E402
-from bot.schema import upgrade  # noqa: E402
 from bot.services.sql import table_of  # noqa: E402
 
 HELSINKI = "Europe/Helsinki"

@@ -25,19 +25,15 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import ROOT, report
-
-sys.path.insert(0, str(ROOT / "tests" / "crisis"))
-
-from measure import examples, measure
+from common import report
 
 from bot.services import crisis_words
 from bot.services.crisis import Tier, assess
+from tests.crisis.measure import examples, measure
 
 LENGTH = 4096
 TARGET_MS = 5.0

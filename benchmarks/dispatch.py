@@ -23,8 +23,8 @@ from typing import Any
 import common
 from common import report
 
-from bot.db import Database
-from bot.harness import SANDBOX_TOKEN, Harness
+from bot.devtools.harness import SANDBOX_TOKEN, Harness
+from bot.runtime.db import Database
 from bot.sandbox import FloodLimits, Sandbox, SandboxMessage
 
 LEAD_SECONDS = 10.0

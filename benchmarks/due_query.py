@@ -28,9 +28,9 @@ from common import report
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import Database
 from bot.models.checkins import CheckinSchedule
 from bot.models.people import Person
+from bot.runtime.db import Database
 from bot.services import checkins
 from bot.services.sql import table_of
 

@@ -16,19 +16,15 @@ import argparse
 import asyncio
 import datetime as dt
 import random
-import sys
 import time
 from collections import Counter
 
-from common import ROOT, fresh_database, quiet_logging, report
+from common import fresh_database, quiet_logging, report
 
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-
-from fuzz_campaign import Campaign
-
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.runtime.clock import ManualClock
 from bot.sandbox import FloodLimits
+from tests.support.fuzz_campaign import Campaign
 
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 

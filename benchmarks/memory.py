@@ -23,8 +23,8 @@ from pathlib import Path
 import common
 from common import report
 
-from bot.db import Database
-from bot.harness import SANDBOX_TOKEN
+from bot.devtools.harness import SANDBOX_TOKEN
+from bot.runtime.db import Database
 from bot.sandbox import FloodLimits, Sandbox, SandboxMessage
 
 DUE = 1000

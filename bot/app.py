@@ -1,4 +1,5 @@
-"""The composition root: build_application(settings) wires the bot, its services and handlers.
+"""The composition root: build_application(settings) wires the bot, its services, and every
+handler and flow (registered here, in order, with the flows' typed-answer steps).
 
 `start_bot`/`stop_bot` run it inside an event loop someone else owns (tests, the demo);
 `companion run` uses PTB's own `run_polling` with the same post_init/post_shutdown hooks.
@@ -21,19 +22,56 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import handlers
-from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import CompanionApplication, Context, Services
-from bot.db import Database
-from bot.dispatcher import Dispatcher
+from bot.flows import (
+    checkin,
+    closing,
+    coach_goal,
+    coach_reply,
+    consent,
+    coping,
+    employer_ask,
+    followup,
+    goal,
+    handover,
+    meeting,
+    my_settings,
+    note,
+    onboarding,
+    pause,
+    placement,
+    plan,
+    schedule,
+)
+from bot.handlers import (
+    desk,
+    errors,
+    fallback,
+    flags,
+    forget,
+    groups,
+    home,
+    identify,
+    invites,
+    language,
+    membership,
+    messages,
+    mydata,
+    notes,
+    progress,
+    start,
+)
 from bot.handlers.menu import register_default_menus
-from bot.intake import Backlog
-from bot.notices import after_failed, after_held, after_sent, queue_unreachable_notice
-from bot.ratelimit import Limits, RateLimits, TelegramRateLimiter
-from bot.sender import OutboxSender
+from bot.messages.notices import after_failed, after_held, after_sent, queue_unreachable_notice
+from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.context import CompanionApplication, Context, Services, TextStep
+from bot.runtime.db import Database
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.intake import Backlog
+from bot.runtime.ratelimit import Limits, RateLimits, TelegramRateLimiter
+from bot.runtime.sender import OutboxSender
+from bot.runtime.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
 from bot.services import crisis_words, retention, state
-from bot.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,6 +147,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         clock=services.clock,
         on_queued=services.wake_sender,
         reminder_after=dt.timedelta(hours=services.settings.checkin_reminder_hours),
+        checkin_message=checkin.payload,
     )
 
 
@@ -244,8 +283,73 @@ def build_application(
         .build()
     )
     assert isinstance(application, CompanionApplication)
-    handlers.register_all(application)
+    register_handlers(application)
     return application
+
+
+def register_handlers(application: CompanionApplication) -> None:
+    """Every handler and flow, in order: within handler group 0 the first match wins, so features
+    come before the fallback."""
+    identify.register(application)
+    membership.register(application)
+    start.register(application)
+    language.register(application)
+    home.register(application)
+    invites.register(application)
+    onboarding.register(application)
+    coach_reply.register(application)
+    checkin.register(application)
+    flags.register(application)
+    groups.register(application)
+    mydata.register(application)
+    forget.register(application)
+    desk.register(application)
+    progress.register(application)
+    note.register(application)
+    notes.register(application)
+    handover.register(application)
+    schedule.register(application)
+    pause.register(application)
+    my_settings.register(application)
+    goal.register(application)
+    coach_goal.register(application)
+    plan.register(application)
+    coping.register(application)
+    closing.register(application)
+    followup.register(application)
+    placement.register(application)
+    consent.register(application)
+    employer_ask.register(application)
+    meeting.register(application)
+    # What people write outside commands and buttons: after every feature, before the fallback.
+    messages.register(application)
+    fallback.register(application)
+    errors.register(application)
+    application.text_steps.update(text_steps())
+
+
+def text_steps() -> dict[str, TextStep]:
+    """Per flow, what handles a person's typed answer while the flow waits for one."""
+    return {
+        onboarding.FLOW: onboarding.on_text,
+        checkin.FLOW: checkin.on_note,
+        coach_reply.REPLY_FLOW: coach_reply.on_reply_text,
+        note.FLOW: note.on_text,
+        handover.HANDOVER_FLOW: handover.on_text,
+        handover.TRANSFER_FLOW: handover.on_text,
+        schedule.FLOW: schedule.on_text,
+        pause.FLOW: pause.on_text,
+        my_settings.FLOW: my_settings.on_text,
+        goal.FLOW: goal.on_text,
+        coach_goal.FLOW: coach_goal.on_text,
+        plan.FLOW: plan.on_text,
+        closing.SENTENCE_FLOW: closing.on_sentence,
+        closing.CHANGE_FLOW: closing.on_change_words,
+        placement.FLOW: placement.on_text,
+        employer_ask.ASK_FLOW: employer_ask.on_question,
+        employer_ask.ANSWER_FLOW: employer_ask.on_answer,
+        meeting.FLOW: meeting.on_text,
+    }
 
 
 async def start_bot(application: CompanionApplication, *, poll_interval: float = 0.0) -> None:

@@ -16,7 +16,7 @@ _LOGGER = logging.getLogger("bot")
 
 
 def _setup_logging(level: str) -> None:
-    from bot.log_format import WithoutMessages
+    from bot.runtime.log_format import WithoutMessages
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(WithoutMessages("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -33,8 +33,8 @@ def _setup_logging(level: str) -> None:
 
 
 async def _require_current_schema(settings: Settings) -> None:
-    from bot.db import Database
-    from bot.schema import is_current
+    from bot.runtime.db import Database
+    from bot.runtime.schema import is_current
 
     db = Database(settings.resolved_database_url)
     try:
@@ -97,8 +97,8 @@ def cmd_worker(settings: Settings) -> int:
 
 
 async def _db_upgrade(settings: Settings) -> None:
-    from bot.db import Database
-    from bot.schema import current_revision, upgrade
+    from bot.runtime.db import Database
+    from bot.runtime.schema import current_revision, upgrade
 
     db = Database(settings.resolved_database_url)
     try:
@@ -109,8 +109,8 @@ async def _db_upgrade(settings: Settings) -> None:
 
 
 async def _coach_add(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.clock import SystemClock
-    from bot.db import Database
+    from bot.runtime.clock import SystemClock
+    from bot.runtime.db import Database
     from bot.services import people
 
     await _require_current_schema(settings)
@@ -134,8 +134,8 @@ async def _coach_add(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _coach_list(settings: Settings) -> None:
-    from bot.clock import SystemClock
-    from bot.db import Database
+    from bot.runtime.clock import SystemClock
+    from bot.runtime.db import Database
     from bot.services import people
 
     await _require_current_schema(settings)
@@ -153,9 +153,9 @@ async def _coach_list(settings: Settings) -> None:
 
 
 async def _invite_coach(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.clock import SystemClock
-    from bot.db import Database
     from bot.models.invites import InviteKind
+    from bot.runtime.clock import SystemClock
+    from bot.runtime.db import Database
     from bot.services import invites, people, state
 
     await _require_current_schema(settings)
@@ -198,9 +198,9 @@ def _utc(moment: dt.datetime) -> str:
 
 async def _invite_list(settings: Settings, args: argparse.Namespace) -> None:
     """Invites that can still be used (or all of them): never a token, never a client's name."""
-    from bot.clock import SystemClock
-    from bot.db import Database
     from bot.models.invites import InviteKind
+    from bot.runtime.clock import SystemClock
+    from bot.runtime.db import Database
     from bot.services import invites
 
     await _require_current_schema(settings)
@@ -233,9 +233,9 @@ async def _invite_list(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _invite_revoke(settings: Settings, args: argparse.Namespace) -> int:
     """Revoke an invite by the id `companion invite list` shows: its link stops working."""
-    from bot.clock import SystemClock
-    from bot.db import Database
     from bot.models.invites import Invite
+    from bot.runtime.clock import SystemClock
+    from bot.runtime.db import Database
     from bot.services import invites
 
     await _require_current_schema(settings)
@@ -262,9 +262,9 @@ async def _invite_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _coach_transfer(settings: Settings, args: argparse.Namespace) -> int:
     """Move a leaving coach's clients (or one, by name) to another coach for good."""
-    from bot.clock import SystemClock
-    from bot.db import Database
-    from bot.handover_notices import queue_transfer_notices
+    from bot.messages.handover_notices import queue_transfer_notices
+    from bot.runtime.clock import SystemClock
+    from bot.runtime.db import Database
     from bot.services import handover, people
     from bot.services.errors import DomainError
 
@@ -324,8 +324,8 @@ async def _coach_transfer(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _org_set(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.clock import SystemClock
-    from bot.db import Database
+    from bot.runtime.clock import SystemClock
+    from bot.runtime.db import Database
     from bot.services import organisations
     from bot.services.errors import DomainError
 
@@ -530,7 +530,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_worker(settings)
         if args.command == "demo":
             try:
-                from bot.demo import run_demo
+                from bot.devtools.demo import run_demo
             except ModuleNotFoundError as exc:
                 if exc.name != "aiohttp":
                     raise

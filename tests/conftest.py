@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.clock import ManualClock
 from bot.config import normalise_database_url
-from bot.db import Database
-from bot.schema import upgrade
+from bot.runtime.clock import ManualClock
+from bot.runtime.db import Database
+from bot.runtime.schema import upgrade
 
 if TYPE_CHECKING:
-    from bot.harness import Harness
+    from bot.devtools.harness import Harness
 
 # Monday 2 March 2026, 09:00 in Helsinki.
 START = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)
@@ -118,7 +118,7 @@ async def harness(database_url: str, clock: ManualClock) -> AsyncIterator[Harnes
     Telegram's flood limits are lifted on both sides here so that conversations run at full
     speed; the tests of the limits themselves set them explicitly.
     """
-    from bot.harness import Harness
+    from bot.devtools.harness import Harness
     from bot.sandbox import FloodLimits
 
     h = await Harness.create(

@@ -11,20 +11,20 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import Context
-from bot.handlers import callbacks
-from bot.handlers.home import CHECK_IN, label_filter
-from bot.handlers.messages import route
+from bot.handlers.messages import on_message, route
 from bot.handlers.replies import answer_query, edit_pressed, reply
-from bot.html_text import escape
-from bot.i18n import N_, _
+from bot.messages import callbacks
+from bot.messages.keyboards import CHECK_IN, label_filter
 from bot.models.checkins import Checkin
 from bot.models.flags import FlagKind
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import checkins, encouragement, flags, flows
 from bot.services.checkins import CheckinClosed
 from bot.services.flows import Flow
+from bot.text.html_text import escape
+from bot.text.i18n import N_, _
 
 FLOW = "checkin"
 ACTION = "ci"
@@ -410,8 +410,6 @@ async def start_from_keyboard(update: Update, context: Context) -> None:
     actor = context.require_actor()
     if not actor.is_client or actor.person_id is None:
         # Not a client's button: words like any other (a coach's answer, a stranger's hello).
-        from bot.handlers.messages import on_message  # the message router imports the flows
-
         await on_message(update, context)
         return
     services = context.services
@@ -423,7 +421,7 @@ async def start_from_keyboard(update: Update, context: Context) -> None:
     await _show(update, context, checkin, edit=False, line=line)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & label_filter(CHECK_IN), start_from_keyboard)

@@ -17,21 +17,20 @@ import unicodedata
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot import closing_notices, closing_pdf, closing_text
-from bot.closing_notices import ACTION
-from bot.context import Context
-from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, encode, label, require_coach
 from bot.handlers.replies import answer_query, close_question, edit_or_reply, escape, reply
-from bot.i18n import LANGUAGE_NAMES, LOCALES, _, gettext
+from bot.messages import callbacks, closing_notices, closing_pdf, closing_text
+from bot.messages.closing_notices import ACTION
+from bot.messages.pickers import CLIENTS_ACTION, encode, label
 from bot.models.coaching import ClosingSummary, Coaching, Outcome, SummaryStatus
 from bot.models.people import Person
+from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, audit, caseload, closing, flows, people
 from bot.services.closing import NOT_OPEN, STALE, ClosingError, NotApprovedYet
 from bot.services.flows import Flow
 from bot.services.handover import local_day
+from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -588,5 +587,5 @@ async def on_button(update: Update, context: Context) -> None:
     await answer_query(query)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

@@ -12,18 +12,17 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot import goal_notices
-from bot.context import Context
-from bot.goal_texts import AREA_BUTTONS, AREA_CODES, LET_GO_REASONS, goal_line, quote
-from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, label, require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import N_, _, gettext
+from bot.messages import callbacks, goal_notices
+from bot.messages.goal_texts import AREA_BUTTONS, AREA_CODES, LET_GO_REASONS, goal_line, quote
+from bot.messages.pickers import CLIENTS_ACTION, label
+from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, flows, goals, people
 from bot.services.flows import Flow
 from bot.services.goals import OPEN
+from bot.text.i18n import N_, _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -236,5 +235,5 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

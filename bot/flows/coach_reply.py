@@ -5,17 +5,17 @@ a client's message, and choosing whom a stray message is for.
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot.context import Context
-from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import _
+from bot.messages import callbacks
+from bot.messages.notices import queue_relay
 from bot.models.messaging import ContentKind, RelayedMessage
-from bot.notices import queue_relay
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, flows, people, relay
 from bot.services.flows import Flow
 from bot.services.relay import Incoming
+from bot.text.i18n import _
 
 REPLY_FLOW = "reply"
 PICK_FLOW = "pick_recipient"
@@ -239,7 +239,7 @@ def incoming_of(message: Message) -> Incoming:
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(on_reply_button, pattern=callbacks.pattern(REPLY_ACTION))
     )

@@ -14,19 +14,19 @@ import logging
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, encode
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import N_, _, format_date, gettext, use_locale
+from bot.messages import callbacks
+from bot.messages.pickers import CLIENTS_ACTION, encode
 from bot.models.consent import DisclosedItem
 from bot.models.people import Person
 from bot.models.placements import Placement
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, consents, outbox, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.handover import local_day
+from bot.text.i18n import N_, _, format_date, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -341,7 +341,7 @@ async def on_button(update: Update, context: Context) -> None:
     await answer_query(query, _("This button no longer works."))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("consents", consents_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

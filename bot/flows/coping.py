@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot.context import Context
-from bot.handlers import callbacks
-from bot.handlers.pickers import require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import _
+from bot.messages import callbacks
+from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, coping, people
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -69,5 +68,5 @@ async def on_button(update: Update, context: Context) -> None:
     await edit_or_reply(update, context, text)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

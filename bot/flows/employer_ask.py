@@ -13,20 +13,21 @@ import logging
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.flag_notices import ACTION as FLAG_ACTION
-from bot.handlers import callbacks, daily_limits
-from bot.handlers.pickers import encode, label, require_coach, require_employer
+from bot.handlers import daily_limits
 from bot.handlers.replies import answer_query, escape, reply
-from bot.i18n import _, use_locale
+from bot.messages import callbacks
+from bot.messages.flag_notices import ACTION as FLAG_ACTION
+from bot.messages.pickers import encode, label
 from bot.models.people import Person
+from bot.runtime.context import CompanionApplication, Context, require_coach, require_employer
 from bot.services import employer_line, employers, flows, outbox, people, placements
 from bot.services.access import AccessDenied
 from bot.services.employer_line import Asked, EmptyQuestion, LinkEnded
 from bot.services.flows import Flow
 from bot.services.quotas import Quota
+from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -331,7 +332,7 @@ async def on_button(update: Update, context: Context) -> None:
     await answer_query(query, _("This button no longer works."))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("ask", ask_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

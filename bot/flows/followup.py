@@ -15,16 +15,16 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot import followup_notices as notices
-from bot.context import Context
-from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, edit_or_reply
-from bot.i18n import _
+from bot.messages import callbacks
+from bot.messages import followup_notices as notices
 from bot.models.placements import FollowUpAudience
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import followup
 from bot.services.errors import DomainError
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -133,5 +133,5 @@ async def on_button(update: Update, context: Context) -> None:
         await edit_or_reply(update, context, notices.thanks_text(flagged=flagged))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

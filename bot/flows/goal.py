@@ -22,12 +22,13 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import goal_notices
-from bot.context import Context
-from bot.goal_notices import ACTION, progress_rows
-from bot.goal_texts import (
+from bot.handlers.replies import answer_query, edit_or_reply, escape, remove_buttons, reply
+from bot.handlers.start import stranger_text
+from bot.messages import callbacks, goal_notices
+from bot.messages.goal_notices import ACTION, progress_rows
+from bot.messages.goal_texts import (
     AREA_BUTTONS,
     AREA_CODES,
     DATE_CHOICES,
@@ -41,16 +42,14 @@ from bot.goal_texts import (
     months_ahead,
     quote,
 )
-from bot.handlers import callbacks
-from bot.handlers.pickers import label
-from bot.handlers.replies import answer_query, edit_or_reply, escape, remove_buttons, reply
-from bot.handlers.start import stranger_text
-from bot.i18n import N_, _, format_date, gettext
+from bot.messages.pickers import label
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows, goals
 from bot.services.checkins import local_day
 from bot.services.flows import Flow
 from bot.services.goals import ACTIVE, OPEN
+from bot.text.i18n import N_, _, format_date, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -583,7 +582,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         await flows.clear(session, person_id=client_id, flow=FLOW)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("goal", goal_command, filters=private))
     application.add_handler(CommandHandler("goals", goals_command, filters=private))

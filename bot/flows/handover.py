@@ -14,32 +14,25 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.handlers import callbacks
-from bot.handlers.pickers import (
-    HANDOVER_ACTION,
-    MOVE_ACTION,
-    client_picker,
-    encode,
-    label,
-    require_coach,
-)
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.handover_notices import (
+from bot.messages import callbacks
+from bot.messages.handover_notices import (
     day_text,
     queue_cancel_notice,
     queue_handover_notices,
     queue_transfer_notices,
 )
-from bot.i18n import N_, _, format_date, gettext
+from bot.messages.pickers import HANDOVER_ACTION, MOVE_ACTION, client_picker, encode, label
 from bot.models.people import Person
+from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, flows, handover, people
 from bot.services.access import AccessDenied
 from bot.services.errors import DomainError
 from bot.services.flows import Flow
 from bot.services.handover import Handover, HandoverError
+from bot.text.i18n import N_, _, format_date, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -675,7 +668,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     await _show(update, context, coach_id, flow)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("handover", handover_command, filters=private))
     application.add_handler(CommandHandler("transfer", transfer_command, filters=private))

@@ -1,5 +1,6 @@
 """/meeting: an employer contact proposes a meeting about their employee, the coach confirms it,
-the client is told, and the dispatcher reminds everyone the day before.
+the client is told, and the dispatcher reminds everyone the day before
+(bot/messages/meeting_notices.py).
 
 The contact picks the employee (if several) and one of a few times (the next working days at 9
 and 13) or types another; the coach gets ✅ Confirm / ❌ Not possible.
@@ -13,21 +14,23 @@ import logging
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.flows.employer_ask import nobody_text
-from bot.handlers import callbacks, daily_limits
-from bot.handlers.pickers import encode, label, require_coach, require_employer
+from bot.handlers import daily_limits
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import _, format_datetime, use_locale
+from bot.messages import callbacks
+from bot.messages.meeting_notices import when_text
+from bot.messages.pickers import encode, label
 from bot.models.people import Person
 from bot.models.placements import Meeting
+from bot.runtime.context import CompanionApplication, Context, require_coach, require_employer
 from bot.services import access, employers, flows, meetings, outbox, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.meetings import MeetingGone
 from bot.services.quotas import Quota
+from bot.text.i18n import _, format_datetime, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,10 +39,6 @@ FLOW = "meeting"
 # mt:o:PLACEMENT (another time, typed), mt:c:MEETING / mt:x:MEETING (the coach confirms or not);
 # the coach's own: mt:n:CLIENT (times), mt:k:CLIENT:MINUTES (agreed at once), mt:m:CLIENT (typed)
 ACTION = "mt"
-
-
-def when_text(when: dt.datetime, person: Person) -> str:
-    return format_datetime(when, timezone=person.timezone, format="short")
 
 
 async def meeting_command(update: Update, context: Context) -> None:
@@ -423,50 +422,7 @@ async def on_button(update: Update, context: Context) -> None:
         await answer_query(query, _("This button no longer works."))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("meeting", meeting_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
-
-
-async def queue_reminders(
-    session: AsyncSession, *, reminder: meetings.Reminder, now: dt.datetime
-) -> int:
-    """The reminder the day before, to the client, their coach and the employer's contacts."""
-    meeting = reminder.meeting
-    queued = 0
-    for person in reminder.people:
-        if person.chat_id is None or person.id is None:
-            continue
-        with use_locale(person.locale):
-            when = when_text(meeting.starts_at, person)
-            if person.id == meeting.client_id:
-                text = _("⏰ Reminder: a meeting about your work at {when}.").format(when=when)
-            else:
-                if await employers.is_contact_of(session, person_id=person.id, meeting=meeting):
-                    name = employers.employee_first_name(
-                        await session.get(Person, meeting.client_id)
-                    )
-                else:
-                    name = (
-                        await people.name_as_seen_by(
-                            session, viewer_id=person.id, person_id=meeting.client_id
-                        )
-                        or "?"
-                    )
-                text = _("⏰ Reminder: a meeting about {name}'s work at {when}.").format(
-                    name=escape(name), when=when
-                )
-        await outbox.enqueue(
-            session,
-            chat_id=person.chat_id,
-            method="sendMessage",
-            payload={"text": text, "parse_mode": ParseMode.HTML},
-            now=now,
-            person_id=person.id,
-            subject_id=meeting.client_id,
-            purpose="meeting-reminder",
-            dedup_key=f"meeting:{meeting.id}:reminder:{person.id}",
-        )
-        queued += 1
-    return queued

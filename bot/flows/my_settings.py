@@ -21,20 +21,20 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.handlers import callbacks
 from bot.handlers.day_picker import decode_days, preset_rows, toggle_rows
 from bot.handlers.replies import answer_query, edit_or_reply, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _
+from bot.messages import callbacks
+from bot.messages.rhythm_text import days_text, hours_text, refusal_text
 from bot.models.people import Preference
-from bot.rhythm_text import days_text, hours_text, refusal_text
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows, followup, preferences, summaries
 from bot.services.flows import Flow
 from bot.services.people import Actor
 from bot.services.preferences import NO_QUIET, QUIET_PRESETS, WORKING_PRESETS
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -416,7 +416,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     await reply(update, context, text, reply_markup=keyboard, purpose="settings")
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("settings", settings_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

@@ -9,23 +9,17 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.handlers import callbacks
-from bot.handlers.pickers import (
-    CLIENTS_ACTION,
-    NOTE_ACTION,
-    client_picker,
-    encode,
-    require_coach,
-)
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import _
+from bot.messages import callbacks
+from bot.messages.pickers import CLIENTS_ACTION, NOTE_ACTION, client_picker, encode
+from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import caseload, flows, notes, people
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.notes import MAX_NOTE, EmptyNote, NoteTooLong
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -164,7 +158,7 @@ async def on_button(update: Update, context: Context) -> None:
     await answer_query(query, _("This button no longer works."))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("note", note_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(NOTE_ACTION)))

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot.context import Context
-from bot.handlers import callbacks
-from bot.handlers.home import client_keyboard
 from bot.handlers.language import FLAGS
 from bot.handlers.replies import answer_query, close_question, escape, reply
-from bot.i18n import LANGUAGE_NAMES, LOCALES, _, format_time, set_locale, use_locale
+from bot.messages import callbacks
+from bot.messages.keyboards import client_keyboard
 from bot.models.people import Organisation, Person
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import enrolment, flows, outbox, people, schedules
 from bot.services.enrolment import Enrolment
 from bot.services.flows import Flow
+from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, format_time, set_locale, use_locale
 
 FLOW = "onboarding"
 ACTION = "ob"
@@ -424,5 +424,5 @@ async def _decline(update: Update, context: Context, client_id: int, flow: Flow)
     services.wake_sender()
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

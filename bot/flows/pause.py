@@ -3,8 +3,8 @@ client from the client card (⏸️ Pause) or from /pause.
 
 Three taps: when it starts (today, tomorrow, or a typed day), how long (one day, one week, two
 weeks, or until a typed day), and why (holiday, sick, hospital, other). The other side is told
-in their own language (bot/rhythm_notices.py). With a pause going on or coming, /pause shows it
-with ▶️ End the pause.
+in their own language (bot/messages/rhythm_notices.py). With a pause going on or coming,
+/pause shows it with ▶️ End the pause.
 
 callback_data (each press is checked again: the client themself, or the coach who acts for them):
   pa:p:PAGE                      the coach's list of clients
@@ -24,22 +24,22 @@ import datetime as dt
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.flows.rhythm_access import PAUSE_ACTION, Whose, authorise
-from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, client_picker
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _
+from bot.messages import callbacks
+from bot.messages.pickers import CLIENTS_ACTION, client_picker
+from bot.messages.rhythm_notices import queue_pause_notice
+from bot.messages.rhythm_text import date_text, reason_text, refusal_text
 from bot.models.checkins import CheckinPause, PauseReason
-from bot.rhythm_notices import queue_pause_notice
-from bot.rhythm_text import date_text, reason_text, refusal_text
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows, pauses, people, summaries
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.pauses import PauseError
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -438,7 +438,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     await reply(update, context, text, reply_markup=keyboard, purpose="pause-step")
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("pause", pause_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

@@ -13,20 +13,21 @@ import datetime as dt
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot.closing_notices import ACTION as CLOSING_ACTION
-from bot.context import Context
-from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, encode, label, require_coach
+from bot.flows.consent import queue_question
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import N_, _, format_date, gettext
+from bot.messages import callbacks
+from bot.messages.closing_notices import ACTION as CLOSING_ACTION
+from bot.messages.pickers import CLIENTS_ACTION, encode, label
 from bot.models.placements import Placement, PlacementKind
+from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, caseload, flows, invites, people, placements
 from bot.services.employers import make_link
 from bot.services.flows import Flow
 from bot.services.handover import local_day
 from bot.services.placements import BadPlacement
+from bot.text.i18n import N_, _, format_date, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -305,8 +306,6 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
 
 
 async def _save(update: Update, context: Context, flow: Flow, kind: PlacementKind) -> None:
-    from bot.flows.consent import queue_question
-
     coach_id = require_coach(context)
     services = context.services
     now = services.clock.now()
@@ -439,5 +438,5 @@ async def on_button(update: Update, context: Context) -> None:
         await reply(update, context, _("This button no longer works."), purpose="stale")
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

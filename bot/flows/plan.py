@@ -18,20 +18,20 @@ import logging
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.goal_texts import AREA_BUTTONS, AREA_CODES, CODE_OF_AREA
-from bot.handlers import callbacks
-from bot.handlers.pickers import CLIENTS_ACTION, require_coach
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import N_, _, format_date, gettext, use_locale
+from bot.messages import callbacks
+from bot.messages.goal_texts import AREA_BUTTONS, AREA_CODES, CODE_OF_AREA
+from bot.messages.pickers import CLIENTS_ACTION
 from bot.models.coaching import GoalArea, PlanEmphasis
 from bot.models.people import Person
+from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, flows, outbox, people, plan
 from bot.services.checkins import local_day
 from bot.services.flows import Flow
+from bot.text.i18n import N_, _, format_date, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -352,7 +352,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("plan", plan_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

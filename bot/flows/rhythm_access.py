@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.context import Context
+from bot.runtime.context import Context
 from bot.services import access, people
 from bot.services.access import AccessDenied
 

@@ -26,18 +26,24 @@ import logging
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
 from bot.flows.rhythm_access import SCHEDULE_ACTION, Whose, authorise
-from bot.handlers import callbacks
 from bot.handlers.day_picker import decode_days, preset_rows, toggle_rows
-from bot.handlers.pickers import CLIENTS_ACTION, client_picker
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _
-from bot.rhythm_notices import queue_schedule_notice
-from bot.rhythm_text import clock_emoji, date_text, days_text, refusal_text, time_text, times_text
+from bot.messages import callbacks
+from bot.messages.pickers import CLIENTS_ACTION, client_picker
+from bot.messages.rhythm_notices import queue_schedule_notice
+from bot.messages.rhythm_text import (
+    clock_emoji,
+    date_text,
+    days_text,
+    refusal_text,
+    time_text,
+    times_text,
+)
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows, pauses, people, schedule_changes, summaries
 from bot.services.flows import Flow
 from bot.services.people import Actor
@@ -50,6 +56,7 @@ from bot.services.schedule_changes import (
     hhmm,
 )
 from bot.services.schedules import parse_time
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -434,7 +441,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     await show(update, context, whose, notice=_("✓ Saved."))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("schedule", schedule_command, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))

@@ -7,11 +7,11 @@ import logging
 
 from telegram import Update
 
-from bot.context import Context
 from bot.handlers.replies import reply
-from bot.i18n import format_datetime, ngettext
+from bot.runtime.context import Context
 from bot.services import quotas
 from bot.services.quotas import Quota
+from bot.text.i18n import format_datetime, ngettext
 
 _LOGGER = logging.getLogger(__name__)
 

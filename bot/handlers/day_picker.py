@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from telegram import InlineKeyboardButton
 
-from bot.i18n import _
-from bot.rhythm_text import EVERY_DAY_TEXT, MONDAY_TO_FRIDAY, day_name
+from bot.messages.rhythm_text import EVERY_DAY_TEXT, MONDAY_TO_FRIDAY, day_name
 from bot.services.schedules import EVERY_DAY, WEEKDAYS
+from bot.text.i18n import _
 
 NONE = "0"
 

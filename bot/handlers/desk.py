@@ -12,33 +12,26 @@ import datetime as dt
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.closing_notices import ACTION as CLOSING_ACTION
-from bot.context import Context
 from bot.flows import placement
 from bot.flows.coach_goal import ACTION as COACH_GOAL_ACTION
 from bot.flows.coach_reply import REPLY_FLOW
 from bot.flows.plan import ACTION as PLAN_ACTION
 from bot.flows.rhythm_access import PAUSE_ACTION, SCHEDULE_ACTION
-from bot.handlers import callbacks
-from bot.handlers.pickers import (
-    CLIENTS_ACTION,
-    NOTE_ACTION,
-    encode,
-    label,
-    nav_row,
-    require_coach,
-)
 from bot.handlers.progress import CHART_ACTION
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import N_, _, format_date, format_time, gettext, ngettext
+from bot.messages import callbacks
+from bot.messages.closing_notices import ACTION as CLOSING_ACTION
+from bot.messages.pickers import CLIENTS_ACTION, NOTE_ACTION, encode, label, nav_row
 from bot.models.checkins import GotUp, Sleep
 from bot.models.coaching import CoachingStatus, GoalArea
 from bot.models.goals import GoalStatus
+from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, caseload, flows, people
 from bot.services.caseload import CaseloadEntry, CheckinLine, ClientCard, Standing
 from bot.services.handover import last_day_before, local_day
+from bot.text.i18n import N_, _, format_date, format_time, gettext, ngettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -417,7 +410,7 @@ async def on_button(update: Update, context: Context) -> None:
     await answer_query(query, _("This button no longer works."))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("clients", clients_command, filters=private))
     application.add_handler(

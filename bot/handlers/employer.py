@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import Context
 from bot.handlers.replies import escape, reply
-from bot.i18n import _
+from bot.runtime.context import Context
 from bot.services.employers import Joined
+from bot.text.i18n import _
 
 
 def welcome_text(joined: Joined, name: str | None) -> str:

@@ -6,12 +6,12 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop
 
-from bot.context import Context
 from bot.handlers.replies import answer_query, reply, was_answered
-from bot.i18n import _, gettext
+from bot.runtime.context import CompanionApplication, Context
 from bot.services.errors import DomainError
+from bot.text.i18n import _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,5 +53,5 @@ async def _apologise(update: Update, context: Context, text: str) -> None:
         _LOGGER.warning("could not send the apology to chat %s: %s", chat_id, exc)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_error_handler(on_error)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import Context
 from bot.handlers.replies import answer_query, escape, reply, was_answered
 from bot.handlers.start import stranger_text
-from bot.i18n import _
+from bot.runtime.context import CompanionApplication, Context
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ async def answer_unanswered(update: Update, context: Context) -> None:
     await answer_query(query)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(
         MessageHandler(private & filters.COMMAND & ~filters.UpdateType.EDITED, unknown_command),

@@ -5,21 +5,27 @@ and the answer to words of crisis (at once, before anything else) or of worry.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.flag_notices import ACTION, crisis_text, queue_cover_notices, taken_text, worry_text
-from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, close_question, reply
 from bot.handlers.start import stranger_text
-from bot.html_text import escape
-from bot.i18n import _, use_locale
+from bot.messages import callbacks
+from bot.messages.flag_notices import (
+    ACTION,
+    crisis_text,
+    queue_cover_notices,
+    taken_text,
+    worry_text,
+)
 from bot.models.flags import FlagKind, FlagStatus
 from bot.models.people import Person
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import client_words, flags, people, routing
 from bot.services.access import AccessDenied
 from bot.services.crisis import Tier
 from bot.services.people import Actor
+from bot.text.html_text import escape
+from bot.text.i18n import _, use_locale
 
 CONTACT_ACTION = "cr"
 # fl:FLAG:CHOICE, the buttons under a flag.
@@ -166,7 +172,7 @@ async def answer_words(
     return words.tier
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CallbackQueryHandler(on_flag_button, pattern=callbacks.pattern(ACTION)))
     application.add_handler(
         CallbackQueryHandler(ask_for_contact, pattern=callbacks.pattern(CONTACT_ACTION))

@@ -24,15 +24,15 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, close_question, escape, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _, use_locale
+from bot.messages import callbacks
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, forget, outbox, people, routing
 from bot.services.forget import CoachOfContact, CoachToTell, Eligibility, ForgottenContact
+from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -356,6 +356,6 @@ async def queue_erasure_notice(
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CommandHandler("forget", ask, filters=filters.ChatType.PRIVATE))
     application.add_handler(CallbackQueryHandler(on_answer, pattern=callbacks.pattern(ACTION)))

@@ -16,12 +16,12 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.context import Context
-from bot.handlers import callbacks
 from bot.handlers.replies import answer_query, reply
-from bot.i18n import _
+from bot.messages import callbacks
+from bot.runtime.context import CompanionApplication, Context
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -78,5 +78,5 @@ def group_note(bot_username: str | None) -> str:
     return "\n".join(lines)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(TypeHandler(Update, guard), group=GROUP)

@@ -1,39 +1,17 @@
-"""A home for the client: a persistent keyboard with the few things a client does, and /cancel."""
+"""A home for the client: what 💬 Message my coach on the client's keyboard does (the keyboard is
+bot/messages/keyboards.py), and /cancel."""
 
 from __future__ import annotations
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.context import Context
+from bot.handlers.messages import on_message
 from bot.handlers.replies import escape, reply
-from bot.i18n import LOCALES, N_, _, gettext, use_locale
+from bot.messages.keyboards import MESSAGE_COACH, client_keyboard, label_filter
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows, people, routing
-
-CHECK_IN = N_("✅ Check in")
-MESSAGE_COACH = N_("💬 Message my coach")
-HELP = N_("❓ Help")
-
-
-def client_keyboard() -> ReplyKeyboardMarkup:
-    """The client's keyboard, in the current language."""
-    return ReplyKeyboardMarkup(
-        [
-            [KeyboardButton(_(CHECK_IN)), KeyboardButton(_(MESSAGE_COACH))],
-            [KeyboardButton(_(HELP))],
-        ],
-        resize_keyboard=True,
-        is_persistent=True,
-    )
-
-
-def label_filter(msgid: str) -> filters.MessageFilter:
-    """Matches a keyboard label as sent in any of our languages."""
-    labels = set()
-    for locale in LOCALES:
-        with use_locale(locale):
-            labels.add(gettext(msgid))
-    return filters.Text(sorted(labels))
+from bot.text.i18n import _
 
 
 async def coach_first_name(context: Context, client_id: int) -> str:
@@ -49,8 +27,6 @@ async def message_my_coach(update: Update, context: Context) -> None:
     actor = context.require_actor()
     if actor.is_coach or actor.is_employer:
         # Not a client's button: words like any other (a coach's answer to a client, say).
-        from bot.handlers.messages import on_message  # the message router imports this module
-
         await on_message(update, context)
         return
     if not actor.is_client or actor.person_id is None:
@@ -102,7 +78,7 @@ async def cancel(update: Update, context: Context) -> None:
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("cancel", cancel, filters=private))
     application.add_handler(MessageHandler(private & label_filter(MESSAGE_COACH), message_my_coach))

@@ -7,12 +7,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, TypeHandler
+from telegram.ext import TypeHandler
 
-from bot.context import Context
 from bot.handlers.menu import sync_chat_menu
-from bot.i18n import set_locale
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import people, reachability
+from bot.text.i18n import set_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,5 +51,5 @@ async def identify(update: Update, context: Context) -> None:
         services.wake_sender()
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(TypeHandler(Update, identify), group=GROUP)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.handlers import callbacks, daily_limits
+from bot.handlers import daily_limits
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
-from bot.i18n import _, format_date
+from bot.messages import callbacks
 from bot.models.invites import Invite, InviteKind
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import invites, people
 from bot.services.access import AccessDenied
 from bot.services.quotas import Quota
+from bot.text.i18n import _, format_date
 
 ACTION = "inv"
 MAX_NAME = 100
@@ -123,7 +124,7 @@ async def revoke(update: Update, context: Context) -> None:
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("invite", invite, filters=private))
     application.add_handler(CommandHandler("invites", list_invites, filters=private))

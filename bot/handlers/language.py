@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context
-from bot.handlers import callbacks
-from bot.handlers.home import client_keyboard
 from bot.handlers.menu import sync_chat_menu
 from bot.handlers.replies import answer_query, edit_or_reply, reply
-from bot.i18n import LANGUAGE_NAMES, LOCALES, _, set_locale
+from bot.messages import callbacks
+from bot.messages.keyboards import client_keyboard
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import people
+from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, set_locale
 
 ACTION = "lang"
 FLAGS = {"fi": "🇫🇮", "sv": "🇸🇪", "en": "🇬🇧"}
@@ -86,7 +86,7 @@ async def choose_language(update: Update, context: Context) -> None:
     await edit_or_reply(update, context, confirmation)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(
         CommandHandler("language", ask_language, filters=filters.ChatType.PRIVATE)
     )

@@ -8,11 +8,11 @@ import logging
 
 from telegram import ChatMember, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, ChatMemberHandler
+from telegram.ext import ChatMemberHandler
 
-from bot.context import Context
+from bot.messages.notices import queue_unreachable_notice
 from bot.models.people import ReachabilityState
-from bot.notices import queue_unreachable_notice
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import reachability
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,5 +53,5 @@ async def membership_changed(update: Update, context: Context) -> None:
             services.wake_sender()
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))

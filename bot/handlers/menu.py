@@ -14,9 +14,9 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.i18n import LOCALES, N_, gettext, use_locale
 from bot.services import outbox, people
 from bot.services.people import Actor
+from bot.text.i18n import LOCALES, N_, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

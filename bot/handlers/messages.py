@@ -11,22 +11,22 @@ crisis gets the crisis numbers too. A voice message cannot be read: it goes to t
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot import burst_notices
-from bot.context import Context
-from bot.flows import coach_reply, onboarding, text_step
+from bot.flows import coach_reply, onboarding
 from bot.flows.coach_reply import incoming_of
 from bot.handlers import employer
 from bot.handlers.flags import answer_stranger_words, answer_words
-from bot.handlers.home import client_keyboard
 from bot.handlers.replies import escape, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _, format_datetime
+from bot.messages import burst_notices
+from bot.messages.keyboards import client_keyboard
+from bot.messages.notices import queue_relay
 from bot.models.messaging import ContentKind
-from bot.notices import queue_relay
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, after_coaching, flows, people, relay
 from bot.services.after_coaching import WhoAnswers
+from bot.text.i18n import _, format_datetime
 
 _CONTENT = (
     filters.TEXT
@@ -86,7 +86,7 @@ async def route(update: Update, context: Context) -> None:
     async with services.db.session() as session:
         flow = await flows.current(session, person_id=actor.person_id, now=services.clock.now())
     if flow is not None and flow.awaiting_text:
-        step = text_step(flow.name)
+        step = context.text_step(flow.name)
         if step is not None:
             await step(update, context, flow)
             return
@@ -264,7 +264,7 @@ async def show_inbox(update: Update, context: Context) -> None:
     await reply(update, context, text, purpose="inbox")
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("inbox", show_inbox, filters=private))
     application.add_handler(

@@ -12,13 +12,13 @@ import json
 import logging
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
-from bot.context import Context
 from bot.handlers.replies import reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import audit, export
+from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,5 +74,5 @@ async def my_data(update: Update, context: Context) -> None:
     _LOGGER.info("person %s exported their data", person_id)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     application.add_handler(CommandHandler("mydata", my_data, filters=filters.ChatType.PRIVATE))

@@ -5,16 +5,16 @@ and the coach's first name. Coaches find notes on a client's card instead.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
-from bot.context import Context
-from bot.handlers.home import client_keyboard
 from bot.handlers.replies import escape, reply
 from bot.handlers.start import stranger_text
-from bot.i18n import _, format_date
+from bot.messages.keyboards import client_keyboard
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import notes
 from bot.services.handover import local_day
 from bot.services.notes import NoteView
+from bot.text.i18n import _, format_date
 
 # Room for the notes in one message, counted on the HTML (which is never shorter than the text).
 MESSAGE_ROOM = 3800
@@ -84,6 +84,6 @@ async def notes_command(update: Update, context: Context) -> None:
         await reply(update, context, text, reply_markup=client_keyboard(), purpose="notes")
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("notes", notes_command, filters=private))

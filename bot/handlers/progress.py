@@ -1,10 +1,10 @@
 """Pictures of progress: /progress for a client, a client's chart from the coach's card, and
 /caseload for a coach.
 
-The data is gathered first in one short database session (bot/charts/data.py; access decided by
-bot/services/access.py), the session is closed, and the picture is drawn in a worker thread so
-the event loop keeps serving other chats. The picture goes to the person who asked, as a photo
-whose caption is its title.
+The data is gathered first in one short database session (bot/messages/charts/data.py; access
+decided by bot/services/access.py), the session is closed, and the picture is drawn in a worker
+thread so the event loop keeps serving other chats. The picture goes to the person who asked, as a
+photo whose caption is its title.
 """
 
 from __future__ import annotations
@@ -14,18 +14,17 @@ import logging
 
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.charts import data, render
-from bot.charts.render import Picture
-from bot.context import Context
-from bot.handlers import callbacks
-from bot.handlers.pickers import require_coach
 from bot.handlers.replies import answer_query, escape, reply
 from bot.handlers.start import stranger_text
-from bot.html_text import CAPTION_LIMIT
-from bot.i18n import _, current_locale
+from bot.messages import callbacks
+from bot.messages.charts import data, render
+from bot.messages.charts.render import Picture
+from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import audit, caseload
+from bot.text.html_text import CAPTION_LIMIT
+from bot.text.i18n import _, current_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -141,7 +140,7 @@ async def caseload_command(update: Update, context: Context) -> None:
     _LOGGER.info("coach %s got the caseload picture of %s clients", coach_id, len(grid.rows))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("progress", progress_command, filters=private))
     application.add_handler(CommandHandler("caseload", caseload_command, filters=private))

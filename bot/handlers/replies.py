@@ -18,10 +18,10 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from bot.context import Context
-from bot.html_text import escape, fits, plain_text, split_html
+from bot.runtime.context import Context
+from bot.runtime.telegram_bot import CompanionBot, buttons_json
 from bot.services import outbox
-from bot.telegram_bot import CompanionBot, buttons_json
+from bot.text.html_text import escape, fits, plain_text, split_html
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -5,18 +5,18 @@ kind answer for those without one.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.context import Context
 from bot.flows import consent, onboarding
 from bot.handlers import employer
-from bot.handlers.home import HELP, client_keyboard, label_filter
 from bot.handlers.menu import MenuKind, help_lines, kind_of
 from bot.handlers.replies import escape, reply
-from bot.i18n import N_, _, gettext
+from bot.messages.keyboards import HELP, client_keyboard, label_filter
 from bot.models.invites import InviteKind
+from bot.runtime.context import CompanionApplication, Context
 from bot.services import employers, enrolment, invites
 from bot.services.invites import Refusal
+from bot.text.i18n import N_, _, gettext
 
 REFUSALS = {
     Refusal.USED: N_(
@@ -194,7 +194,7 @@ async def help_command(update: Update, context: Context) -> None:
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CompanionApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", start, filters=private))
     application.add_handler(CommandHandler("help", help_command, filters=private))

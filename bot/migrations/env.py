@@ -1,5 +1,5 @@
-"""Alembic environment: runs migrations on the connection it is handed (see bot/schema.py), or
-on a fresh async engine for the configured URL when run by the `alembic` command itself.
+"""Alembic environment: runs migrations on the connection it is handed (see bot/runtime/schema.py),
+or on a fresh async engine for the configured URL when run by the `alembic` command itself.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import bot.models  # noqa: F401 - registers every table in the metadata
 from bot.config import load_settings
-from bot.db import make_engine
 from bot.models.base import UTCDateTime
+from bot.runtime.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -53,7 +53,6 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.checkins import Checkin
 from bot.models.coaching import (
     AssignmentKind,
@@ -71,6 +70,7 @@ from bot.models.people import Membership, Person, Role
 from bot.models.placements import EmployerContact, Placement, PlacementContact
 from bot.services import routing
 from bot.services.errors import DomainError
+from bot.text.i18n import N_
 
 NOT_AVAILABLE = N_("This is not available to you.")
 # How long after closing the coach keeps the follow-up's sight even without a follow-up (the

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import _, use_locale
 from bot.models.coaching import CoachAssignment, Coaching, CoachingStatus
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Organisation, Person
 from bot.services import outbox, people
 from bot.services.relay import Relay
+from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.models.coaching import (
     ClosingSummary,
@@ -38,6 +37,7 @@ from bot.models.people import Locale, Organisation, Person
 from bot.services import access, people
 from bot.services.errors import DomainError
 from bot.services.handover import local_day
+from bot.text.i18n import N_
 
 MAX_SENTENCE = 500
 # As long as a Telegram message can be: the client's words reach the coach whole.

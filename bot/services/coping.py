@@ -14,12 +14,12 @@ import logging
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.html_text import escape
-from bot.i18n import N_, _, use_locale
 from bot.models.coaching import Coaching, CoachingStatus, GoalArea, PlanEmphasis
 from bot.models.people import Person
 from bot.models.placements import Employer, Placement
 from bot.services import access, outbox, people, plan
+from bot.text.html_text import escape
+from bot.text.i18n import N_, _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

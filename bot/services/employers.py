@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.consent import DisclosedItem
 from bot.models.invites import Invite, InviteKind
 from bot.models.people import Person
@@ -27,6 +26,7 @@ from bot.models.placements import (
 )
 from bot.services import access, consents, invites, people, placements
 from bot.services.errors import DomainError
+from bot.text.i18n import N_
 
 
 class NoConsent(DomainError):

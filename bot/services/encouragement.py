@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_, gettext, ngettext
 from bot.models.checkins import Checkin, CheckinStatus, GotUp
 from bot.models.people import Person, Preference
+from bot.text.i18n import N_, gettext, ngettext
 
 MIN_STREAK = 2
 _STEP = 3  # coprime with len(LINES): every line comes before any repeats

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.coaching import (
     AssignmentKind,
     ClientName,
@@ -24,6 +23,7 @@ from bot.models.invites import Invite
 from bot.models.people import Membership, Organisation, Person, Role
 from bot.services import audit, erasure, people
 from bot.services.errors import DomainError
+from bot.text.i18n import N_
 
 AGREEMENT_VERSION = "2026-11"
 

@@ -6,11 +6,11 @@ A flag that is not urgent waits for the coach's working hours. An urgent one goe
 coach has not acknowledged it in 30 minutes, it goes to the organisation's backup (and an alert
 without content to the team chat), and when the backup cannot be reached, to every admin.
 
-The backup and the admins are told what to do, not the client's health: the client's name, that
-it is urgent, how to reach the client and their coach, and buttons (bot/flag_notices.py). The one
-who takes it over ("I'll contact") stands in for the coach as a substitute until the coach is back
-at work (the start of their first working hours after today: `cover_until`), and then sees what a
-substitute sees (bot/services/access.py).
+The backup and the admins are told what to do, not the client's health: the client's name, that it
+is urgent, how to reach the client and their coach, and buttons (bot/messages/flag_notices.py). The
+one who takes it over ("I'll contact") stands in for the coach as a substitute until the coach is
+back at work (the start of their first working hours after today: `cover_until`), and then sees what
+a substitute sees (bot/services/access.py).
 """
 
 from __future__ import annotations

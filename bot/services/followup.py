@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.coaching import Coaching, CoachingStatus
 from bot.models.consent import Consent, ConsentSubject
 from bot.models.flags import FlagKind
@@ -43,6 +42,7 @@ from bot.services import flags
 from bot.services.errors import DomainError
 from bot.services.schedules import resolve_local
 from bot.services.sql import insert_ignoring_conflicts, table_of
+from bot.text.i18n import N_
 
 EMPLOYEE = FollowUpAudience.EMPLOYEE
 EMPLOYER = FollowUpAudience.EMPLOYER

@@ -36,7 +36,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.html_text import escape
 from bot.models.flows import FlowState
 from bot.models.invites import Invite, InviteAttempt
 from bot.models.messaging import RelayDirection, RelayedMessage
@@ -51,6 +50,7 @@ from bot.models.placements import (
 )
 from bot.models.transport import InboxStatus, InboxUpdate, OutboxMessage, OutboxStatus
 from bot.services import access, erasure, export, people, routing
+from bot.text.html_text import escape
 
 REASON = "request"
 

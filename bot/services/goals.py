@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.models.coaching import Coaching, CoachingStatus, GoalArea
 from bot.models.flags import Flag, FlagKind
@@ -30,6 +29,7 @@ from bot.models.people import Person
 from bot.services import access, flags
 from bot.services.checkins import end_of_day, local_day
 from bot.services.errors import DomainError
+from bot.text.i18n import N_
 
 MAX_TITLE = 300
 MAX_REASON = 500

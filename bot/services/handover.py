@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.coaching import (
     AssignmentKind,
     ClientName,
@@ -34,6 +33,7 @@ from bot.models.people import Membership, Organisation, Person, Role
 from bot.models.transport import OutboxMessage, OutboxStatus
 from bot.services import access, audit, people
 from bot.services.errors import DomainError
+from bot.text.i18n import N_
 
 # The longest a handover may run, and how far ahead it may start.
 MAX_DAYS = 366
@@ -367,7 +367,8 @@ async def create_handover(
             valid_from=valid_from,
             valid_until=valid_until,
             created_by_id=coach_id,
-            # The clients' notices are queued now for these times (see bot/handover_notices.py).
+            # The clients' notices are queued now for these times
+            # (see bot/messages/handover_notices.py).
             announced_at=max(valid_from, now),
             end_announced_at=valid_until,
             created_at=now,
@@ -635,7 +636,7 @@ async def cover_for_flag(
         valid_until=until,
         created_by_id=covered_id,
         reason=f"flag {flag_id}",
-        # The client's notices are queued now for these times (see bot/flag_notices.py).
+        # The client's notices are queued now for these times (see bot/messages/flag_notices.py).
         announced_at=now,
         end_announced_at=until,
         created_at=now,

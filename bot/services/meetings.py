@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.consent import DisclosedItem
 from bot.models.people import Person
 from bot.models.placements import (
@@ -29,6 +28,7 @@ from bot.models.placements import (
 from bot.services import access, consents, routing
 from bot.services.errors import DomainError
 from bot.services.schedules import resolve_local
+from bot.text.i18n import N_
 
 REMIND_BEFORE = dt.timedelta(days=1)
 SLOT_HOURS = (9, 13)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.coaching import CoachNote
 from bot.models.people import Person
 from bot.services import access, audit, people
 from bot.services.errors import DomainError
+from bot.text.i18n import N_
 
 MAX_NOTE = 2000
 

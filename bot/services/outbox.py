@@ -1,7 +1,7 @@
 """The outbox: Bot API calls waiting to be made, claimed atomically by one sender at a time.
 
 Everything scheduled or relayed is written here first and sent by the sender in
-`bot/sender.py`; a crash between the two loses nothing, and a claim that outlives its
+`bot/runtime/sender.py`; a crash between the two loses nothing, and a claim that outlives its
 sender (the process died) is taken over when it expires.
 """
 
@@ -16,9 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.html_text import escape, plain_text, split_html
 from bot.models.transport import OutboxMessage, OutboxStatus
 from bot.services.sql import dialect_name, insert_ignoring_conflicts, table_of
+from bot.text.html_text import escape, plain_text, split_html
 
 # Earlier parts of a message too long for one carry this before their purpose: the purpose's
 # own bookkeeping (a relayed message delivered, a check-in's message id) waits for the last part.

@@ -1,6 +1,6 @@
 """Pauses of check-ins: from a day to a day (inclusive, in the client's local calendar), with a
 reason. Either the client (/pause) or their coach (the card's ⏸️ Pause) sets one; the other is
-told (bot/rhythm_notices.py).
+told (bot/messages/rhythm_notices.py).
 
 On paused days the dispatcher creates no check-ins (checkins.claim_due_schedules skips them), so
 there are no reminders either; check-ins already sent for a paused day and not yet answered are
@@ -22,12 +22,12 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.checkins import Checkin, CheckinPause, CheckinStatus, PauseReason
 from bot.models.people import Person
 from bot.services import handover
 from bot.services.errors import DomainError
 from bot.services.schedules import resolve_local
+from bot.text.i18n import N_
 
 # How far ahead a pause may start or end.
 MAX_AHEAD = dt.timedelta(days=366)

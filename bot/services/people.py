@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import LOCALES, resolve_locale
 from bot.models.people import Membership, Organisation, Person, Role
 from bot.services.errors import DomainError
+from bot.text.i18n import LOCALES, resolve_locale
 
 
 @dataclass(frozen=True, slots=True)

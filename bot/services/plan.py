@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.coaching import Coaching, CoachingStatus, GoalArea, PlanEmphasis
 from bot.services import access
 from bot.services.errors import DomainError
 from bot.services.sql import among
+from bot.text.i18n import N_
 
 LEVELS = (0, 1, 2, 3, 4)  # none, slight, moderate, significant, considerable
 MAX_REASON = 500

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.people import Preference
 from bot.services.errors import DomainError
 from bot.services.schedules import parse_time
+from bot.text.i18n import N_
 
 NO_QUIET = (dt.time(0, 0), dt.time(0, 0))
 # Offered as buttons: key (for callback data) → (start, end).

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.models.people import Person
 from bot.services.errors import DomainError
 from bot.services.schedules import EVERY_DAY, WEEKDAYS, next_occurrence, resolve_local, schedules_of
+from bot.text.i18n import N_
 
 MAX_TIMES = 4
 # The times offered as buttons; any other time can be typed.

@@ -60,7 +60,7 @@ class Figures:
 
     def failures(self) -> list[str]:
         """Each target missed, in words; empty when all are met."""
-        found = []
+        found: list[str] = []
         for language in self.languages:
             checks = [
                 ("crisis_recall", self.rate(language, "crisis_recall") >= CRISIS_RECALL),

@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from measure import (
+
+from bot.services import crisis_words
+from bot.services.crisis import Policy, Tier, assess
+from bot.services.crisis_words import LexiconError, normalise, parse_lexicon, tokens
+from tests.crisis.measure import (
     CRISIS_RECALL,
     ORDINARY_TO_ANY,
     ORDINARY_TO_CRISIS,
@@ -15,10 +19,6 @@ from measure import (
     examples,
     measure,
 )
-
-from bot.services import crisis_words
-from bot.services.crisis import Policy, Tier, assess
-from bot.services.crisis_words import LexiconError, normalise, parse_lexicon, tokens
 
 
 def test_the_set_has_enough_messages_of_each_tier_in_each_language() -> None:

@@ -14,12 +14,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from privacy_world import A_ID, World, assert_no_trace, build_world, say, texts
 from sqlmodel import col, select
 from telegram.ext import CommandHandler
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models import (
     AssignmentKind,
     CoachAssignment,
@@ -30,7 +28,9 @@ from bot.models import (
     RelayDirection,
     RelayedMessage,
 )
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
+from tests.support.privacy_world import A_ID, World, assert_no_trace, build_world, say, texts
 
 pytestmark = pytest.mark.asyncio
 

@@ -14,19 +14,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from privacy_world import (
-    A_ID,
-    ORGANISATION,
-    World,
-    assert_no_trace,
-    build_world,
-    say,
-    texts,
-)
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models import (
     Checkin,
     CheckinStatus,
@@ -43,8 +33,18 @@ from bot.models import (
     Role,
     Sleep,
 )
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import enrolment, handover, people
+from tests.support.privacy_world import (
+    A_ID,
+    ORGANISATION,
+    World,
+    assert_no_trace,
+    build_world,
+    say,
+    texts,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -400,9 +400,9 @@ async def test_a_client_who_moves_to_another_organisation_leaves_nothing_behind_
     async with harness.db.session() as session:
         first_goal = (await session.exec(select(Goal).where(Goal.client_id == a))).one()
     for data in (f"cg:l:{first_goal.id}", f"cg:lt:{first_goal.id}"):
-        shown = await _press(harness, wilma, data)
-        assert any(s in REFUSALS for s in shown), (data, shown)
-        assert_no_trace(shown, COACHING_TRACES)
+        answers = await _press(harness, wilma, data)
+        assert any(s in REFUSALS for s in answers), (data, answers)
+        assert_no_trace(answers, COACHING_TRACES)
 
 
 async def test_a_substitute_sees_nothing_once_the_handover_is_over(

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from privacy_world import World, build_world
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.messaging import RelayedMessage, RelayStatus
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage
+from tests.support.privacy_world import World, build_world
 
 pytestmark = pytest.mark.asyncio
 

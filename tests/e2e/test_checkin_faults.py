@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.demo_seed import seed
-from bot.harness import Harness
+from bot.devtools.demo_seed import seed
+from bot.devtools.harness import Harness
 from bot.models.checkins import Checkin
 from bot.models.people import Reachability, ReachabilityState
 from bot.models.transport import OutboxMessage
+from bot.runtime.clock import ManualClock
 from bot.sandbox import FaultKind, FloodLimits, SandboxMessage, SandboxUser
 from bot.services import schedules
 

@@ -13,19 +13,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.demo_seed import seed
-from bot.harness import Harness
+from bot.devtools.demo_seed import seed
+from bot.devtools.harness import Harness
 from bot.models.checkins import Checkin, CheckinStatus
-from bot.sandbox import SandboxUser
+from bot.runtime.clock import ManualClock
+from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import schedules
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
 HELSINKI = ZoneInfo("Europe/Helsinki")
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -182,9 +179,10 @@ async def test_unanswered_one_reminder_then_missed(
     morning, _night = early
     await _at(harness, clock, utc(2026, 3, 27, 6, 0))  # Fri 08:00
     await _at(harness, clock, utc(2026, 3, 27, 8, 59))
-    reminders = lambda: [  # noqa: E731
-        m for m in morning.user.bot_messages() if "A gentle reminder" in (m.text or "")
-    ]
+
+    def reminders() -> list[SandboxMessage]:
+        return [m for m in morning.user.bot_messages() if "A gentle reminder" in (m.text or "")]
+
     assert reminders() == []
     await _at(harness, clock, utc(2026, 3, 27, 9, 0))  # 3 hours later
     assert len(reminders()) == 1

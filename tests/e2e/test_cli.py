@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.people import Role
+from bot.runtime.clock import ManualClock
 from bot.services import invites, people
 
 pytestmark = pytest.mark.slow

@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from typing import Any
 
 import pytest
-from desk_world import Desk, build, everything, labels, press, say, texts
 from pypdf import PdfReader
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.closing_pdf import render
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.messages.closing_pdf import render
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.models.coaching import (
     AssignmentKind,
@@ -35,7 +34,9 @@ from bot.models.coaching import (
 from bot.models.flows import FlowState
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus
 from bot.models.people import Person
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
+from tests.support.desk_world import Desk, build, everything, labels, press, say, texts
 
 pytestmark = pytest.mark.asyncio
 
@@ -57,6 +58,7 @@ async def _seed(harness: Harness, desk: Desk, start: dt.datetime) -> int:
     """Forty days of Liisa's coaching: a plan, goals, check-ins, a note; returns the schedule."""
     liisa = desk.ids["liisa"]
     coaching = await _coaching_of(harness, liisa)
+    assert coaching.id is not None
     async with harness.db.session() as session:
         schedule = CheckinSchedule(
             client_id=liisa,
@@ -485,7 +487,7 @@ async def _all_checkins(harness: Harness, client_id: int) -> list[Checkin]:
 
 
 async def test_the_pdf_is_laid_out_in_the_chosen_language_even_without_a_unicode_font() -> None:
-    content = {
+    content: dict[str, Any] = {
         "client": "Åsa Öberg",
         "coach": "Kaisa Virtanen",
         "organisation": "Työpaja Helmi",
@@ -542,6 +544,7 @@ async def test_only_the_coach_who_acts_for_the_client_closes_and_downloads(
 
     # Kaisa hands Pekka to Matti for a week: only Matti may end Pekka's coaching now.
     pekka_coaching = await _coaching_of(harness, pekka_id)
+    assert pekka_coaching.id is not None
     async with harness.db.session() as session:
         session.add(
             CoachAssignment(

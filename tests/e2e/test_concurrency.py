@@ -11,13 +11,13 @@ import pytest
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.clock import ManualClock
-from bot.context import Context
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.runtime.clock import ManualClock
+from bot.runtime.context import Context
 from bot.sandbox import FloodLimits
 
 if TYPE_CHECKING:
-    from conftest import WaitUntil
+    from tests.conftest import WaitUntil
 
 pytestmark = pytest.mark.asyncio
 

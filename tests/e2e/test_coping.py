@@ -15,22 +15,19 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.demo_seed import seed
-from bot.harness import Harness
+from bot.devtools.demo_seed import seed
+from bot.devtools.harness import Harness
 from bot.models.checkins import Checkin
 from bot.models.coaching import Coaching, GoalArea, PlanEmphasis
 from bot.models.flags import Flag, FlagKind
 from bot.models.people import Membership, Organisation, Person
 from bot.models.placements import Employer, EmployerContact, Placement, PlacementKind
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import coping, people, schedules
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 @dataclass

@@ -8,28 +8,24 @@ switch the worry tier off or move a rule.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.demo_seed import seed
-from bot.harness import Harness
+from bot.devtools.demo_seed import seed
+from bot.devtools.harness import Harness
 from bot.models.flags import Flag, FlagKind
 from bot.models.people import Organisation
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import organisations
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
 
 ORGANISATION = "Työpaja Kivi"
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 @dataclass

@@ -12,24 +12,21 @@ import re
 from collections.abc import Awaitable, Callable
 
 import pytest
-from desk_world import Desk, build, everything, labels, press, say
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.coaching import Coaching, CoachingStatus
 from bot.models.flags import Flag, FlagKind, FlagUrgency
 from bot.models.goals import Goal
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
+from tests.support.desk_world import Desk, build, everything, labels, press, say
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
 
 WORDS = "i want to die"
 ANSWER = "💛 I am worried about you."
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 @pytest.fixture

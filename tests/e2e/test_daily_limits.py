@@ -9,16 +9,16 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
-from desk_world import Desk, build, everything, press, say
-from employer_world import linked_employer
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.invites import Invite
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.placements import Meeting
+from bot.runtime.clock import ManualClock
 from bot.sandbox import FloodLimits
+from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.employer_world import linked_employer
 
 pytestmark = pytest.mark.asyncio
 

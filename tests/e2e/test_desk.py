@@ -8,17 +8,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from desk_world import Desk, add_client, build, everything, labels, press, say, texts
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.audit import AuditEvent
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus, GotUp, Sleep
 from bot.models.coaching import CoachNote, GoalArea
 from bot.models.flags import Flag, FlagKind, FlagStatus
 from bot.models.goals import Goal, GoalStatus
 from bot.models.messaging import RelayedMessage
+from bot.runtime.clock import ManualClock
+from tests.support.desk_world import Desk, add_client, build, everything, labels, press, say, texts
 
 pytestmark = pytest.mark.asyncio
 

@@ -28,11 +28,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot.db import Database
-from bot.harness import SANDBOX_TOKEN
+from bot.devtools.harness import SANDBOX_TOKEN
 from bot.models.checkins import Checkin, CheckinSchedule
 from bot.models.people import Person
 from bot.models.transport import OutboxMessage, OutboxStatus
+from bot.runtime.db import Database
 from bot.sandbox import FloodLimits, Sandbox, SandboxMessage, SandboxUser
 from bot.services.sql import table_of
 

@@ -10,19 +10,19 @@ import json
 from typing import Any
 
 import pytest
-from desk_world import Desk, build, everything, press, say
-from employer_world import linked_employer
-from privacy_world import tables_holding
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.consent import Consent
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.placements import EmployerContact, Meeting, MeetingStatus, Placement
 from bot.models.transport import OutboxMessage
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people
+from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.employer_world import linked_employer
+from tests.support.privacy_world import tables_holding
 
 pytestmark = pytest.mark.asyncio
 

@@ -7,15 +7,15 @@ is refused.
 from __future__ import annotations
 
 import pytest
-from desk_world import Desk, build, everything, press, say
-from employer_world import linked_employer
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.flags import Flag, FlagKind, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage
+from bot.runtime.clock import ManualClock
+from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.employer_world import linked_employer
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from desk_world import Desk, build, everything, press, say
-from employer_world import linked_employer, open_card
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.checkins import Checkin, CheckinStatus, GotUp, Sleep
 from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalStatus
 from bot.models.placements import Meeting
+from bot.runtime.clock import ManualClock
+from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.employer_world import linked_employer, open_card
 
 pytestmark = pytest.mark.asyncio
 

@@ -13,15 +13,16 @@ import datetime as dt
 import json
 
 import pytest
-from desk_world import Desk, build, press, say
-from privacy_world import tables_holding
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.placements import Employer, Placement, PlacementKind
 from bot.models.transport import OutboxMessage
+from bot.runtime.clock import ManualClock
 from bot.services import retention
+from tests.support.desk_world import Desk, build, press, say
+from tests.support.moments import utc
+from tests.support.privacy_world import tables_holding
 
 pytestmark = pytest.mark.asyncio
 
@@ -29,10 +30,6 @@ MARK = "Qzvmarkword"
 # Where a client's own words are kept on purpose while the coaching lasts.
 KEPT_ON_PURPOSE = {"checkin", "flag", "goal", "goal_step", "relayed_message"}
 TRANSPORT = {"inbox_update", "outbox_message", "flow_state", "bot_state"}
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 @pytest.fixture

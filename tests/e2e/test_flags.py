@@ -11,21 +11,18 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.demo_seed import seed
-from bot.harness import Harness
+from bot.devtools.demo_seed import seed
+from bot.devtools.harness import Harness
 from bot.models.checkins import Checkin, CheckinPause, CheckinStatus, PauseReason, Sleep
 from bot.models.coaching import AssignmentKind, CoachAssignment
 from bot.models.flags import Flag, FlagEvent, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Organisation
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people, schedules
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 @dataclass

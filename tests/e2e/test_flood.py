@@ -12,18 +12,18 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import pytest
-from privacy_world import A_ID, build_world, tables_holding
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.messaging import RelayedMessage, RelayStatus
 from bot.models.transport import InboxStatus, InboxUpdate
+from bot.runtime.clock import ManualClock
 from bot.sandbox import FloodLimits, SandboxMessage, SandboxUser
 from bot.services import inbox, state
+from tests.support.privacy_world import A_ID, build_world, tables_holding
 
 if TYPE_CHECKING:
-    from conftest import WaitUntil
+    from tests.conftest import WaitUntil
 
 pytestmark = pytest.mark.asyncio
 

@@ -10,11 +10,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from desk_world import Desk, build, everything, labels, press, say
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.coaching import Coaching, CoachingStatus
 from bot.models.consent import Consent, ConsentSubject
 from bot.models.flags import Flag, FlagKind
@@ -29,18 +27,17 @@ from bot.models.placements import (
     PlacementContact,
     PlacementKind,
 )
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import followup
+from tests.support.desk_world import Desk, build, everything, labels, press, say
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
 QUESTION = "👋 Hello! A short question from your coaching about how work is going."
 EMPLOYER_QUESTION = "👋 Hello! A short question about Lisu's work."
 HELSINKI = ZoneInfo("Europe/Helsinki")
 START = dt.date(2026, 3, 2)
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -162,7 +159,9 @@ async def test_contacts_taper_tighten_after_silence_and_end_after_36_months(
     ]
     assert first.text == f"{QUESTION}\n\n💼 How is work going?"
     # The coach heard about the silence once.
-    silence = [m for m in kaisa.bot_messages() if "has not answered the last follow-up" in m.text]
+    silence = [
+        m for m in kaisa.bot_messages() if "has not answered the last follow-up" in (m.text or "")
+    ]
     assert len(silence) == 1
     async with harness.db.session() as session:
         flags = (
@@ -219,7 +218,7 @@ async def test_the_client_can_stop_the_questions_and_start_them_again(
     assert len(pekka.bot_messages()) == count
 
     shown = await say(harness, pekka, "/settings")
-    assert "📮 Follow-up questions about work: off" in shown[-1].text
+    assert "📮 Follow-up questions about work: off" in (shown[-1].text or "")
     await press(harness, pekka, "🔔 Follow-up questions on", message=shown[-1])
     assert "📮 Follow-up questions about work: on" in (pekka.last_bot_message().text or "")  # type: ignore[union-attr]
     # The next one on the rhythm after today (28 Dec 2026): monthly, 15 January.

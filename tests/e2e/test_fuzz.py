@@ -14,16 +14,16 @@ import shutil
 import uuid
 from pathlib import Path
 
-from fuzz_campaign import ACTORS, KINDS, PIECES, Campaign, Step
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.clock import ManualClock
 from bot.config import normalise_database_url
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.runtime.clock import ManualClock
 from bot.sandbox import FloodLimits
+from tests.support.fuzz_campaign import ACTORS, KINDS, PIECES, Campaign, Step
 
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 

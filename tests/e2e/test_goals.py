@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from desk_world import Desk, build, everything, labels, press, say
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus, GoalStep
+from bot.runtime.clock import ManualClock
+from tests.support.desk_world import Desk, build, everything, labels, last_text, press, say
 
 pytestmark = pytest.mark.asyncio
 
@@ -48,7 +48,7 @@ async def test_a_client_adds_a_goal_from_the_examples_and_one_in_their_own_words
 ) -> None:
     liisa = desk.liisa
     shown = await say(harness, liisa, "/goal")
-    assert "Which part of life is it about?" in shown[-1].text
+    assert "Which part of life is it about?" in (shown[-1].text or "")
     assert labels(shown[-1]) == [
         "🏠 Everyday life",
         "🤝 Work and coping with tasks",
@@ -68,12 +68,12 @@ async def test_a_client_adds_a_goal_from_the_examples_and_one_in_their_own_words
     await press(harness, liisa, "📅 In three months")
     saved = liisa.last_bot_message()
     assert saved is not None
-    assert "✓ Your goal is saved: “A regular daily rhythm”" in saved.text
-    assert "Target date: Jun 2, 2026" in saved.text
+    assert "✓ Your goal is saved: “A regular daily rhythm”" in (saved.text or "")
+    assert "Target date: Jun 2, 2026" in (saved.text or "")
     # A first small step, in the client's own words.
     await press(harness, liisa, "✏️ Add a small step")
     await say(harness, liisa, "Alarm at 7.30")
-    assert "✓ Step saved." in liisa.last_bot_message().text  # type: ignore[union-attr]
+    assert "✓ Step saved." in last_text(liisa)
 
     # A second goal in her own words, without a date.
     await say(harness, liisa, "/goal")
@@ -99,12 +99,12 @@ async def test_a_client_adds_a_goal_from_the_examples_and_one_in_their_own_words
     assert [(s.goal_id, s.title) for s in steps] == [(goals[0].id, "Alarm at 7.30")]
 
     listed = await say(harness, liisa, "/goals")
-    assert "“A regular daily rhythm” – 🏠 Everyday life, agreed" in listed[-1].text
-    assert "“Visit the &lt;job fair&gt; &amp; talk to 2 employers”" in listed[-1].html
+    assert "“A regular daily rhythm” – 🏠 Everyday life, agreed" in (listed[-1].text or "")
+    assert "“Visit the &lt;job fair&gt; &amp; talk to 2 employers”" in (listed[-1].html or "")
     # The goal on its own: its step and what can be done with it.
     await press(harness, liisa, "🎯 A regular daily rhythm")
     view = liisa.last_bot_message()
-    assert view is not None and "▫️ Alarm at 7.30" in view.text
+    assert view is not None and "▫️ Alarm at 7.30" in (view.text or "")
     assert "🌿 Let it go" in labels(view)
 
     # Letting the second goal go, with a common reason: kept, never called a failure.
@@ -112,7 +112,7 @@ async def test_a_client_adds_a_goal_from_the_examples_and_one_in_their_own_words
     await press(harness, liisa, "🎯 Visit the <job fair>")
     await press(harness, liisa, "🌿 Let it go")
     await press(harness, liisa, "Another goal matters more now")
-    assert "🌿 You let go of" in liisa.last_bot_message().text  # type: ignore[union-attr]
+    assert "🌿 You let go of" in last_text(liisa)
     goals = await _goals(harness, desk.ids["liisa"])
     assert goals[1].status == GoalStatus.LET_GO
     assert goals[1].let_go_reason == "Another goal matters more now"
@@ -124,7 +124,7 @@ async def test_a_client_adds_a_goal_from_the_examples_and_one_in_their_own_words
     assert "fail" not in everything(liisa).casefold()
     # Her coach is told, with the reason.
     assert "🌿 Liisa &lt;L&amp;L&gt; let go of the goal" in "\n".join(
-        m.html for m in desk.kaisa.bot_messages()
+        m.html or "" for m in desk.kaisa.bot_messages()
     )
 
 
@@ -135,11 +135,11 @@ async def test_a_coach_proposed_goal_stays_proposed_until_the_client_accepts(
     await say(harness, kaisa, "/clients")
     await press(harness, kaisa, "👤 Pekka")
     await press(harness, kaisa, "🎯 Goals")
-    assert "No goals yet." in kaisa.last_bot_message().text  # type: ignore[union-attr]
+    assert "No goals yet." in last_text(kaisa)
     await press(harness, kaisa, "➕ Propose a goal")
     await press(harness, kaisa, "📚 Learning new skills")
     sent = await say(harness, kaisa, "A hot-work card")
-    assert "It becomes a goal when Pekka says yes." in sent[-1].text
+    assert "It becomes a goal when Pekka says yes." in (sent[-1].text or "")
 
     goals = await _goals(harness, desk.ids["pekka"])
     assert [(g.title, g.status, g.proposed_by_id) for g in goals] == [
@@ -148,15 +148,15 @@ async def test_a_coach_proposed_goal_stays_proposed_until_the_client_accepts(
     assert goals[0].next_progress_at is None  # no questions about a goal not yet agreed
     offer = pekka.last_bot_message()
     assert offer is not None
-    assert "🎯 Kaisa suggests a goal for you:" in offer.text
+    assert "🎯 Kaisa suggests a goal for you:" in (offer.text or "")
     assert labels(offer) == ["✅ Yes, I want it", "❌ No thanks"]
     # Until Pekka answers, it stays a proposal (the card says so too).
     await say(harness, kaisa, "/clients")
     await press(harness, kaisa, "👤 Pekka")
-    assert "waiting for the client's yes" in kaisa.last_bot_message().text  # type: ignore[union-attr]
+    assert "waiting for the client's yes" in last_text(kaisa)
 
     await press(harness, pekka, "✅ Yes, I want it", message=offer)
-    assert "is your goal now" in pekka.last_bot_message().text  # type: ignore[union-attr]
+    assert "is your goal now" in last_text(pekka)
     goals = await _goals(harness, desk.ids["pekka"])
     assert goals[0].status == GoalStatus.AGREED
     assert goals[0].next_progress_at is not None
@@ -164,7 +164,7 @@ async def test_a_coach_proposed_goal_stays_proposed_until_the_client_accepts(
         GoalEventKind.PROPOSED,
         GoalEventKind.ACCEPTED,
     ]
-    assert "✅ Pekka said yes to the goal “A hot-work card”" in kaisa.last_bot_message().text  # type: ignore[union-attr]
+    assert "✅ Pekka said yes to the goal “A hot-work card”" in last_text(kaisa)
 
     # A second proposal, declined kindly; pressing yes afterwards changes nothing.
     await press(harness, kaisa, "🎯 Goals", message=kaisa.bot_messages()[-2])
@@ -175,7 +175,7 @@ async def test_a_coach_proposed_goal_stays_proposed_until_the_client_accepts(
     await press(harness, pekka, "❌ No thanks", message=second)
     goals = await _goals(harness, desk.ids["pekka"])
     await press(harness, pekka, data=f"gl:y:{goals[1].id}", message=second)
-    assert "This goal has moved on already." in pekka.last_bot_message().text  # type: ignore[union-attr]
+    assert "This goal has moved on already." in last_text(pekka)
     goals = await _goals(harness, desk.ids["pekka"])
     assert goals[1].status == GoalStatus.LET_GO
 
@@ -190,8 +190,8 @@ async def test_a_coach_proposed_goal_stays_proposed_until_the_client_accepts(
     assert goals[0].status == GoalStatus.LET_GO
     assert goals[0].let_go_reason == "The course moved to next year"
     told = pekka.last_bot_message()
-    assert told is not None and "The course moved to next year" in told.text
-    assert "That is okay. Plans change." in told.text
+    assert told is not None and "The course moved to next year" in (told.text or "")
+    assert "That is okay. Plans change." in (told.text or "")
 
 
 async def test_goals_are_the_clients_own_and_a_forged_button_is_refused(
@@ -218,17 +218,17 @@ async def test_goals_are_the_clients_own_and_a_forged_button_is_refused(
         await say(harness, pekka, "/goals")
         await press(harness, pekka, data=data)
         new = pekka.bot_messages()[before:]
-        assert "This is not available to you." in new[-1].text, data
+        assert "This is not available to you." in (new[-1].text or ""), data
         assert "Going outside" not in "\n".join(m.text or "" for m in new)
     # Another coach may neither see nor let go of it; nor may a client use the coach's buttons.
     await say(harness, olli, "/clients")
     await press(harness, olli, data=f"cg:v:{desk.ids['liisa']}")
-    assert "This is not available to you." in olli.last_bot_message().text  # type: ignore[union-attr]
+    assert "This is not available to you." in last_text(olli)
     await press(harness, olli, data=f"cg:lr:{goal.id}:c")
-    assert "This is not available to you." in olli.last_bot_message().text  # type: ignore[union-attr]
+    assert "This is not available to you." in last_text(olli)
     await say(harness, cilla, "/goals")
     await press(harness, cilla, data=f"cg:lr:{goal.id}:c")
-    assert "This is not available to you." in cilla.last_bot_message().text  # type: ignore[union-attr]
+    assert "This is not available to you." in last_text(cilla)
 
     (goal,) = await _goals(harness, desk.ids["liisa"])
     assert goal.status == GoalStatus.AGREED

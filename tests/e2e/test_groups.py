@@ -9,14 +9,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from privacy_world import World, assert_no_trace, build_world, say, tables_holding, texts
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models import Person, RelayedMessage
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxChat
 from bot.services import inbox
+from tests.support.privacy_world import (
+    World,
+    assert_no_trace,
+    build_world,
+    say,
+    tables_holding,
+    texts,
+)
 
 pytestmark = pytest.mark.asyncio
 

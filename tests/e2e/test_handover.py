@@ -13,16 +13,26 @@ import sys
 from pathlib import Path
 
 import pytest
-from desk_world import Desk, add_client, add_coach, build, everything, labels, press, say, texts
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.db import Database
-from bot.handover_notices import queue_handover_notices
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.messages.handover_notices import queue_handover_notices
 from bot.models.coaching import AssignmentKind, ClientName, CoachAssignment
 from bot.models.transport import OutboxMessage
+from bot.runtime.clock import ManualClock
+from bot.runtime.db import Database
 from bot.services import handover, people
+from tests.support.desk_world import (
+    Desk,
+    add_client,
+    add_coach,
+    build,
+    everything,
+    labels,
+    press,
+    say,
+    texts,
+)
 
 pytestmark = pytest.mark.asyncio
 

@@ -11,8 +11,14 @@ import datetime as dt
 import re
 
 import pytest
-from desk_world import press, say
-from hostile_world import (
+
+from bot.devtools.harness import Harness
+from bot.models.people import Organisation
+from bot.runtime.clock import ManualClock
+from bot.sandbox import SandboxUser
+from bot.services import schedules
+from tests.support.desk_world import press, say
+from tests.support.hostile_world import (
     CONTACT,
     EMPLOYER,
     GOAL,
@@ -32,12 +38,6 @@ from hostile_world import (
     png_title,
     visible,
 )
-
-from bot.clock import ManualClock
-from bot.harness import Harness
-from bot.models.people import Organisation
-from bot.sandbox import SandboxUser
-from bot.services import schedules
 
 pytestmark = pytest.mark.asyncio
 

@@ -5,10 +5,10 @@ like any other: a coach's answer reaches the client, and nobody is met with sile
 from __future__ import annotations
 
 import pytest
-from desk_world import Desk, build, say
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.runtime.clock import ManualClock
+from tests.support.desk_world import Desk, build, say
 
 pytestmark = pytest.mark.asyncio
 LABELS = ("✅ Check in", "💬 Message my coach", "❓ Help")

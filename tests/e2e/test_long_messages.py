@@ -14,16 +14,16 @@ import datetime as dt
 import logging
 
 import pytest
-from desk_world import Desk, build, press, say
-from employer_world import linked_employer
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
 from bot.models.people import Person
+from bot.runtime.clock import ManualClock
 from bot.sandbox import FaultKind, SandboxMessage, SandboxUser
 from bot.services import schedules
+from tests.support.desk_world import Desk, build, press, say
+from tests.support.employer_world import linked_employer
 
 pytestmark = pytest.mark.asyncio
 

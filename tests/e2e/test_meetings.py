@@ -8,14 +8,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from desk_world import Desk, build, everything, press, say
-from employer_world import linked_employer, open_card, record_placement
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.placements import Meeting, MeetingStatus
+from bot.runtime.clock import ManualClock
+from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.employer_world import linked_employer, open_card, record_placement
 
 pytestmark = pytest.mark.asyncio
 

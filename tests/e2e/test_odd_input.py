@@ -19,16 +19,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from desk_world import ORGANISATION, Desk, build, press, say
-from employer_world import linked_employer
 from sqlmodel import select
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.goals import Goal
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people, schedules
+from tests.support.desk_world import ORGANISATION, Desk, build, press, say
+from tests.support.employer_world import linked_employer
 
 pytestmark = pytest.mark.asyncio
 
@@ -404,21 +404,22 @@ async def test_a_database_error_writes_no_message_text_to_the_log(
     world = await _world(harness, clock)
     secret = "Tuulikki-secret-words"
     async with harness.db.session() as session:
+        connection = await session.connection()
         if harness.db.is_postgresql:
-            await session.exec(
+            await connection.execute(
                 sa.text(
                     "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
                     "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
                 )
             )
-            await session.exec(
+            await connection.execute(
                 sa.text(
                     "CREATE TRIGGER refuse BEFORE INSERT ON relayed_message "
                     "FOR EACH ROW EXECUTE FUNCTION refuse()"
                 )
             )
         else:
-            await session.exec(
+            await connection.execute(
                 sa.text(
                     "CREATE TRIGGER refuse BEFORE INSERT ON relayed_message "
                     "BEGIN SELECT RAISE(ABORT, 'refused'); END"

@@ -10,12 +10,12 @@ import re
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.checkins import CheckinSchedule
 from bot.models.coaching import ClientName, Coaching, CoachingStatus
 from bot.models.invites import Invite, InviteKind
 from bot.models.people import Role
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import invites, people
 

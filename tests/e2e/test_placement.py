@@ -8,16 +8,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from desk_world import Desk, build, everything, labels, press, say
-from employer_world import employer_link, join, open_card, record_placement
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.consent import Consent, DisclosedItem, Disclosure
 from bot.models.invites import Invite, InviteKind
 from bot.models.placements import EmployerContact, Placement, PlacementContact, PlacementKind
+from bot.runtime.clock import ManualClock
 from bot.services import invites
+from tests.support.desk_world import Desk, build, everything, labels, press, say
+from tests.support.employer_world import employer_link, join, open_card, record_placement
 
 pytestmark = pytest.mark.asyncio
 

@@ -8,21 +8,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from desk_world import Desk, build, everything, labels, press, say
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.checkins import Checkin
 from bot.models.coaching import GoalArea, PlanEmphasis
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import schedules
+from tests.support.desk_world import Desk, build, everything, labels, last_text, press, say
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -67,18 +64,18 @@ async def test_the_emphasis_changes_twice_plan_shows_the_latest_and_checkins_fol
 ) -> None:
     kaisa, liisa = desk.kaisa, desk.liisa
     shown = await say(harness, liisa, "/plan")
-    assert "📊 Your plan has no emphasis yet." in shown[-1].text
+    assert "📊 Your plan has no emphasis yet." in (shown[-1].text or "")
 
     await _open_plan(harness, kaisa, "Liisa <L&L>")
     screen = kaisa.last_bot_message()
     assert screen is not None
-    assert "No emphasis set yet" in screen.text
+    assert "No emphasis set yet" in (screen.text or "")
     assert "🏠 Everyday life ☆☆☆☆" in labels(screen)
 
     # The first change: work and functional capacity to moderate, with a common reason.
     await _set(harness, kaisa, "🤝 Work and coping with tasks ☆☆☆☆", "★★☆☆ moderate")
     await press(harness, kaisa, "Agreed together in a meeting")
-    assert "🤝 Work and coping with tasks: ★★☆☆ moderate" in kaisa.last_bot_message().text  # type: ignore[union-attr]
+    assert "🤝 Work and coping with tasks: ★★☆☆ moderate" in last_text(kaisa)
     assert "📊 Your plan changed: 🤝 Work and coping with tasks – some." in everything(liisa)
 
     # Monday's check-in asks about the day's tasks too.
@@ -88,13 +85,13 @@ async def test_the_emphasis_changes_twice_plan_shows_the_latest_and_checkins_fol
     assert checkin.questions == ["sleep", "got_up", "mood", "day", "tasks", "note"]
     for label in ("😴 Well", "✅ Yes", "🙂 Good", "🛠️ Work or workshop"):
         await press(harness, liisa, label)
-    assert "How did your tasks go today?" in liisa.last_bot_message().text  # type: ignore[union-attr]
+    assert "How did your tasks go today?" in last_text(liisa)
     await press(harness, liisa, "😐 Partly")
     await press(harness, liisa, "✅ No, that is all")
     checkin = await _latest_checkin(harness, desk.ids["liisa"])
     assert checkin.extra_answers["tasks"] == "partly"
     assert checkin.status == "answered"
-    assert "Tasks: 😐 Partly" in liisa.last_bot_message().text  # type: ignore[union-attr]
+    assert "Tasks: 😐 Partly" in last_text(liisa)
 
     # The second change: employment to slight, with a reason typed by the coach.
     clock.set(utc(2026, 3, 2, 12, 0))
@@ -104,15 +101,15 @@ async def test_the_emphasis_changes_twice_plan_shows_the_latest_and_checkins_fol
     await say(harness, kaisa, "Wants to try a <work trial>")
     plan_now = kaisa.last_bot_message()
     assert plan_now is not None
-    assert "💼 Finding work: ★☆☆☆ slight" in plan_now.text
-    assert "Wants to try a <work trial>" in plan_now.text
+    assert "💼 Finding work: ★☆☆☆ slight" in (plan_now.text or "")
+    assert "Wants to try a <work trial>" in (plan_now.text or "")
 
     # The card shows the plan at a glance.
     await say(harness, kaisa, "/clients")
     await press(harness, kaisa, "👤 Liisa <L&L>")
     assert (
         "📊 Plan: everyday life –, work capacity ★★, skills –, finding work ★, coping at work –"
-        in kaisa.last_bot_message().text  # type: ignore[union-attr]
+        in last_text(kaisa)
     )
 
     shown = await say(harness, liisa, "/plan")
@@ -168,7 +165,7 @@ async def test_only_the_clients_coach_sets_the_plan(harness: Harness, desk: Desk
         assert "This is not available to you." in olli.bot_messages()[before:][-1].text  # type: ignore[operator]
     await say(harness, pekka, "/goals")
     await press(harness, pekka, data=f"pl:r:{client}:2:3:a")
-    assert "This is not available to you." in pekka.last_bot_message().text  # type: ignore[union-attr]
+    assert "This is not available to you." in last_text(pekka)
     async with harness.db.session() as session:
         assert (await session.exec(select(PlanEmphasis))).all() == []
     assert "Your plan changed" not in everything(liisa)

@@ -10,22 +10,10 @@ import json
 from typing import Any
 
 import pytest
-from privacy_world import (
-    A_ID,
-    B_ID,
-    X_ID,
-    World,
-    assert_no_trace,
-    build_world,
-    say,
-    tables_holding,
-    texts,
-)
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models import (
     AuditEvent,
     Checkin,
@@ -62,7 +50,19 @@ from bot.models import (
     RelayStatus,
     Sleep,
 )
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
+from tests.support.privacy_world import (
+    A_ID,
+    B_ID,
+    X_ID,
+    World,
+    assert_no_trace,
+    build_world,
+    say,
+    tables_holding,
+    texts,
+)
 
 pytestmark = pytest.mark.asyncio
 

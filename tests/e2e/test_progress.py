@@ -10,22 +10,22 @@ import datetime as dt
 import io
 
 import pytest
-from desk_world import Desk, add_client, build, labels, press, say, texts
 from PIL import Image
 from sqlmodel import select
 
-from bot.charts import data, render
-from bot.charts.data import CellState
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.messages.charts import data, render
+from bot.messages.charts.data import CellState
 from bot.models.audit import AuditEvent
 from bot.models.checkins import Checkin, CheckinPause, CheckinSchedule, CheckinStatus, GotUp
 from bot.models.coaching import GoalArea
 from bot.models.flags import Flag, FlagKind
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus
 from bot.models.people import Person
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services.access import AccessDenied
+from tests.support.desk_world import Desk, add_client, build, labels, press, say, texts
 
 pytestmark = pytest.mark.asyncio
 

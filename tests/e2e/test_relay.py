@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.demo_seed import DemoPeople, seed
-from bot.harness import Harness
+from bot.devtools.demo_seed import DemoPeople, seed
+from bot.devtools.harness import Harness
 from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import handover, people
 

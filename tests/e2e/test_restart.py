@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlmodel import select
 
-from bot.harness import SANDBOX_TOKEN, Harness
+from bot.devtools.harness import SANDBOX_TOKEN, Harness
 from bot.models.transport import InboxStatus, InboxUpdate
 from bot.sandbox import FaultKind, Sandbox
 
 if TYPE_CHECKING:
-    from conftest import WaitUntil
+    from tests.conftest import WaitUntil
 
 pytestmark = pytest.mark.asyncio
 

@@ -11,32 +11,25 @@ dispatcher will; a second call finds nothing due, so the tests hold either way.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from bot import recurring
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.messages import recurring
 from bot.models.checkins import CheckinPause, CheckinSchedule, NoticeKind, RecurringNotice
 from bot.models.flags import Flag, FlagKind
 from bot.models.people import Preference
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import encouragement, schedules
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from desk_world import Desk, build, everything, labels, press, say, texts
+from tests.support.desk_world import Desk, build, everything, labels, press, say, texts
+from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
 
 CHECK_IN = "☀️ Hello! Time for a short check-in."
 # Babel puts a narrow no-break space (\u202f) before AM and PM.
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 async def _at(harness: Harness, clock: ManualClock, when: dt.datetime) -> None:

@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.demo_seed import seed
-from bot.harness import Harness
+from bot.devtools.demo_seed import seed
+from bot.devtools.harness import Harness
 from bot.models.people import Person, Reachability, ReachabilityState
 from bot.models.transport import OutboxMessage, OutboxStatus
+from bot.runtime.clock import ManualClock
 from bot.sandbox import FaultKind, FloodLimits
 from bot.services import outbox
 

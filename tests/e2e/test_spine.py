@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlmodel import select
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import Context
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.people import Person
 from bot.models.transport import InboxStatus, InboxUpdate
+from bot.runtime.context import Context
 from bot.services import people
 
 pytestmark = pytest.mark.asyncio
@@ -191,7 +193,7 @@ async def test_updates_the_bot_does_not_handle_never_reach_it(harness: Harness) 
     user = harness.sandbox.add_user("Liisa", language_code="en")
     chat = {"id": user.id, "type": "private", "first_name": "Liisa"}
     sender = {"id": user.id, "is_bot": False, "first_name": "Liisa"}
-    unwanted = {
+    unwanted: dict[str, dict[str, Any]] = {
         "inline_query": {"id": "9", "from": sender, "query": "my secret", "offset": ""},
         "message_reaction": {
             "chat": chat,

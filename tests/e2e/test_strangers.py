@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from privacy_world import STRANGER_ID, all_rows, build_world, say
-
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
+from bot.runtime.clock import ManualClock
 from bot.services import people
+from tests.support.privacy_world import STRANGER_ID, all_rows, build_world, say
 
 # Every action the bot's buttons use, with ids of rows that exist in the world and ids that don't.
 ACTIONS = (

@@ -9,14 +9,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from privacy_world import A_ID, build_world
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.harness import Harness
+from bot.devtools.harness import Harness
 from bot.models.transport import InboxStatus, InboxUpdate
+from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import inbox, state
+from tests.support.privacy_world import A_ID, build_world
 
 pytestmark = pytest.mark.asyncio
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import telegram
@@ -22,6 +23,7 @@ from telegram.ext import (
 from bot.sandbox import Sandbox, SandboxUser
 
 Context = ContextTypes.DEFAULT_TYPE
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 async def start(update: Update, context: Context) -> None:
@@ -53,7 +55,7 @@ async def echo(update: Update, context: Context) -> None:
     await update.message.reply_text(f"Echo: {update.message.text}")
 
 
-async def start_application(sandbox: Sandbox) -> Application:  # type: ignore[type-arg]
+async def start_application(sandbox: Sandbox) -> AnyApplication:
     app = (
         ApplicationBuilder()
         .token(sandbox.token)
@@ -72,7 +74,7 @@ async def start_application(sandbox: Sandbox) -> Application:  # type: ignore[ty
     return app
 
 
-async def stop_application(app: Application) -> None:  # type: ignore[type-arg]
+async def stop_application(app: AnyApplication) -> None:
     assert app.updater is not None
     await app.updater.stop()
     await app.stop()
@@ -80,7 +82,7 @@ async def stop_application(app: Application) -> None:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-async def application(sandbox: Sandbox) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def application(sandbox: Sandbox) -> AsyncIterator[AnyApplication]:
     app = await start_application(sandbox)
     yield app
     await stop_application(app)
@@ -88,7 +90,7 @@ async def application(sandbox: Sandbox) -> AsyncIterator[Application]:  # type: 
 
 async def test_start_press_answer_and_edit(
     sandbox: Sandbox,
-    application: Application,  # type: ignore[type-arg]
+    application: AnyApplication,
 ) -> None:
     anna = sandbox.add_user(first_name="Anna", language_code="fi")
     await anna.send_command("start", "invite-123")

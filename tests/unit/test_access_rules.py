@@ -18,8 +18,6 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import ManualClock
-from bot.db import Database
 from bot.models import (
     AssignmentKind,
     CoachAssignment,
@@ -31,6 +29,8 @@ from bot.models import (
     RelayedMessage,
     Role,
 )
+from bot.runtime.clock import ManualClock
+from bot.runtime.db import Database
 from bot.services import access, people
 from bot.services.access import NOT_AVAILABLE, AccessDenied
 
@@ -287,7 +287,7 @@ async def test_the_access_matrix(db: Database, clock: ManualClock) -> None:
     now = clock.now()
     ids = await _world(db, now)
     name = {v: k for k, v in ids.items()}
-    wrong = []
+    wrong: list[tuple[str, str, object, object]] = []
     async with db.session() as session:
         for viewer, subject in product(EVERYONE, CLIENTS):
             may_read = viewer == subject or (viewer, subject) in READS
@@ -438,7 +438,7 @@ async def test_who_sees_and_changes_a_clients_goals(db: Database, clock: ManualC
     them now (propose, let go); never an admin who does not coach them, nor an employer."""
     now = clock.now()
     ids = await _world(db, now)
-    wrong = []
+    wrong: list[tuple[str, str, object, object]] = []
     async with db.session() as session:
         for viewer, subject in product(EVERYONE, CLIENTS):
             for act, allowed in ((False, READS), (True, ACTS)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from telegram import Chat, Message, Update, User
 from telegram.ext import (
@@ -36,7 +37,7 @@ def _private_text(kind: str) -> Update:
     return Update(update_id=1, message=message)
 
 
-def _needs(handler: BaseHandler) -> set[str]:  # type: ignore[type-arg]
+def _needs(handler: BaseHandler[Any, Any, Any]) -> set[str]:
     """The update types a handler is there for."""
     if isinstance(handler, TypeHandler):
         # identify and the group guard see whatever arrives; they are not why anything arrives.

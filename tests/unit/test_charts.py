@@ -10,14 +10,14 @@ import io
 import pytest
 from PIL import Image
 
-from bot.charts.data import (
+from bot.messages.charts.data import (
     CaseloadGrid,
     CaseloadRow,
     CellState,
     ClientProgress,
     DayProgress,
 )
-from bot.charts.render import caseload_picture, caseload_pictures, progress_picture
+from bot.messages.charts.render import caseload_picture, caseload_pictures, progress_picture
 from bot.models.checkins import GotUp
 
 TODAY = dt.date(2026, 3, 29)

@@ -5,21 +5,17 @@ summary's versions move between the coach and the client, and who may download w
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from bot.db import Database
 from bot.flows.closing import file_name
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.models.coaching import Coaching, CoachingStatus, Outcome, SummaryStatus
+from bot.runtime.db import Database
 from bot.services import access, closing, routing
 from bot.services.closing import ClosingError, NotApprovedYet
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from desk_world import add_client, add_coach
+from tests.support.desk_world import add_client, add_coach
 
 NOW = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)  # Monday 09:00 in Helsinki
 LATER = NOW + dt.timedelta(days=30)

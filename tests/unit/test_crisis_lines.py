@@ -5,6 +5,7 @@ the defaults' numbers."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,10 +22,9 @@ from bot.services.crisis_lines import (
 HELSINKI = "Europe/Helsinki"
 
 
-def local(*args: int) -> dt.datetime:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime(*args, tzinfo=ZoneInfo(HELSINKI))
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    """A moment in Helsinki time."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(HELSINKI))
 
 
 def test_hours_are_read_and_open_in_local_time() -> None:

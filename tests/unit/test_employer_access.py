@@ -11,8 +11,6 @@ import datetime as dt
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.db import Database
 from bot.models.consent import Consent, ConsentSubject
 from bot.models.people import Person
 from bot.models.placements import (
@@ -22,6 +20,8 @@ from bot.models.placements import (
     PlacementContact,
     PlacementKind,
 )
+from bot.runtime.clock import ManualClock
+from bot.runtime.db import Database
 from bot.services import access, people
 
 pytestmark = pytest.mark.asyncio
@@ -51,10 +51,10 @@ async def test_an_employer_contact_acts_only_on_linked_placements_under_consent(
             assert employer.id is not None
             employers[key] = employer.id
         placement_ids = {}
-        for client, employer in (("A", "E1"), ("B", "E2")):
+        for client, employer_key in (("A", "E1"), ("B", "E2")):
             placement = Placement(
                 client_id=ids[client],
-                employer_id=employers[employer],
+                employer_id=employers[employer_key],
                 job_title="work",
                 start_date=now.date(),
                 kind=PlacementKind.WAGE_SUBSIDISED,
@@ -63,14 +63,14 @@ async def test_an_employer_contact_acts_only_on_linked_placements_under_consent(
             await session.flush()
             assert placement.id is not None
             placement_ids[client] = placement.id
-        for contact, employer, linked, left in (
+        for contact, employer_key, linked, left in (
             ("P", "E1", "A", False),
             ("Q", "E1", None, False),
             ("R", "E2", "B", False),
             ("S", "E1", "A", True),
         ):
             row = EmployerContact(
-                employer_id=employers[employer],
+                employer_id=employers[employer_key],
                 person_id=ids[contact],
                 active_from=now - dt.timedelta(days=10),
                 active_until=now - dt.timedelta(days=1) if left else None,

@@ -1,6 +1,6 @@
-"""Escaping by construction: one helper (bot/html_text.py) makes every person-supplied value safe
-for an HTML message, and every module uses it; a value with direction controls is isolated so it
-cannot turn the rest of the line around."""
+"""Escaping by construction: one helper (bot/text/html_text.py) makes every person-supplied value
+safe for an HTML message, and every module uses it; a value with direction controls is isolated so
+it cannot turn the rest of the line around."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.html_text import escape, isolate, plain_text
 from bot.sandbox.html_markup import parse_html
+from bot.text.html_text import escape, isolate, plain_text
 
 PACKAGE = Path(__file__).resolve().parents[2] / "bot"
 FSI, PDI, RLO = "\u2068", "\u2069", "\u202e"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.db import Database
-from bot.schema import upgrade
+from bot.runtime.db import Database
+from bot.runtime.schema import upgrade
 
 
 def mode(path: Path) -> int | None:

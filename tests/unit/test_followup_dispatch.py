@@ -8,8 +8,7 @@ import datetime as dt
 
 from sqlmodel import col, select
 
-from bot import followup_notices
-from bot.db import Database
+from bot.messages import followup_notices
 from bot.models.coaching import Coaching, CoachingStatus
 from bot.models.people import Organisation, Person
 from bot.models.placements import (
@@ -21,6 +20,7 @@ from bot.models.placements import (
     PlacementKind,
 )
 from bot.models.transport import OutboxMessage
+from bot.runtime.db import Database
 from bot.services import followup
 
 NOW = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)

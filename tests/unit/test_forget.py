@@ -11,9 +11,7 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.db import Database
-from bot.demo_seed import DemoPeople, seed
+from bot.devtools.demo_seed import DemoPeople, seed
 from bot.models import (
     AuditEvent,
     FlowState,
@@ -29,6 +27,8 @@ from bot.models import (
     RelayedMessage,
     RelayStatus,
 )
+from bot.runtime.clock import ManualClock
+from bot.runtime.db import Database
 from bot.services import export, forget, people
 from bot.services.forget import Eligibility
 

@@ -5,17 +5,13 @@ may hand over whom to whom, and where a client's messages go before, during and 
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
 
-from bot.db import Database
+from bot.runtime.db import Database
 from bot.services import access, flags, handover, notes, people, routing
 from bot.services.errors import DomainError
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from desk_world import add_client, add_coach
+from tests.support.desk_world import add_client, add_coach
 
 NOW = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)  # Monday 09:00 in Helsinki
 TODAY = dt.date(2026, 3, 2)

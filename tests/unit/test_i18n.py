@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.i18n import _, format_datetime, resolve_locale, use_locale
+from bot.text.i18n import _, format_datetime, resolve_locale, use_locale
 
 
 def test_app_language_maps_to_our_locales() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.clock import ManualClock
-from bot.db import Database
 from bot.models.transport import InboxStatus, InboxUpdate
+from bot.runtime.clock import ManualClock
+from bot.runtime.db import Database
 from bot.services import inbox
 from bot.services.inbox import ReceivedUpdate
 

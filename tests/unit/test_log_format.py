@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.log_format import WithoutMessages
+from bot.runtime.log_format import WithoutMessages
 
 # Kept out of the lines a traceback shows, so that only an exception message could log them.
 DIARY = "my secret diary"

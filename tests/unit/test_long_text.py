@@ -1,14 +1,14 @@
-"""Cutting a long HTML message into parts (bot/html_text.py): each part fits Telegram's limit and
-is valid HTML on its own (checked with the sandbox's parser, which refuses what Telegram refuses),
-and together the parts show every word, in order."""
+"""Cutting a long HTML message into parts (bot/text/html_text.py): each part fits Telegram's limit
+and is valid HTML on its own (checked with the sandbox's parser, which refuses what Telegram
+refuses), and together the parts show every word, in order."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.html_text import escape, plain_text, shown_length, split_html
 from bot.sandbox.html_markup import parse_html
+from bot.text.html_text import escape, plain_text, shown_length, split_html
 
 # Letters, an emoji, markup-like characters, breaks, a right-to-left mark, a zero-width space.
 TEXTS = ["a", "ö", "😀", "<", ">", "&", " ", "\n", ". ", "\n\n", "word", "ääkkönen", "&amp;"]

@@ -7,10 +7,10 @@ import datetime as dt
 
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.db import Database
 from bot.models.people import Person, ReachabilityState
 from bot.models.transport import OutboxMessage, OutboxStatus
+from bot.runtime.clock import ManualClock
+from bot.runtime.db import Database
 from bot.services import outbox, reachability
 
 

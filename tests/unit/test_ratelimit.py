@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.ratelimit import Limits, RateLimits, WaitTooLong, limit_key
+from bot.runtime.ratelimit import Limits, RateLimits, WaitTooLong, limit_key
 
 
 class FakeMonotonic:

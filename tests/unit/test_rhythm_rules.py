@@ -8,14 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
-import sys
-from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
 
-from bot.db import Database
-from bot.i18n import use_locale
+from bot.messages.recurring import digest_text, weekly_text
 from bot.models.checkins import (
     Checkin,
     CheckinPause,
@@ -29,7 +26,7 @@ from bot.models.checkins import (
 from bot.models.coaching import AssignmentKind, CoachAssignment
 from bot.models.flags import Flag, FlagKind
 from bot.models.people import Preference
-from bot.recurring import digest_text, weekly_text
+from bot.runtime.db import Database
 from bot.services import (
     encouragement,
     pauses,
@@ -41,16 +38,12 @@ from bot.services import (
 from bot.services.encouragement import LINES, choose_from_days
 from bot.services.errors import DomainError
 from bot.services.summaries import DigestLine, WeekFigures
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from desk_world import add_client, add_coach
+from bot.text.i18n import use_locale
+from tests.support.desk_world import add_client, add_coach
+from tests.support.moments import utc
 
 NOW = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)  # Monday 2 March 2026, 09:00 in Helsinki
 HELSINKI = "Europe/Helsinki"
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
 
 
 async def _people(db: Database) -> tuple[int, int, int]:

@@ -13,8 +13,8 @@ from bot.services.schedules import next_occurrence, parse_time
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
-def local(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=HELSINKI).astimezone(dt.UTC)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=HELSINKI).astimezone(dt.UTC)
 
 
 def occurrences(time: dt.time, weekdays: str, start: dt.datetime, n: int) -> list[dt.datetime]:

@@ -11,11 +11,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel, func, select
 
-from bot.clock import ManualClock
-from bot.db import Database
 from bot.models.people import Person
 from bot.models.transport import OutboxMessage
-from bot.schema import head_revision, is_current, migrate, upgrade
+from bot.runtime.clock import ManualClock
+from bot.runtime.db import Database
+from bot.runtime.schema import head_revision, is_current, migrate, upgrade
 from bot.services import outbox
 
 VERSIONS = Path(__file__).resolve().parents[2] / "bot" / "migrations" / "versions"

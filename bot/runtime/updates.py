@@ -1,0 +1,454 @@
+"""How updates come in: written to the inbox before Telegram is told they arrived, then handled
+concurrently across chats and in order within one chat, and marked done when handled.
+
+Each update of a batch is read on its own: one that python-telegram-bot cannot parse is set aside
+(kept as received, counted, the admins told) and the others go on. A chat with as many updates
+waiting as it may have gets the rest of its updates confirmed but not handled (the person is asked
+to send again), so one chat can never stall the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram._utils.types import JSONDict, ODVInput
+from telegram.ext import BaseUpdateProcessor, ExtBot
+
+from bot.messages import intake_notices
+from bot.runtime.clock import Clock
+from bot.runtime.db import Database
+from bot.runtime.intake import Backlog, NoticeGate, RawIds, SetAside, Sorted, sort_batch
+from bot.runtime.telegram_bot import CompanionBot
+from bot.services import inbox, state
+from bot.services.inbox import ReceivedUpdate
+from bot.text.i18n import resolve_locale, set_locale
+
+_LOGGER = logging.getLogger(__name__)
+
+# Updates left unfinished by the last run that are handled again at one start.
+RECOVERED_AT_MOST = 10_000
+
+
+def received(update: Update) -> ReceivedUpdate:
+    chat = update.effective_chat
+    user = update.effective_user
+    return ReceivedUpdate(
+        update_id=update.update_id,
+        chat_id=chat.id if chat else None,
+        user_id=user.id if user else None,
+        payload=update.to_dict(),
+    )
+
+
+class StartedUpdates:
+    """The ids of updates this process wrote to the inbox as started when it fetched them: their
+    handling needs no further statement to begin (the common case, one statement less per update).
+    """
+
+    def __init__(self) -> None:
+        self._ids: set[int] = set()
+
+    def add(self, update_ids: set[int]) -> None:
+        self._ids |= update_ids
+
+    def take(self, update_id: int) -> bool:
+        """True once for an id that was added; its handling may begin at once."""
+        if update_id in self._ids:
+            self._ids.discard(update_id)
+            return True
+        return False
+
+
+class InboxBot(CompanionBot):
+    """A bot whose getUpdates writes every update to the inbox before returning it.
+
+    The updater confirms updates to Telegram with the offset of its next getUpdates call, so an
+    update is on disk before Telegram forgets it. Updates handled before are still returned (the
+    updater moves its offset past them); the processor skips them. Updates set aside (unreadable
+    or dropped) are not returned; the next offset goes past them all the same.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        db: Database,
+        clock: Clock,
+        started: StartedUpdates,
+        backlog: Backlog | None = None,
+        default_locale: str = "fi",
+        on_queued: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_queued = on_queued
+        self._inbox_db = db
+        self._inbox_clock = clock
+        self._started = started
+        self._backlog = backlog or Backlog(per_chat=100, total=2000)
+        self._default_locale = default_locale
+        # The offset that confirms everything written down so far, set aside or not.
+        self._confirm_from: int | None = None
+        self._busy_notices = NoticeGate(dt.timedelta(minutes=1))
+        self._unreadable_notices = NoticeGate(dt.timedelta(minutes=1))
+
+    @property
+    def started(self) -> StartedUpdates:
+        return self._started
+
+    @property
+    def backlog(self) -> Backlog:
+        return self._backlog
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: int | dt.timedelta | None = None,  # noqa: ASYNC109 - PTB's signature
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        api_kwargs: JSONDict | None = None,
+    ) -> tuple[Update, ...]:
+        """Fetch a batch, write it down, and return the updates to handle now.
+
+        PTB's own get_updates parses the whole batch at once and refuses all of it when one
+        update cannot be parsed (and then fetches the same batch again, forever); here each
+        update is read on its own, after the raw batch is written down.
+        """
+        if self._confirm_from is not None and (offset is None or 0 <= offset < self._confirm_from):
+            offset = self._confirm_from
+        seconds = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else timeout or 0
+        if seconds:
+            # A long poll (not the last call at shutdown): fetch only when there is room.
+            await self._backlog.wait_for_room()
+        room = max(1, self._backlog.total - self._backlog.waiting)
+        data: JSONDict = {
+            "timeout": timeout,
+            "offset": offset,
+            "limit": min(limit or 100, room),
+            "allowed_updates": allowed_updates,
+        }
+        # As PTB does: the read timeout covers the long poll's own wait.
+        if isinstance(read_timeout, DefaultValue):
+            base = self._request[0].read_timeout or 0
+        else:
+            base = read_timeout or 0
+        result = await self._post(
+            "getUpdates",
+            data,
+            read_timeout=base + seconds,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+            api_kwargs=api_kwargs,
+        )
+        if not isinstance(result, list) or not result:
+            return ()
+        updates = await self._take_in(result)
+        for update in updates:
+            self.insert_callback_data(update)
+        return tuple(updates)
+
+    async def _take_in(self, raw_batch: list[Any]) -> list[Update]:
+        """Write the batch down as received and return the updates to handle now."""
+        batch = sort_batch(raw_batch, self, self._backlog)
+        try:
+            taken = await self._write_down(batch)
+        except BaseException:
+            for item in batch.admitted:
+                self._backlog.release(item.update_id)
+            raise
+        self._started.add(taken.started)
+        if (taken.dropped or taken.unreadable) and self._on_queued is not None:
+            self._on_queued()  # the notices are in the outbox
+        if batch.last_id is not None:
+            self._confirm_from = max(self._confirm_from or 0, batch.last_id + 1)
+        if batch.nameless:
+            _LOGGER.error("%d updates without an update_id ignored", batch.nameless)
+        for bad in batch.unreadable:
+            if bad.update_id in taken.unreadable:
+                _LOGGER.error(
+                    "update %s could not be read (%s); set aside", bad.update_id, bad.error
+                )
+        if taken.dropped:
+            per_chat = Counter(i.ids.key for i in batch.dropped if i.update_id in taken.dropped)
+            for chat, count in per_chat.items():
+                _LOGGER.warning(
+                    "dropped %d updates of chat %s: %d waiting already",
+                    count,
+                    chat,
+                    self._backlog.per_chat,
+                )
+        return [item.update for item in batch.admitted]
+
+    async def _write_down(self, batch: Sorted) -> inbox.TakenIn:
+        now = self._inbox_clock.now()
+        async with self._inbox_db.session() as session:
+            taken = await inbox.take_in(
+                session,
+                started=[_received(item.update_id, item.ids, item.raw) for item in batch.admitted],
+                dropped=[_received(item.update_id, item.ids, item.raw) for item in batch.dropped],
+                unreadable=[
+                    _received(item.update_id, item.ids, item.raw) for item in batch.unreadable
+                ],
+                now=now,
+            )
+            busy = await self._tell_dropped(
+                session, [i.ids for i in batch.dropped if i.update_id in taken.dropped], now
+            )
+            fresh = [i for i in batch.unreadable if i.update_id in taken.unreadable]
+            asked = await self._tell_unreadable(session, fresh, now) if fresh else set()
+            if taken.dropped or taken.unreadable:
+                await state.count_up(
+                    session,
+                    key=state.INTAKE_COUNTS,
+                    counts={"dropped": len(taken.dropped), "unreadable": len(taken.unreadable)},
+                    now=now,
+                )
+        # Only now are the notices safely queued: a failed write tells the chat again later.
+        self._busy_notices.sent(busy, now)
+        self._unreadable_notices.sent(asked, now)
+        return taken
+
+    async def _tell_dropped(
+        self, session: AsyncSession, dropped: list[RawIds], now: dt.datetime
+    ) -> set[int]:
+        """The person whose updates were dropped is asked to wait and send again; returns the
+        chats told."""
+        told: set[int] = set()
+        for ids in dropped:
+            chat_id = ids.chat_id
+            if chat_id is None or chat_id in told or not self._busy_notices.due(chat_id, now):
+                continue
+            await intake_notices.queue_busy_notice(
+                session,
+                chat_id=chat_id,
+                user_id=ids.user_id,
+                language_code=ids.language_code,
+                default_locale=self._default_locale,
+                now=now,
+            )
+            told.add(chat_id)
+        return told
+
+    async def _tell_unreadable(
+        self, session: AsyncSession, fresh: list[SetAside], now: dt.datetime
+    ) -> set[int]:
+        """The person (in a private chat) is asked to send again, and the admins are told;
+        returns the chats asked."""
+        asked: set[int] = set()
+        for item in fresh:
+            ids = item.ids
+            chat_id = ids.chat_id
+            if chat_id is None or ids.chat_type != "private" or chat_id in asked:
+                continue
+            if not self._unreadable_notices.due(chat_id, now):
+                continue
+            await intake_notices.queue_unreadable_notice(
+                session,
+                chat_id=chat_id,
+                user_id=ids.user_id,
+                language_code=ids.language_code,
+                default_locale=self._default_locale,
+                update_id=item.update_id,
+                now=now,
+            )
+            asked.add(chat_id)
+        await intake_notices.report_unreadable(
+            session, update_ids=[item.update_id for item in fresh], now=now
+        )
+        return asked
+
+
+def _received(update_id: int, ids: RawIds, raw: dict[str, Any]) -> ReceivedUpdate:
+    """An update as the inbox keeps it: the JSON exactly as Telegram sent it."""
+    return ReceivedUpdate(
+        update_id=update_id, chat_id=ids.chat_id, user_id=ids.user_id, payload=raw
+    )
+
+
+class _ChatLocks:
+    """One lock per chat while it has work; forgotten when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def acquire(self, key: int) -> asyncio.Lock:
+        entry = self._locks.get(key)
+        lock, users = entry if entry is not None else (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            await lock.acquire()
+        except BaseException:
+            self._forget(key)
+            raise
+        return lock
+
+    def _forget(self, key: int) -> None:
+        lock, users = self._locks[key]
+        if users <= 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
+
+    def release(self, key: int) -> None:
+        lock, _users = self._locks[key]
+        lock.release()
+        self._forget(key)
+
+
+class InboxUpdateProcessor(BaseUpdateProcessor):
+    """Handles chats concurrently and each chat's updates in order, through the inbox.
+
+    PTB's own limit counts updates that merely wait for their chat's turn, so one busy chat could
+    fill it and stall everyone; the waiting is bounded per chat and in total by the backlog when
+    updates are fetched instead, PTB's limit is set above it (updates recovered at start come on
+    top), and `max_concurrent` limits only the updates actually being handled.
+    """
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        default_locale: str,
+        max_concurrent: int,
+        started: StartedUpdates,
+        backlog: Backlog | None = None,
+        max_attempts: int = 5,
+    ):
+        self._backlog = backlog or Backlog(per_chat=100, total=2000)
+        super().__init__(max_concurrent_updates=self._backlog.total + RECOVERED_AT_MOST)
+        self._started = started
+        self._working = asyncio.Semaphore(max_concurrent)
+        self._max_attempts = max_attempts
+        self._db = db
+        self._clock = clock
+        self._default_locale = default_locale
+        self._locks = _ChatLocks()
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    async def wait_idle(self) -> None:
+        """Return when no update is being handled (for tests and the demo)."""
+        await self._idle.wait()
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            await self._process(update, coroutine)
+        finally:
+            self._backlog.release(update.update_id)
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def _process(self, update: Update, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat
+        user = update.effective_user
+        key = chat.id if chat else (user.id if user else None)
+        # The app's language until the handlers know the person; an apology is never untranslated.
+        set_locale(resolve_locale(user.language_code if user else None, self._default_locale))
+        if key is None:
+            async with self._working:
+                await self._handle(update, coroutine)
+            return
+        await self._locks.acquire(key)
+        try:
+            async with self._working:
+                await self._handle(update, coroutine)
+        finally:
+            self._locks.release(key)
+
+    async def _handle(self, update: Update, coroutine: Awaitable[Any]) -> None:
+        try:
+            if self._started.take(update.update_id):
+                fresh = True
+            else:
+                fresh = await self._start(update)
+        except BaseException:
+            # The update stays in the inbox (or on Telegram's side) and is handled again later.
+            _close(coroutine)
+            raise
+        if not fresh:
+            _LOGGER.info("update %s was handled before (or given up); skipped", update.update_id)
+            _close(coroutine)
+            return
+        await coroutine
+        # Not reached when the task is cancelled or the process dies: the update stays
+        # unfinished and is handled again at the next start.
+        for attempt in range(5):
+            try:
+                async with self._db.session() as session:
+                    await inbox.finish(session, update_id=update.update_id, now=self._clock.now())
+                return
+            except Exception:
+                if attempt == 4:
+                    raise
+                _LOGGER.warning("marking update %s done failed; retrying", update.update_id)
+                await asyncio.sleep(0.2 * (attempt + 1))
+
+    async def _start(self, update: Update) -> bool:
+        """Begin an update recovered from the inbox, or one another fetch wrote down."""
+        async with self._db.session() as session:
+            return await inbox.start(
+                session,
+                update_id=update.update_id,
+                now=self._clock.now(),
+                max_attempts=self._max_attempts,
+            ) or await inbox.begin(
+                session,
+                update=received(update),
+                now=self._clock.now(),
+                max_attempts=self._max_attempts,
+            )
+
+
+def _close(coroutine: Awaitable[Any]) -> None:
+    close = getattr(coroutine, "close", None)
+    if close is not None:
+        close()
+
+
+async def recover_unfinished(db: Database, bot: ExtBot[Any]) -> list[Update]:
+    """Updates received before but never finished, rebuilt for handling again."""
+    async with db.session() as session:
+        payloads = await inbox.unfinished(session, limit=RECOVERED_AT_MOST)
+    updates = []
+    for payload in payloads:
+        try:
+            update = Update.de_json(payload, bot)
+        except Exception:
+            _LOGGER.exception("unreadable update in the inbox; left for inspection")
+            continue
+        if update is not None:
+            updates.append(update)
+    if updates:
+        _LOGGER.info("handling %d updates left unfinished by the last run", len(updates))
+    return updates
