@@ -9,13 +9,14 @@ import datetime as dt
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.handlers.messages import on_message, route
-from bot.handlers.replies import answer_query, edit_pressed, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_pressed, reply
 from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.keyboards import CHECK_IN, label_filter
 from bot.models.checkins import Checkin
 from bot.models.flags import FlagKind
@@ -27,7 +28,7 @@ from bot.text.html_text import escape
 from bot.text.i18n import N_, _
 
 FLOW = "checkin"
-ACTION = "ci"
+ACTION = callbacks.CHECKIN
 # Short codes keep callback_data small: ci:<check-in id>:<question>:<value>.
 _Q = {
     "s": "sleep",
@@ -92,39 +93,62 @@ def _data(checkin_id: int, code: str, value: str) -> str:
     return callbacks.encode(ACTION, checkin_id, code, value)
 
 
-def _rows(checkin_id: int, question: str) -> list[list[tuple[str, str]]]:
+def _rows(checkin_id: int, question: str) -> list[list[Button]]:
     code = _Q_CODE.get(question, "x")
     if question == "sleep":
         return [
-            [(_(label), _data(checkin_id, code, value)) for value, label in SLEEP.items()],
-            [(_("🙂 Normal day"), _data(checkin_id, "x", "normal"))],
+            [
+                Button.press(_(label), ACTION, checkin_id, code, value)
+                for value, label in SLEEP.items()
+            ],
+            [Button.press(_("🙂 Normal day"), ACTION, checkin_id, "x", "normal")],
         ]
     if question == checkins.REST:
         return [
-            [(_(label), _data(checkin_id, code, value)) for value, label in REST.items()],
-            [(_("🙂 Normal day"), _data(checkin_id, "x", "normal"))],
+            [
+                Button.press(_(label), ACTION, checkin_id, code, value)
+                for value, label in REST.items()
+            ],
+            [Button.press(_("🙂 Normal day"), ACTION, checkin_id, "x", "normal")],
         ]
     if question in _COPING_LABELS:
         labels = _COPING_LABELS[question]
-        return [[(_(label), _data(checkin_id, code, value)) for value, label in labels.items()]]
+        return [
+            [
+                Button.press(_(label), ACTION, checkin_id, code, value)
+                for value, label in labels.items()
+            ]
+        ]
     if question == "got_up":
-        return [[(_(label), _data(checkin_id, code, value)) for value, label in GOT_UP.items()]]
+        return [
+            [
+                Button.press(_(label), ACTION, checkin_id, code, value)
+                for value, label in GOT_UP.items()
+            ]
+        ]
     if question == "mood":
-        items = [(_(label), _data(checkin_id, code, value)) for value, label in MOOD.items()]
+        items = [
+            Button.press(_(label), ACTION, checkin_id, code, value) for value, label in MOOD.items()
+        ]
         return [items[:3], items[3:]]
     if question == "day":
-        items = [(_(label), _data(checkin_id, code, value)) for value, label in DAY.items()]
+        items = [
+            Button.press(_(label), ACTION, checkin_id, code, value) for value, label in DAY.items()
+        ]
         return [items[:2], items[2:]]
     if question in (checkins.TASKS, checkins.JOB_SEARCH):
         labels = TASKS if question == checkins.TASKS else JOB_SEARCH
-        items = [(_(label), _data(checkin_id, code, value)) for value, label in labels.items()]
+        items = [
+            Button.press(_(label), ACTION, checkin_id, code, value)
+            for value, label in labels.items()
+        ]
         return [items[:2], items[2:]]
     if question == "note":
         return [
-            [(_("✅ No, that is all"), _data(checkin_id, code, "none"))],
-            [(_(CONTACT), _data(checkin_id, "c", "yes"))],
+            [Button.press(_("✅ No, that is all"), ACTION, checkin_id, code, "none")],
+            [Button.press(_(CONTACT), ACTION, checkin_id, "c", "yes")],
         ]
-    return [[(_("✏️ Change my answers"), _data(checkin_id, "e", "yes"))]]
+    return [[Button.press(_("✏️ Change my answers"), ACTION, checkin_id, "e", "yes")]]
 
 
 def _question_text(question: str, first: bool, *, at_work: bool = False) -> str:
@@ -183,7 +207,7 @@ def summary_text(checkin: Checkin) -> str:
     return "\n".join(lines)
 
 
-def view(checkin: Checkin) -> tuple[str, list[list[tuple[str, str]]]]:
+def view(checkin: Checkin) -> tuple[str, list[list[Button]]]:
     """What the check-in message shows now, in the current language."""
     assert checkin.id is not None
     question = checkins.next_question(checkin)
@@ -201,18 +225,8 @@ def payload(checkin: Checkin, *, silent: bool) -> dict[str, Any]:
         "text": text,
         "parse_mode": ParseMode.HTML,
         "disable_notification": silent,
-        "reply_markup": {
-            "inline_keyboard": [
-                [{"text": label, "callback_data": data} for label, data in row] for row in rows
-            ]
-        },
+        "reply_markup": Keyboard.of(rows).to_json(),
     }
-
-
-def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
 
 
 async def _closing_line(session: AsyncSession, checkin: Checkin, now: dt.datetime) -> str | None:
@@ -230,9 +244,13 @@ async def _show(
     if line:
         text = f"{text}\n\n{line}"
     query = update.callback_query
-    if edit and query is not None and await edit_pressed(query, text, reply_markup=markup(rows)):
+    if (
+        edit
+        and query is not None
+        and await edit_pressed(query, text, reply_markup=Keyboard.of(rows).markup())
+    ):
         return
-    await reply(update, context, text, reply_markup=markup(rows), purpose="checkin")
+    await reply(update, context, text, reply_markup=Keyboard.of(rows).markup(), purpose="checkin")
 
 
 async def _after_answer(
@@ -263,12 +281,12 @@ async def on_button(update: Update, context: Context) -> None:
     checkin_id = callbacks.number(parts, 0)
     code = callbacks.choice(parts, 1, {*_Q, "x", "c", "e"})
     if actor.person_id is None or len(parts) != 3 or checkin_id is None or code is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     value = parts[2]
     question = _Q.get(code)
     if question in checkins.VALUES and value not in checkins.VALUES[question]:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     services = context.services
     now = services.clock.now()

@@ -19,7 +19,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler
 
-from bot.handlers.replies import answer_query, close_question, edit_or_reply, escape, reply
+from bot.handlers.replies import (
+    answer_query,
+    answer_stale,
+    close_question,
+    edit_or_reply,
+    escape,
+    reply,
+)
 from bot.messages import callbacks, closing_notices, closing_pdf, closing_text
 from bot.messages.closing_notices import ACTION
 from bot.messages.pickers import CLIENTS_ACTION, encode, label
@@ -27,7 +34,8 @@ from bot.models.coaching import ClosingSummary, Coaching, Outcome, SummaryStatus
 from bot.models.people import Person
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, audit, caseload, closing, flows, people
-from bot.services.closing import NOT_OPEN, STALE, ClosingError, NotApprovedYet
+from bot.services.closing import NOT_OPEN, ClosingError, NotApprovedYet
+from bot.services.errors import STALE_BUTTON as STALE
 from bot.services.flows import Flow
 from bot.services.handover import local_day
 from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, gettext
@@ -558,7 +566,7 @@ async def on_button(update: Update, context: Context) -> None:
     kind = parts[0] if parts else ""
     number = callbacks.number(parts, 1)
     if number is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     if kind == "ok":
         await _approve(update, context, number)
@@ -582,7 +590,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif kind == "l" and len(parts) > 2:
         await _download(update, context, number, parts[2])
     else:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     await answer_query(query)
 

@@ -11,38 +11,33 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.messages import callbacks, goal_notices
 from bot.messages.goal_texts import AREA_BUTTONS, AREA_CODES, LET_GO_REASONS, goal_line, quote
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import CLIENTS_ACTION, label
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, flows, goals, people
+from bot.services.errors import stale_text
 from bot.services.flows import Flow
 from bot.services.goals import OPEN
-from bot.text.i18n import N_, _, gettext
+from bot.text.i18n import _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
-ACTION = "cg"
+ACTION = callbacks.COACH_GOAL
 FLOW = "coach_goal"
-NO_BUTTON = N_("This button no longer works.")
 
 
 def _data(*parts: str | int) -> str:
     return callbacks.encode(ACTION, *parts)
 
 
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
-def _back(client_id: int) -> list[tuple[str, str]]:
-    return [(_("⬅️ Back to the card"), callbacks.encode(CLIENTS_ACTION, "c", client_id, 0))]
+def _back(client_id: int) -> list[Button]:
+    return [Button.press(_("⬅️ Back to the card"), CLIENTS_ACTION, "c", client_id, 0)]
 
 
 async def show_goals(update: Update, context: Context, client_id: int) -> None:
@@ -64,16 +59,23 @@ async def show_goals(update: Update, context: Context, client_id: int) -> None:
         lines.extend(f"• {goal_line(goal, for_coach=True)}" for goal in items)
     else:
         lines.append(_("No goals yet."))
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[list[Button]] = []
     if may_act:
-        rows.append([(_("➕ Propose a goal"), _data("a", client_id))])
+        rows.append([Button.press(_("➕ Propose a goal"), ACTION, "a", client_id)])
         rows.extend(
-            [(label(_("🌿 Let go: {title}").format(title=goal.title)), _data("l", goal.id or 0))]
+            [
+                Button.press(
+                    label(_("🌿 Let go: {title}").format(title=goal.title)),
+                    ACTION,
+                    "l",
+                    goal.id or 0,
+                )
+            ]
             for goal in items
             if goal.status in OPEN
         )
     rows.append(_back(client_id))
-    await edit_or_reply(update, context, "\n".join(lines), reply_markup=_markup(rows))
+    await edit_or_reply(update, context, "\n".join(lines), reply_markup=Keyboard.of(rows).markup())
 
 
 async def _require_act(context: Context, coach_id: int, client_id: int) -> None:
@@ -96,13 +98,13 @@ async def on_button(update: Update, context: Context) -> None:
     services = context.services
     now = services.clock.now()
     if number is None:
-        await reply(update, context, _(NO_BUTTON))
+        await reply(update, context, stale_text())
     elif kind == "v":
         await show_goals(update, context, number)
     elif kind == "a":
         await _require_act(context, coach_id, number)
         rows = [
-            [(gettext(AREA_BUTTONS[area]), _data("ar", number, area_code))]
+            [Button.press(gettext(AREA_BUTTONS[area]), ACTION, "ar", number, area_code)]
             for area_code, area in AREA_CODES.items()
         ]
         rows.append(_back(number))
@@ -110,7 +112,7 @@ async def on_button(update: Update, context: Context) -> None:
             update,
             context,
             _("🎯 Which area is the goal in? Choose it together with the client."),
-            reply_markup=_markup(rows),
+            reply_markup=Keyboard.of(rows).markup(),
         )
     elif kind == "ar" and code in AREA_CODES:
         await _require_act(context, coach_id, number)
@@ -141,14 +143,17 @@ async def on_button(update: Update, context: Context) -> None:
             )
         if goal.status not in OPEN:
             raise goals.GoalNotOpen(number)
-        rows = [[(_(reason), _data("lr", number, c))] for c, reason in LET_GO_REASONS.items()]
-        rows.append([(_("✏️ Another reason"), _data("lt", number))])
-        rows.append([(_("↩️ Keep the goal"), _data("v", goal.client_id))])
+        rows = [
+            [Button.press(_(reason), ACTION, "lr", number, c)]
+            for c, reason in LET_GO_REASONS.items()
+        ]
+        rows.append([Button.press(_("✏️ Another reason"), ACTION, "lt", number)])
+        rows.append([Button.press(_("↩️ Keep the goal"), ACTION, "v", goal.client_id)])
         await edit_or_reply(
             update,
             context,
             _("🌿 Let go of {title}? Why?").format(title=quote(goal.title)),
-            reply_markup=_markup(rows),
+            reply_markup=Keyboard.of(rows).markup(),
         )
     elif kind == "lr" and code in LET_GO_REASONS:
         await _let_go(update, context, coach_id, number, LET_GO_REASONS[code])
@@ -172,7 +177,7 @@ async def on_button(update: Update, context: Context) -> None:
             purpose="coach-goal-reason",
         )
     else:
-        await reply(update, context, _(NO_BUTTON))
+        await reply(update, context, stale_text())
 
 
 async def _let_go(
@@ -230,7 +235,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         _("✓ Sent to {name}: {title}. It becomes a goal when {name} says yes.").format(
             name=escape(name or "?"), title=quote(goal.title)
         ),
-        reply_markup=_markup([[(_("🎯 Goals"), _data("v", client_id))]]),
+        reply_markup=Keyboard.of([[Button.press(_("🎯 Goals"), ACTION, "v", client_id)]]).markup(),
         purpose="coach-goal-sent",
     )
 

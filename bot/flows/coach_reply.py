@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.messages.notices import queue_relay
 from bot.models.messaging import ContentKind, RelayedMessage
@@ -19,8 +19,8 @@ from bot.text.i18n import _
 
 REPLY_FLOW = "reply"
 PICK_FLOW = "pick_recipient"
-REPLY_ACTION = "rp"
-PICK_ACTION = "to"
+REPLY_ACTION = callbacks.REPLY
+PICK_ACTION = callbacks.RECIPIENT
 
 
 def _coach_id(context: Context) -> int:
@@ -67,7 +67,7 @@ async def on_reply_button(update: Update, context: Context) -> None:
     now = services.clock.now()
     message_id = callbacks.number(parts, 0)
     if len(parts) != 1 or message_id is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     async with services.db.session() as session:
         original = await session.get(RelayedMessage, message_id)
@@ -192,7 +192,7 @@ async def on_pick(update: Update, context: Context) -> None:
         or client_id is None
         or parts[1] != str(flow.version)
     ):
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     data = flow.data
     incoming = Incoming(

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.messages.pickers import CLIENTS_ACTION, encode
 from bot.models.consent import DisclosedItem
@@ -31,7 +31,7 @@ from bot.text.i18n import N_, _, format_date, gettext, use_locale
 _LOGGER = logging.getLogger(__name__)
 
 # cn:y|n|t:PLACEMENT (the client's answer), cn:r:CONSENT (take a consent back)
-ACTION = "cn"
+ACTION = callbacks.CONSENT
 
 SHARED = {
     DisclosedItem.FIRST_NAME: N_("your first name"),
@@ -338,7 +338,7 @@ async def on_button(update: Update, context: Context) -> None:
         await answer_query(query)
         await _revoke(update, context, number)
         return
-    await answer_query(query, _("This button no longer works."))
+    await answer_stale(query)
 
 
 def register(application: CompanionApplication) -> None:

@@ -17,11 +17,12 @@ from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, coping, people
+from bot.services.errors import stale_text
 from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
-ACTION = coping.ACTION
+ACTION = callbacks.COPING
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -33,7 +34,7 @@ async def on_button(update: Update, context: Context) -> None:
     client_id = callbacks.number(parts, 1)
     await answer_query(query)
     if client_id is None or kind not in ("y", "n"):
-        await reply(update, context, _("This button no longer works."))
+        await reply(update, context, stale_text())
         return
     services = context.services
     now = services.clock.now()

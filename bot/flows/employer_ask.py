@@ -16,9 +16,9 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers import daily_limits
-from bot.handlers.replies import answer_query, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, escape, reply
 from bot.messages import callbacks
-from bot.messages.flag_notices import ACTION as FLAG_ACTION
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import encode, label
 from bot.models.people import Person
 from bot.runtime.context import CompanionApplication, Context, require_coach, require_employer
@@ -34,7 +34,7 @@ _LOGGER = logging.getLogger(__name__)
 ASK_FLOW = "employer_ask"
 ANSWER_FLOW = "employer_answer"
 # ea:p:PLACEMENT (the employee a question is about), ea:r:MESSAGE (the coach's Reply)
-ACTION = "ea"
+ACTION = callbacks.EMPLOYER_ASK
 
 
 def nobody_text() -> str:
@@ -193,11 +193,9 @@ async def _queue_to_coach(session: AsyncSession, *, asked: Asked, now: dt.dateti
                 escape(message.text or ""),
             ]
         )
-        row = [{"text": _("↩️ Reply"), "callback_data": encode(ACTION, "r", message.id)}]
+        row = [Button.press(_("↩️ Reply"), ACTION, "r", message.id)]
         if asked.flag is not None and asked.flag.id is not None:
-            row.append(
-                {"text": _("✅ Done"), "callback_data": f"{FLAG_ACTION}:{asked.flag.id}:done"}
-            )
+            row.append(Button.press(_("✅ Done"), callbacks.FLAG, asked.flag.id, "done"))
     # The row carries the employer's words: an erasure of the contact takes it back by this id.
     message.header_outbox_id = await outbox.enqueue(
         session,
@@ -206,7 +204,7 @@ async def _queue_to_coach(session: AsyncSession, *, asked: Asked, now: dt.dateti
         payload={
             "text": text,
             "parse_mode": ParseMode.HTML,
-            "reply_markup": {"inline_keyboard": [row]},
+            "reply_markup": Keyboard.row(*row).to_json(),
         },
         now=now,
         person_id=coach.id,
@@ -329,7 +327,7 @@ async def on_button(update: Update, context: Context) -> None:
         await answer_query(query)
         await _start_answer(update, context, number)
         return
-    await answer_query(query, _("This button no longer works."))
+    await answer_stale(query)
 
 
 def register(application: CompanionApplication) -> None:

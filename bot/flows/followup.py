@@ -14,27 +14,22 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.handlers.replies import answer_query, edit_or_reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply
 from bot.messages import callbacks
 from bot.messages import followup_notices as notices
+from bot.messages.keyboard import Button, Keyboard
 from bot.models.placements import FollowUpAudience
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import followup
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, stale_text
 from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
-ACTION = "fu"  # the same as followup_notices.ACTION
-
-
-def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+ACTION = callbacks.FOLLOWUP
 
 
 def opted_out_view() -> tuple[str, InlineKeyboardMarkup]:
@@ -44,8 +39,8 @@ def opted_out_view() -> tuple[str, InlineKeyboardMarkup]:
             _("You can turn them back on here or in /settings."),
         ]
     )
-    rows = [[(_("🔔 Turn them back on"), callbacks.encode(ACTION, "i"))]]
-    return text, markup(rows)
+    rows = [[Button.press(_("🔔 Turn them back on"), ACTION, "i")]]
+    return text, Keyboard.of(rows).markup()
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -58,7 +53,7 @@ async def on_button(update: Update, context: Context) -> None:
     contact_id = callbacks.number(parts, 1) or 0
     value = parts[2] if len(parts) > 2 else ""
     if actor.person_id is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     services = context.services
     now = services.clock.now()
@@ -96,7 +91,7 @@ async def on_button(update: Update, context: Context) -> None:
                 raise followup.FollowUpClosed(contact_id)
     except DomainError as exc:
         refusal = exc.user_message
-        await answer_query(query, _(refusal) if refusal else _("This button no longer works."))
+        await answer_query(query, _(refusal) if refusal else stale_text())
         return
     services.wake_dispatcher()
     _LOGGER.info("person %s follow-up %s on contact %s", actor.person_id, op, contact_id)
@@ -119,15 +114,15 @@ async def on_button(update: Update, context: Context) -> None:
                 _("If you would like the coach to contact you, press the button."),
             ]
         )
-        rows = [[(_("📞 Please contact me"), callbacks.encode(ACTION, "c", contact_id))]]
-        await edit_or_reply(update, context, text, reply_markup=markup(rows))
+        rows = [[Button.press(_("📞 Please contact me"), ACTION, "c", contact_id)]]
+        await edit_or_reply(update, context, text, reply_markup=Keyboard.of(rows).markup())
     elif op in notices.NEXT_QUESTION:
         following = notices.NEXT_QUESTION[op]
         await edit_or_reply(
             update,
             context,
             notices.employee_text(following, first=False),
-            reply_markup=markup(notices.employee_rows(contact_id, following)),
+            reply_markup=Keyboard.of(notices.employee_rows(contact_id, following)).markup(),
         )
     else:
         await edit_or_reply(update, context, notices.thanks_text(flagged=flagged))

@@ -21,10 +21,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.replies import answer_query, edit_or_reply, escape, remove_buttons, reply
+from bot.handlers.replies import (
+    answer_query,
+    answer_stale,
+    edit_or_reply,
+    escape,
+    remove_buttons,
+    reply,
+)
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks, goal_notices
 from bot.messages.goal_notices import ACTION, progress_rows
@@ -42,33 +49,31 @@ from bot.messages.goal_texts import (
     months_ahead,
     quote,
 )
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import label
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows, goals
 from bot.services.checkins import local_day
+from bot.services.errors import stale_text
 from bot.services.flows import Flow
 from bot.services.goals import ACTIVE, OPEN
-from bot.text.i18n import N_, _, format_date, gettext
+from bot.text.i18n import _, format_date, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
 FLOW = "goal"
-NO_BUTTON = N_("This button no longer works.")
 
 
 def _data(*parts: str | int) -> str:
     return callbacks.encode(ACTION, *parts)
 
 
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
-def _area_rows() -> list[list[tuple[str, str]]]:
-    return [[(gettext(AREA_BUTTONS[area]), _data("a", code))] for code, area in AREA_CODES.items()]
+def _area_rows() -> list[list[Button]]:
+    return [
+        [Button.press(gettext(AREA_BUTTONS[area]), ACTION, "a", code)]
+        for code, area in AREA_CODES.items()
+    ]
 
 
 async def _client_id(update: Update, context: Context) -> int | None:
@@ -101,25 +106,27 @@ async def goal_command(update: Update, context: Context) -> None:
             _("Choose one."),
         ]
     )
-    await reply(update, context, text, reply_markup=_markup(_area_rows()), purpose="goal-area")
+    await reply(
+        update, context, text, reply_markup=Keyboard.of(_area_rows()).markup(), purpose="goal-area"
+    )
 
 
 def _list_view(items: list[Goal]) -> tuple[str, InlineKeyboardMarkup]:
     if not items:
         return (
             _("🎯 You have no goals yet. /goal adds one."),
-            _markup([[(_("➕ Add a goal"), _data("new"))]]),
+            Keyboard.of([[Button.press(_("➕ Add a goal"), ACTION, "new")]]).markup(),
         )
     lines = [_("🎯 Your goals:")]
     lines.extend(f"• {goal_line(goal)}" for goal in items)
     lines.append(_("Choose a goal to see more."))
     rows = [
-        [(label(f"🎯 {goal.title}"), _data("v", goal.id or 0))]
+        [Button.press(label(f"🎯 {goal.title}"), ACTION, "v", goal.id or 0)]
         for goal in items
         if goal.status in OPEN
     ]
-    rows.append([(_("➕ Add a goal"), _data("new"))])
-    return "\n".join(lines), _markup(rows)
+    rows.append([Button.press(_("➕ Add a goal"), ACTION, "new")])
+    return "\n".join(lines), Keyboard.of(rows).markup()
 
 
 async def goals_command(update: Update, context: Context) -> None:
@@ -149,21 +156,21 @@ def _goal_view(goal: Goal, steps: list[tuple[str, bool]]) -> tuple[str, InlineKe
         lines.append("")
         lines.append(_("Small steps:"))
         lines.extend(f"{'✅' if done else '▫️'} {escape(title)}" for title, done in steps)
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[list[Button]] = []
     if goal.status == GoalStatus.PROPOSED:
-        yes = (_("✅ Yes, I want it"), _data("y", goal.id))
-        rows.append([yes, (_("❌ No thanks"), _data("n", goal.id))])
+        yes = Button.press(_("✅ Yes, I want it"), ACTION, "y", goal.id)
+        rows.append([yes, Button.press(_("❌ No thanks"), ACTION, "n", goal.id)])
     elif goal.status in ACTIVE:
         rows.extend(progress_rows(goal.id))
         rows.append(
             [
-                (_("✏️ Add a small step"), _data("as", goal.id)),
-                (_("⏱️ How often"), _data("f", goal.id)),
+                Button.press(_("✏️ Add a small step"), ACTION, "as", goal.id),
+                Button.press(_("⏱️ How often"), ACTION, "f", goal.id),
             ]
         )
-        rows.append([(_("🌿 Let it go"), _data("l", goal.id))])
-    rows.append([(_("⬅️ All my goals"), _data("all"))])
-    return "\n".join(lines), _markup(rows)
+        rows.append([Button.press(_("🌿 Let it go"), ACTION, "l", goal.id)])
+    rows.append([Button.press(_("⬅️ All my goals"), ACTION, "all")])
+    return "\n".join(lines), Keyboard.of(rows).markup()
 
 
 async def _show_goal(update: Update, context: Context, client_id: int, goal_id: int) -> None:
@@ -183,8 +190,8 @@ async def _ask_date(update: Update, context: Context, title: str) -> None:
             _("Do you want a target date? It is fine to have none."),
         ]
     )
-    rows = [[(_(label_), _data("d", code))] for code, label_ in DATE_CHOICES.items()]
-    await edit_or_reply(update, context, text, reply_markup=_markup(rows))
+    rows = [[Button.press(_(label_), ACTION, "d", code)] for code, label_ in DATE_CHOICES.items()]
+    await edit_or_reply(update, context, text, reply_markup=Keyboard.of(rows).markup())
 
 
 async def _create(update: Update, context: Context, client_id: int, months: int) -> None:
@@ -215,8 +222,15 @@ async def _create(update: Update, context: Context, client_id: int, months: int)
         lines.append(_("Target date: {date}").format(date=format_date(target)))
     lines.append(_("I will ask how it goes once a week, on a check-in day."))
     lines.append(_("Do you want to write a first small step?"))
-    rows = [[(_("✏️ Add a small step"), _data("as", goal.id)), (_("👍 Not now"), _data("ok"))]]
-    await edit_or_reply(update, context, "\n\n".join(lines), reply_markup=_markup(rows))
+    rows = [
+        [
+            Button.press(_("✏️ Add a small step"), ACTION, "as", goal.id),
+            Button.press(_("👍 Not now"), ACTION, "ok"),
+        ]
+    ]
+    await edit_or_reply(
+        update, context, "\n\n".join(lines), reply_markup=Keyboard.of(rows).markup()
+    )
 
 
 async def _wait_for_text(
@@ -280,12 +294,12 @@ async def _progress(
         )
         rows = [
             [
-                (_("✏️ Write a smaller step"), _data("as", goal_id)),
-                (_("📞 Tell my coach"), _data("tc", goal_id)),
+                Button.press(_("✏️ Write a smaller step"), ACTION, "as", goal_id),
+                Button.press(_("📞 Tell my coach"), ACTION, "tc", goal_id),
             ],
-            [(_("👍 Not now"), _data("ok"))],
+            [Button.press(_("👍 Not now"), ACTION, "ok")],
         ]
-        await _answer_below(update, context, text, _markup(rows))
+        await _answer_below(update, context, text, Keyboard.of(rows).markup())
         return
     if kind == GoalEventKind.STEP_DONE:
         text = _("✅ Well done! One step done for {title}. Keep going!")
@@ -317,10 +331,13 @@ async def _let_go_reasons(update: Update, context: Context, client_id: int, goal
             _("That is okay. Goals can change. Why do you let it go?"),
         ]
     )
-    rows = [[(_(reason), _data("lr", goal_id, code))] for code, reason in LET_GO_REASONS.items()]
-    rows.append([(_("✏️ Another reason"), _data("lt", goal_id))])
-    rows.append([(_("↩️ Keep the goal"), _data("v", goal_id))])
-    await edit_or_reply(update, context, text, reply_markup=_markup(rows))
+    rows = [
+        [Button.press(_(reason), ACTION, "lr", goal_id, code)]
+        for code, reason in LET_GO_REASONS.items()
+    ]
+    rows.append([Button.press(_("✏️ Another reason"), ACTION, "lt", goal_id)])
+    rows.append([Button.press(_("↩️ Keep the goal"), ACTION, "v", goal_id)])
+    await edit_or_reply(update, context, text, reply_markup=Keyboard.of(rows).markup())
 
 
 async def _let_go(
@@ -393,12 +410,15 @@ async def _rhythm(
 ) -> None:
     services = context.services
     if days is None:
-        rows = [[(_(text), _data("fr", goal_id, every))] for every, text in RHYTHM_BUTTONS.items()]
+        rows = [
+            [Button.press(_(text), ACTION, "fr", goal_id, every)]
+            for every, text in RHYTHM_BUTTONS.items()
+        ]
         await edit_or_reply(
             update,
             context,
             _("⏱️ How often do you want me to ask how this goal goes?"),
-            reply_markup=_markup(rows),
+            reply_markup=Keyboard.of(rows).markup(),
         )
         return
     async with services.db.session() as session:
@@ -422,7 +442,7 @@ async def on_button(update: Update, context: Context) -> None:
     _action, parts = callbacks.decode(query.data)
     kind = parts[0] if parts else ""
     if client_id is None or not actor.is_client:
-        await answer_query(query, _(NO_BUTTON))
+        await answer_stale(query)
         return
     await answer_query(query)
     number = callbacks.number(parts, 1)
@@ -430,22 +450,22 @@ async def on_button(update: Update, context: Context) -> None:
     if kind == "a" and parts[1:2] and parts[1] in AREA_CODES:
         area = AREA_CODES[parts[1]]
         rows = [
-            [(label(gettext(example)), _data("x", parts[1], i))]
+            [Button.press(label(gettext(example)), ACTION, "x", parts[1], i)]
             for i, example in enumerate(EXAMPLES[area])
         ]
-        rows.append([(_("✏️ In my own words"), _data("w", parts[1]))])
+        rows.append([Button.press(_("✏️ In my own words"), ACTION, "w", parts[1])])
         text = "\n\n".join(
             [
                 area_name(area),
                 _("Choose an example, or write the goal in your own words."),
             ]
         )
-        await edit_or_reply(update, context, text, reply_markup=_markup(rows))
+        await edit_or_reply(update, context, text, reply_markup=Keyboard.of(rows).markup())
     elif kind == "x" and callbacks.choice(parts, 1, AREA_CODES) is not None:
         examples = EXAMPLES[AREA_CODES[parts[1]]]
         example = callbacks.number(parts, 2, high=len(examples) - 1)
         if example is None:
-            await reply(update, context, _(NO_BUTTON))
+            await reply(update, context, stale_text())
             return
         title = gettext(examples[example])
         services = context.services
@@ -481,7 +501,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif kind == "ok":
         await edit_or_reply(update, context, _("👍 OK. /goals shows your goals."))
     elif number is None:
-        await reply(update, context, _(NO_BUTTON))
+        await reply(update, context, stale_text())
     elif kind == "v":
         await _show_goal(update, context, client_id, number)
     elif kind == "p" and code in PROGRESS_BUTTONS:
@@ -527,7 +547,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif kind in ("y", "n"):
         await _answer_proposal(update, context, client_id, number, kind == "y")
     else:
-        await reply(update, context, _(NO_BUTTON))
+        await reply(update, context, stale_text())
 
 
 async def on_text(update: Update, context: Context, flow: Flow) -> None:
@@ -565,13 +585,13 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
                 session, goal_id=goal_id, client_id=client_id, title=message.text, now=now
             )
             await flows.clear(session, person_id=client_id, flow=FLOW)
-        another = (_("✏️ Add another step"), _data("as", goal_id))
-        rows = [[another, (_("🎯 See the goal"), _data("v", goal_id))]]
+        another = Button.press(_("✏️ Add another step"), ACTION, "as", goal_id)
+        rows = [[another, Button.press(_("🎯 See the goal"), ACTION, "v", goal_id)]]
         await reply(
             update,
             context,
             _("✓ Step saved. Small steps make big goals."),
-            reply_markup=_markup(rows),
+            reply_markup=Keyboard.of(rows).markup(),
             purpose="goal-step",
         )
         return

@@ -16,7 +16,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.messages.handover_notices import (
     day_text,
@@ -430,7 +430,7 @@ async def on_handover_button(update: Update, context: Context) -> None:
             reply_markup=keyboard,
         )
         return
-    await answer_query(query, _("This button no longer works."))
+    await answer_stale(query)
 
 
 # -- the steps --------------------------------------------------------------------------------
@@ -446,7 +446,7 @@ async def on_button(update: Update, context: Context) -> None:
     async with services.db.session() as session:
         flow = await flows.current(session, person_id=coach_id, now=services.clock.now())
     if flow is None or flow.name not in FLOWS or len(parts) != 2 or parts[0] != str(flow.version):
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     await _advance(update, context, coach_id, flow, parts[1])
 
@@ -506,7 +506,7 @@ async def _advance(update: Update, context: Context, coach_id: int, flow: Flow, 
     if step == "confirm" and value == "ok":
         await _confirm(update, context, coach_id, flow)
         return
-    await answer_query(query, _("This button no longer works."))
+    await answer_stale(query)
 
 
 async def _pick(update: Update, context: Context, coach_id: int, flow: Flow, value: str) -> None:
@@ -543,7 +543,7 @@ async def _pick(update: Update, context: Context, coach_id: int, flow: Flow, val
         flow = await _set(context, coach_id, flow, "pick", picked=picked)
         await _show(update, context, coach_id, flow)
         return
-    await answer_query(query, _("This button no longer works."))
+    await answer_stale(query)
 
 
 async def _confirm(update: Update, context: Context, coach_id: int, flow: Flow) -> None:

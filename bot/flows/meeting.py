@@ -18,7 +18,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.flows.employer_ask import nobody_text
 from bot.handlers import daily_limits
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.messages.meeting_notices import when_text
 from bot.messages.pickers import encode, label
@@ -27,6 +27,7 @@ from bot.models.placements import Meeting
 from bot.runtime.context import CompanionApplication, Context, require_coach, require_employer
 from bot.services import access, employers, flows, meetings, outbox, people, placements, routing
 from bot.services.access import AccessDenied
+from bot.services.errors import stale_text
 from bot.services.flows import Flow
 from bot.services.meetings import MeetingGone
 from bot.services.quotas import Quota
@@ -38,7 +39,7 @@ FLOW = "meeting"
 # mt:e:PLACEMENT (the employee), mt:t:PLACEMENT:MINUTES (a time, minutes since the epoch),
 # mt:o:PLACEMENT (another time, typed), mt:c:MEETING / mt:x:MEETING (the coach confirms or not);
 # the coach's own: mt:n:CLIENT (times), mt:k:CLIENT:MINUTES (agreed at once), mt:m:CLIENT (typed)
-ACTION = "mt"
+ACTION = callbacks.MEETING
 
 
 async def meeting_command(update: Update, context: Context) -> None:
@@ -215,7 +216,7 @@ async def _decide(update: Update, context: Context, meeting_id: int, confirm: bo
                 session, decided=decided, coach_id=coach_id, confirm=confirm, now=now
             )
     except MeetingGone:
-        await reply(update, context, _("This button no longer works."), purpose="stale")
+        await reply(update, context, stale_text(), purpose="stale")
         return
     services.wake_sender()
     text = (
@@ -375,7 +376,7 @@ async def on_button(update: Update, context: Context) -> None:
     kind = parts[0] if parts else ""
     number = callbacks.number(parts, 1)
     if number is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     if kind == "e":
         await answer_query(query)
@@ -383,7 +384,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif kind == "t" and (starts_at := callbacks.minute(parts, 2)) is not None:
         await answer_query(query)
         if starts_at <= context.services.clock.now():
-            await reply(update, context, _("This button no longer works."), purpose="stale")
+            await reply(update, context, stale_text(), purpose="stale")
             return
         await _propose(update, context, number, starts_at)
     elif kind == "o":
@@ -403,7 +404,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif kind == "k" and (starts_at := callbacks.minute(parts, 2)) is not None:
         await answer_query(query)
         if starts_at <= context.services.clock.now():
-            await reply(update, context, _("This button no longer works."), purpose="stale")
+            await reply(update, context, stale_text(), purpose="stale")
             return
         await _arrange(update, context, number, starts_at)
     elif kind == "m":
@@ -419,7 +420,7 @@ async def on_button(update: Update, context: Context) -> None:
         await answer_query(query)
         await _decide(update, context, number, kind == "c")
     else:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
 
 
 def register(application: CompanionApplication) -> None:

@@ -24,7 +24,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.day_picker import decode_days, preset_rows, toggle_rows
-from bot.handlers.replies import answer_query, edit_or_reply, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
 from bot.messages.rhythm_text import days_text, hours_text, refusal_text
@@ -39,7 +39,7 @@ from bot.text.i18n import _
 _LOGGER = logging.getLogger(__name__)
 
 FLOW = "settings"
-ACTION = "st"
+ACTION = callbacks.SETTINGS
 
 
 def _data(*parts: str | int) -> str:
@@ -282,12 +282,12 @@ async def on_button(update: Update, context: Context) -> None:
     op = parts[0] if parts else ""
     value = parts[1] if len(parts) > 1 else ""
     if actor.person_id is None or not (actor.is_client or actor.is_coach):
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     client_ops = {"e", "q", "qs", "f"}
     coach_ops = {"g", "h", "hs", "ho", "wd", "wk", "ws"}
     if (op in client_ops and not actor.is_client) or (op in coach_ops and not actor.is_coach):
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     saved = False
     if op == "e" and value in ("0", "1"):
@@ -309,7 +309,7 @@ async def on_button(update: Update, context: Context) -> None:
             await answer_query(query, refusal_text(exc))
             return
         if not saved:
-            await answer_query(query, _("This button no longer works."))
+            await answer_stale(query)
             return
     if saved:
         await answer_query(query, _("✓ Saved."))
@@ -325,7 +325,7 @@ async def on_button(update: Update, context: Context) -> None:
         op == "wk" and decode_days(value) is not None
     ):
         # Nothing of ours: an old or made-up button.
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     await answer_query(query)
     if op == "z":

@@ -11,7 +11,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.messages.pickers import CLIENTS_ACTION, NOTE_ACTION, client_picker, encode
 from bot.runtime.context import CompanionApplication, Context, require_coach
@@ -155,7 +155,7 @@ async def on_button(update: Update, context: Context) -> None:
         text, keyboard = await _picker(context, coach_id, number)
         await edit_or_reply(update, context, text, reply_markup=keyboard)
         return
-    await answer_query(query, _("This button no longer works."))
+    await answer_stale(query)
 
 
 def register(application: CompanionApplication) -> None:

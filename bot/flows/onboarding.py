@@ -15,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler
 
 from bot.handlers.language import FLAGS
-from bot.handlers.replies import answer_query, close_question, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, close_question, escape, reply
 from bot.messages import callbacks
 from bot.messages.keyboards import client_keyboard
 from bot.models.people import Organisation, Person
@@ -26,7 +26,7 @@ from bot.services.flows import Flow
 from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, format_time, set_locale, use_locale
 
 FLOW = "onboarding"
-ACTION = "ob"
+ACTION = callbacks.ONBOARDING
 TIMES = {"0800": dt.time(8, 0), "0900": dt.time(9, 0), "1000": dt.time(10, 0)}
 _TIME_EMOJI = {"0800": "🌅", "0900": "☀️", "1000": "🕙"}
 
@@ -222,7 +222,7 @@ async def on_button(update: Update, context: Context) -> None:
         or len(parts) != 2
         or parts[0] != str(flow.version)
     ):
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         if actor.person_id is not None and flow is not None and flow.name == FLOW:
             await _show(update, context, actor.person_id, flow)
         return

@@ -27,7 +27,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.flows.rhythm_access import PAUSE_ACTION, Whose, authorise
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
 from bot.messages.pickers import CLIENTS_ACTION, client_picker
@@ -305,7 +305,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     client_id = callbacks.number(parts, 0)
     if client_id is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     whose = await authorise(context, client_id)
     op, args = (parts[1] if len(parts) > 1 else ""), parts[2:]

@@ -16,14 +16,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.flows.consent import queue_question
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.messages import callbacks
-from bot.messages.closing_notices import ACTION as CLOSING_ACTION
 from bot.messages.pickers import CLIENTS_ACTION, encode, label
 from bot.models.placements import Placement, PlacementKind
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, caseload, flows, invites, people, placements
 from bot.services.employers import make_link
+from bot.services.errors import stale_text
 from bot.services.flows import Flow
 from bot.services.handover import local_day
 from bot.services.placements import BadPlacement
@@ -34,7 +34,7 @@ _LOGGER = logging.getLogger(__name__)
 FLOW = "placement"
 # pm:n:CLIENT (start), pm:e:EMPLOYER, pm:s (no contact person), pm:d:t|m (start date),
 # pm:h:HOURS, pm:k:KIND, pm:l:CLIENT (an employer link)
-ACTION = "pm"
+ACTION = callbacks.PLACEMENT
 
 KINDS = {
     "o": (PlacementKind.OPEN_LABOUR_MARKET, N_("🏢 Open labour market")),
@@ -80,6 +80,10 @@ def card_buttons(client_id: int, *, has_placement: bool) -> list[InlineKeyboardB
     return row
 
 
+def _action_of(button: InlineKeyboardButton) -> str:
+    return callbacks.decode(str(button.callback_data or ""))[0]
+
+
 async def card_part(
     context: Context, *, client_id: int, organisation_ids: frozenset[int] | None = None
 ) -> tuple[list[str], Placement | None]:
@@ -116,9 +120,8 @@ async def with_card_part(
         return text, keyboard
     rows = [list(row) for row in keyboard.inline_keyboard]
     # Above ending the coaching (when the card offers it) and going back: work comes before both.
-    closing = f"{CLOSING_ACTION}:"
     at = next(
-        (n for n, row in enumerate(rows) if str(row[0].callback_data or "").startswith(closing)),
+        (n for n, row in enumerate(rows) if _action_of(row[0]) == callbacks.CLOSING),
         max(len(rows) - 1, 0),
     )
     rows.insert(at, card_buttons(client_id, has_placement=placement is not None))
@@ -409,7 +412,7 @@ async def on_button(update: Update, context: Context) -> None:
         flow = await flows.current(session, person_id=coach_id, now=services.clock.now())
     expected = {"e": "employer", "s": "contact", "d": "start", "h": "hours", "k": "kind"}
     if flow is None or flow.name != FLOW or expected.get(kind) != flow.step:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     await answer_query(query)
     if kind == "e" and number is not None:
@@ -435,7 +438,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif kind == "k" and value in KINDS:
         await _save(update, context, flow, KINDS[value][0])
     else:
-        await reply(update, context, _("This button no longer works."), purpose="stale")
+        await reply(update, context, stale_text(), purpose="stale")
 
 
 def register(application: CompanionApplication) -> None:

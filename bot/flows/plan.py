@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -24,21 +24,22 @@ from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
 from bot.messages.goal_texts import AREA_BUTTONS, AREA_CODES, CODE_OF_AREA
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import CLIENTS_ACTION
 from bot.models.coaching import GoalArea, PlanEmphasis
 from bot.models.people import Person
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, flows, outbox, people, plan
 from bot.services.checkins import local_day
+from bot.services.errors import stale_text
 from bot.services.flows import Flow
 from bot.text.i18n import N_, _, format_date, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
-ACTION = "pl"
+ACTION = callbacks.PLAN
 FLOW = "plan"
 HISTORY_SHOWN = 6
-NO_BUTTON = N_("This button no longer works.")
 
 # The thesis's scale, for the coach.
 LEVEL_WORDS = {
@@ -70,12 +71,6 @@ def stars(level: int) -> str:
 
 def _data(*parts: str | int) -> str:
     return callbacks.encode(ACTION, *parts)
-
-
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
 
 
 def _area_lines(levels: dict[str, int], words: dict[int, str]) -> list[str]:
@@ -177,20 +172,25 @@ async def show_plan(update: Update, context: Context, client_id: int) -> None:
         )
     else:
         blocks.append(_("No emphasis set yet: the check-ins are about everyday life."))
-    buttons: list[list[tuple[str, str]]] = []
+    buttons: list[list[Button]] = []
     if may_act:
         blocks.append(_("Set the emphasis together with the client. Choose an area:"))
         buttons.extend(
             [
-                (
+                Button.press(
                     f"{gettext(AREA_BUTTONS[area])} {stars(levels.get(area.value, 0))}",
-                    _data("a", client_id, CODE_OF_AREA[area]),
+                    ACTION,
+                    "a",
+                    client_id,
+                    CODE_OF_AREA[area],
                 )
             ]
             for area in GoalArea
         )
-    buttons.append([(_("⬅️ Back to the card"), callbacks.encode(CLIENTS_ACTION, "c", client_id, 0))])
-    await edit_or_reply(update, context, "\n\n".join(blocks), reply_markup=_markup(buttons))
+    buttons.append([Button.press(_("⬅️ Back to the card"), CLIENTS_ACTION, "c", client_id, 0)])
+    await edit_or_reply(
+        update, context, "\n\n".join(blocks), reply_markup=Keyboard.of(buttons).markup()
+    )
 
 
 async def _notify_client(
@@ -255,13 +255,13 @@ async def on_button(update: Update, context: Context) -> None:
     level = callbacks.number(parts, 3)
     await answer_query(query)
     if client_id is None:
-        await reply(update, context, _(NO_BUTTON))
+        await reply(update, context, stale_text())
         return
     if kind == "v":
         await show_plan(update, context, client_id)
         return
     if area_code not in AREA_CODES:
-        await reply(update, context, _(NO_BUTTON))
+        await reply(update, context, stale_text())
         return
     area = AREA_CODES[area_code]
     services = context.services
@@ -271,36 +271,35 @@ async def on_button(update: Update, context: Context) -> None:
     if kind == "a":
         rows = [
             [
-                (
-                    f"{stars(value)} {gettext(word)}",
-                    _data("s", client_id, area_code, value),
+                Button.press(
+                    f"{stars(value)} {gettext(word)}", ACTION, "s", client_id, area_code, value
                 )
             ]
             for value, word in LEVEL_WORDS.items()
         ]
-        rows.append([(_("↩️ Back"), _data("v", client_id))])
+        rows.append([Button.press(_("↩️ Back"), ACTION, "v", client_id)])
         await edit_or_reply(
             update,
             context,
             _("How much emphasis on {area}, as agreed with the client?").format(
                 area=gettext(AREA_BUTTONS[area])
             ),
-            reply_markup=_markup(rows),
+            reply_markup=Keyboard.of(rows).markup(),
         )
     elif kind == "s" and level in plan.LEVELS:
         assert level is not None
         rows = [
-            [(_(reason), _data("r", client_id, area_code, level, code))]
+            [Button.press(_(reason), ACTION, "r", client_id, area_code, level, code)]
             for code, reason in REASONS.items()
         ]
-        rows.append([(_("✏️ Another reason"), _data("t", client_id, area_code, level))])
+        rows.append([Button.press(_("✏️ Another reason"), ACTION, "t", client_id, area_code, level)])
         await edit_or_reply(
             update,
             context,
             _("{area} → {level}. Why the change?").format(
                 area=gettext(AREA_BUTTONS[area]), level=gettext(LEVEL_WORDS[level])
             ),
-            reply_markup=_markup(rows),
+            reply_markup=Keyboard.of(rows).markup(),
         )
     elif kind == "r" and level in plan.LEVELS and len(parts) > 4 and parts[4] in REASONS:
         assert level is not None
@@ -331,7 +330,7 @@ async def on_button(update: Update, context: Context) -> None:
             purpose="plan-reason",
         )
     else:
-        await reply(update, context, _(NO_BUTTON))
+        await reply(update, context, stale_text())
 
 
 async def on_text(update: Update, context: Context, flow: Flow) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.messages import callbacks
 from bot.runtime.context import Context
 from bot.services import access, people
 from bot.services.access import AccessDenied
 
-SCHEDULE_ACTION = "sc"
-PAUSE_ACTION = "pa"
+SCHEDULE_ACTION = callbacks.SCHEDULE
+PAUSE_ACTION = callbacks.PAUSE
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.flows.rhythm_access import SCHEDULE_ACTION, Whose, authorise
 from bot.handlers.day_picker import decode_days, preset_rows, toggle_rows
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
 from bot.messages.pickers import CLIENTS_ACTION, client_picker
@@ -335,7 +335,7 @@ async def on_button(update: Update, context: Context) -> None:
     client_id = callbacks.number(parts, 0)
     op = parts[1] if len(parts) > 1 else ""
     if client_id is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     whose = await authorise(context, client_id)
     args = parts[2:]
@@ -347,7 +347,7 @@ async def on_button(update: Update, context: Context) -> None:
             await show(update, context, whose)
             return
         if view is None:
-            await answer_query(query, _("This button no longer works."))
+            await answer_stale(query)
             return
         await answer_query(query, _("✓ Saved."))
         await _changed(context, whose, view, actor)

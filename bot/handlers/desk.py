@@ -20,7 +20,7 @@ from bot.flows.coach_reply import REPLY_FLOW
 from bot.flows.plan import ACTION as PLAN_ACTION
 from bot.flows.rhythm_access import PAUSE_ACTION, SCHEDULE_ACTION
 from bot.handlers.progress import CHART_ACTION
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.messages.closing_notices import ACTION as CLOSING_ACTION
 from bot.messages.pickers import CLIENTS_ACTION, NOTE_ACTION, encode, label, nav_row
@@ -407,7 +407,7 @@ async def on_button(update: Update, context: Context) -> None:
         await _start_writing(update, context, client_id)
         await answer_query(query)
         return
-    await answer_query(query, _("This button no longer works."))
+    await answer_stale(query)
 
 
 def register(application: CompanionApplication) -> None:

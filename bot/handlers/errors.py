@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.handlers.replies import answer_query, reply, was_answered
+from bot.handlers.replies import answer_query, answer_stale, reply, was_answered
 from bot.runtime.context import CompanionApplication, Context
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, stale_text
 from bot.text.i18n import _, gettext
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ async def on_error(update: object, context: Context) -> None:
         # A rule refused what a button named: an old or made-up button, not a fault of ours.
         _LOGGER.info("refused the button of update %s: %s", update_id, error)
         if not was_answered(query):
-            await answer_query(query, _("This button no longer works."))
+            await answer_stale(query)
             raise ApplicationHandlerStop
-        text = _("This button no longer works.")
+        text = stale_text()
     else:
         _LOGGER.error("error while handling update %s", update_id, exc_info=error)
         text = _("Sorry, something went wrong on my side. Please try again in a moment.")

@@ -8,7 +8,7 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.handlers.replies import answer_query, escape, reply, was_answered
+from bot.handlers.replies import answer_query, answer_stale, escape, reply, was_answered
 from bot.handlers.start import stranger_text
 from bot.runtime.context import CompanionApplication, Context
 from bot.text.i18n import _
@@ -55,7 +55,7 @@ async def stale_button(update: Update, context: Context) -> None:
     """A button from an old message, or one made up by someone."""
     query = update.callback_query
     assert query is not None
-    await answer_query(query, _("This button no longer works."))
+    await answer_stale(query)
 
 
 async def answer_unanswered(update: Update, context: Context) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.replies import answer_query, close_question, reply
+from bot.handlers.replies import answer_query, answer_stale, close_question, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
 from bot.messages.flag_notices import (
@@ -27,7 +27,7 @@ from bot.services.people import Actor
 from bot.text.html_text import escape
 from bot.text.i18n import _, use_locale
 
-CONTACT_ACTION = "cr"
+CONTACT_ACTION = callbacks.CONTACT
 # fl:FLAG:CHOICE, the buttons under a flag.
 FLAG_CHOICES = ("contact", "done", "later")
 
@@ -41,7 +41,7 @@ async def on_flag_button(update: Update, context: Context) -> None:
     flag_id = callbacks.number(parts, 0)
     choice = callbacks.choice(parts, 1, FLAG_CHOICES)
     if actor.person_id is None or len(parts) != 2 or flag_id is None or choice is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     services = context.services
     now = services.clock.now()
@@ -81,7 +81,7 @@ async def ask_for_contact(update: Update, context: Context) -> None:
     query = update.callback_query
     actor = context.require_actor()
     if query is not None and callbacks.decode(query.data) != (CONTACT_ACTION, []):
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     if not actor.is_client or actor.person_id is None:
         if query is not None:

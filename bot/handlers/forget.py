@@ -26,7 +26,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.replies import answer_query, close_question, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, close_question, escape, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
 from bot.runtime.context import CompanionApplication, Context
@@ -36,7 +36,7 @@ from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
-ACTION = "fg"
+ACTION = callbacks.FORGET
 YES = "yes"
 NO = "no"
 # A question left unanswered this long is asked again rather than acted on.
@@ -176,7 +176,7 @@ async def on_answer(update: Update, context: Context) -> None:
         or stamp is None
         or actor.person_id is None
     ):
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     access.require_own(viewer_id=actor.person_id, owner_id=owner_id)
     if not _fresh(stamp, now):
@@ -220,7 +220,7 @@ async def on_answer(update: Update, context: Context) -> None:
                     purpose="menu",
                 )
     if done is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     _LOGGER.info("person %s erased their data; %d coaches told", owner_id, len(done.coaches))
     services.wake_sender()
@@ -262,7 +262,7 @@ async def _forget_contact(update: Update, context: Context, person_id: int) -> N
                     purpose="menu",
                 )
     if done is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     _LOGGER.info(
         "employer contact %s erased their data; %d coaches told", person_id, len(done.coaches)

@@ -6,16 +6,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers import daily_limits
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.models.invites import Invite, InviteKind
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import invites, people
 from bot.services.access import AccessDenied
+from bot.services.errors import stale_text
 from bot.services.quotas import Quota
 from bot.text.i18n import _, format_date
 
-ACTION = "inv"
+ACTION = callbacks.INVITE
 MAX_NAME = 100
 
 
@@ -110,16 +111,14 @@ async def revoke(update: Update, context: Context) -> None:
     now = services.clock.now()
     invite_id = callbacks.number(parts, 1)
     if len(parts) != 2 or parts[0] != "rv" or invite_id is None:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     async with services.db.session() as session:
         revoked = await invites.revoke(
             session, invite_id=invite_id, created_by_id=coach_id, now=now
         )
         open_invites = await invites.open_invites(session, created_by_id=coach_id, now=now)
-    await answer_query(
-        query, _("The link no longer works.") if revoked else _("This button no longer works.")
-    )
+    await answer_query(query, _("The link no longer works.") if revoked else stale_text())
     text, keyboard = _listing(open_invites, context)
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 

@@ -8,14 +8,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.menu import sync_chat_menu
-from bot.handlers.replies import answer_query, edit_or_reply, reply
+from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, reply
 from bot.messages import callbacks
 from bot.messages.keyboards import client_keyboard
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import people
 from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, set_locale
 
-ACTION = "lang"
+ACTION = callbacks.LANGUAGE
 FLAGS = {"fi": "🇫🇮", "sv": "🇸🇪", "en": "🇬🇧"}
 
 
@@ -50,7 +50,7 @@ async def choose_language(update: Update, context: Context) -> None:
     assert query is not None
     _action, parts = callbacks.decode(query.data)
     if len(parts) != 1 or parts[0] not in LOCALES:
-        await answer_query(query, _("This button no longer works."))
+        await answer_stale(query)
         return
     locale = parts[0]
     services = context.services

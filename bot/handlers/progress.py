@@ -16,7 +16,7 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.replies import answer_query, escape, reply
+from bot.handlers.replies import answer_query, answer_stale, escape, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
 from bot.messages.charts import data, render
@@ -29,7 +29,7 @@ from bot.text.i18n import _, current_locale
 _LOGGER = logging.getLogger(__name__)
 
 # callback_data: ch:c:CLIENT, a client's chart from the coach's card (re-checked on press).
-CHART_ACTION = "ch"
+CHART_ACTION = callbacks.CHART
 FILE_NAME = "progress.png"
 
 
@@ -112,7 +112,7 @@ async def on_button(update: Update, context: Context) -> None:
         await _client_chart(update, context, client_id)
         await answer_query(query)
         return
-    await answer_query(query, _("This button no longer works."))
+    await answer_stale(query)
 
 
 async def caseload_command(update: Update, context: Context) -> None:

@@ -21,6 +21,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from bot.runtime.context import Context
 from bot.runtime.telegram_bot import CompanionBot, buttons_json
 from bot.services import outbox
+from bot.services.errors import stale_text
 from bot.text.html_text import escape, fits, plain_text, split_html
 
 _LOGGER = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 __all__ = [
     "answer_query",
+    "answer_stale",
     "close_question",
     "edit_or_reply",
     "edit_pressed",
@@ -115,6 +117,11 @@ async def answer_query(query: CallbackQuery, text: str | None = None) -> None:
         _LOGGER.info("callback query %s not answered: %s", query.id, exc.message)
     except (NetworkError, RetryAfter) as exc:
         _LOGGER.info("callback query %s not answered: %s", query.id, exc)
+
+
+async def answer_stale(query: CallbackQuery) -> None:
+    """Answer a press of a button that no longer works (old or made up), in the one way."""
+    await answer_query(query, stale_text())
 
 
 async def edit_or_reply(

@@ -10,6 +10,8 @@ import datetime as dt
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
+from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.services import outbox, people, relay
 from bot.services.relay import Relay
 from bot.text.html_text import escape
@@ -44,11 +46,11 @@ async def _payload(
                 ),
             ]
         )
-        button = {"text": _("↩️ Reply"), "callback_data": f"rp:{head_id}"}
+        button = Button.press(_("↩️ Reply"), callbacks.REPLY, head_id)
     return {
         "text": text,
         "parse_mode": ParseMode.HTML,
-        "reply_markup": {"inline_keyboard": [[button]]},
+        "reply_markup": Keyboard.row(button).to_json(),
     }
 
 

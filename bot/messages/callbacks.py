@@ -21,6 +21,82 @@ _NUMBER = re.compile(r"^[0-9]+$")
 # Minutes since 1970 in a button name a moment in these years, or nothing at all.
 _FIRST_YEAR, _LAST_YEAR = 2000, 2200
 
+# Every action a button of the bot sends: the first part of its callback_data, one per feature.
+# A handler matches its action and what follows a colon; that no action begins another is
+# checked below, when the bot starts.
+CLIENTS = "cl"  # the desk: a page of /clients, a client's card
+NOTE = "nt"  # /note
+HANDOVER = "ho"  # a handover's start and its cancelling
+MOVE = "hf"  # the steps of /handover and /transfer
+GOAL = "gl"  # /goal and /goals, and the progress questions
+COACH_GOAL = "cg"  # a coach proposes a goal
+REPLY = "rp"  # a coach answers a client's message
+RECIPIENT = "to"  # a coach picks whom to write to
+SETTINGS = "st"  # /settings
+SCHEDULE = "sc"  # /schedule
+PAUSE = "pa"  # /pause
+EMPLOYER_ASK = "ea"  # an employer asks, a coach answers
+FOLLOWUP = "fu"  # the follow-up contacts after a placement
+MEETING = "mt"  # meetings
+ONBOARDING = "ob"  # joining
+PLAN = "pl"  # the plan's emphasis
+PLACEMENT = "pm"  # recording a placement
+CHECKIN = "ci"  # the check-in
+CONSENT = "cn"  # consents
+FLAG = "fl"  # a flag's buttons for the coach
+CONTACT = "cr"  # "please contact me"
+INVITE = "inv"  # revoking an invite
+CHART = "ch"  # the progress charts
+LANGUAGE = "lang"  # /language
+FORGET = "fg"  # /forget
+CLOSING = "cs"  # the closing of a coaching and its summary
+COPING = "cw"  # coping at work after a placement
+
+ACTIONS: frozenset[str] = frozenset(
+    (
+        CLIENTS,
+        NOTE,
+        HANDOVER,
+        MOVE,
+        GOAL,
+        COACH_GOAL,
+        REPLY,
+        RECIPIENT,
+        SETTINGS,
+        SCHEDULE,
+        PAUSE,
+        EMPLOYER_ASK,
+        FOLLOWUP,
+        MEETING,
+        ONBOARDING,
+        PLAN,
+        PLACEMENT,
+        CHECKIN,
+        CONSENT,
+        FLAG,
+        CONTACT,
+        INVITE,
+        CHART,
+        LANGUAGE,
+        FORGET,
+        CLOSING,
+        COPING,
+    )
+)
+
+
+def check_actions(actions: Collection[str]) -> None:
+    """Refuse a set of actions in which one begins another (one handler would take both)."""
+    for action in actions:
+        if not _PART.match(action):
+            raise ValueError(f"callback action {action!r} is not plain ASCII")
+        for other in actions:
+            if other != action and other.startswith(action):
+                raise ValueError(f"callback actions {action!r} and {other!r} share a prefix")
+
+
+check_actions(ACTIONS)
+
 
 def encode(action: str, *parts: str | int) -> str:
     """`action:part:part`, at most 64 bytes as Telegram allows."""

@@ -10,7 +10,8 @@ import datetime as dt
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.messages import closing_text
+from bot.messages import callbacks, closing_text
+from bot.messages.keyboard import Button, Keyboard
 from bot.models.coaching import ClosingSummary, Coaching
 from bot.models.people import Person
 from bot.services import access, outbox, people
@@ -22,15 +23,11 @@ from bot.text.i18n import _, use_locale
 # cs:v:CLIENT (the summary's state), cs:a:SUMMARY (the coach's sentence), cs:s:SUMMARY (send),
 # cs:d:CLIENT (download: choose the language), cs:l:CLIENT:LOCALE (the PDF), cs:x (cancel);
 # the client's: cs:ok:SUMMARY (approve), cs:ch:SUMMARY (ask for a change).
-ACTION = "cs"
+ACTION = callbacks.CLOSING
 
 
 def _escape(value: str | None) -> str:
     return escape(value or "?")
-
-
-def _keyboard(*buttons: tuple[str, str]) -> dict[str, object]:
-    return {"inline_keyboard": [[{"text": text, "callback_data": data}] for text, data in buttons]}
 
 
 async def _send(
@@ -116,10 +113,10 @@ async def queue_for_approval(
                 _("Is this right?"),
             ]
         )
-        keyboard = _keyboard(
-            (_("👍 Yes, it is right"), f"{ACTION}:ok:{summary.id}"),
-            (_("✏️ Ask for a change"), f"{ACTION}:ch:{summary.id}"),
-        )
+        keyboard = Keyboard.column(
+            Button.press(_("👍 Yes, it is right"), ACTION, "ok", summary.id),
+            Button.press(_("✏️ Ask for a change"), ACTION, "ch", summary.id),
+        ).to_json()
     await _send(
         session,
         person=client,
@@ -149,7 +146,9 @@ async def queue_approved(
         text = _("✅ {name} approved the summary. You can download it now.").format(
             name=_escape(name)
         )
-        keyboard = _keyboard((_("📄 Download the summary"), f"{ACTION}:d:{coaching.client_id}"))
+        keyboard = Keyboard.column(
+            Button.press(_("📄 Download the summary"), ACTION, "d", coaching.client_id)
+        ).to_json()
     await _send(
         session,
         person=coach,
@@ -182,10 +181,10 @@ async def queue_change_request(
                 ).format(name=_escape(name)),
             ]
         )
-        keyboard = _keyboard(
-            (_("✍️ Write my sentence"), f"{ACTION}:a:{summary.id}"),
-            (_("📨 Send again"), f"{ACTION}:s:{summary.id}"),
-        )
+        keyboard = Keyboard.column(
+            Button.press(_("✍️ Write my sentence"), ACTION, "a", summary.id),
+            Button.press(_("📨 Send again"), ACTION, "s", summary.id),
+        ).to_json()
     await _send(
         session,
         person=coach,

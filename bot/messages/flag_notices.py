@@ -20,7 +20,9 @@ from babel.lists import format_list
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
+from bot.messages import callbacks
 from bot.messages.handover_notices import coach_name_for_client, day_text
+from bot.messages.keyboard import Button, Keyboard
 from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Organisation, Person
@@ -29,7 +31,7 @@ from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
 from bot.text.html_text import escape
 from bot.text.i18n import N_, _, current_locale, format_date, format_time, use_locale
 
-ACTION = "fl"
+ACTION = callbacks.FLAG
 
 REASONS = {
     FlagKind.LOW_MOOD: N_("low mood on several days running."),
@@ -111,16 +113,16 @@ _WORKLOAD_WORDS = {
 _COLLEAGUES_WORDS = {"good": N_("good"), "so_so": N_("so-so"), "hard": N_("hard")}
 
 
+def _contact_and_done(flag_id: int) -> list[Button]:
+    return [
+        Button.press(_("📞 I'll contact"), ACTION, flag_id, "contact"),
+        Button.press(_("✅ Done"), ACTION, flag_id, "done"),
+    ]
+
+
 def _buttons(flag_id: int) -> dict[str, object]:
-    return {
-        "inline_keyboard": [
-            [
-                {"text": _("📞 I'll contact"), "callback_data": f"{ACTION}:{flag_id}:contact"},
-                {"text": _("✅ Done"), "callback_data": f"{ACTION}:{flag_id}:done"},
-            ],
-            [{"text": _("⏰ Later"), "callback_data": f"{ACTION}:{flag_id}:later"}],
-        ]
-    }
+    later = Button.press(_("⏰ Later"), ACTION, flag_id, "later")
+    return Keyboard.of([_contact_and_done(flag_id), [later]]).to_json()
 
 
 async def flag_text(
@@ -180,14 +182,7 @@ async def queue_flag(
 
 
 def _escalation_buttons(flag_id: int) -> dict[str, object]:
-    return {
-        "inline_keyboard": [
-            [
-                {"text": _("📞 I'll contact"), "callback_data": f"{ACTION}:{flag_id}:contact"},
-                {"text": _("✅ Done"), "callback_data": f"{ACTION}:{flag_id}:done"},
-            ]
-        ]
-    }
+    return Keyboard.row(*_contact_and_done(flag_id)).to_json()
 
 
 def _mention(person: Person | None, name: str) -> str:

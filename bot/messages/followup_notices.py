@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
 from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.people import Person
 from bot.models.placements import FollowUpAudience, FollowUpContact, Placement
@@ -25,7 +26,7 @@ from bot.text.i18n import N_, _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
-ACTION = "fu"
+ACTION = callbacks.FOLLOWUP
 
 # The employee's three questions, each with its answers (code, label).
 QUESTIONS: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -58,21 +59,13 @@ def _data(*parts: str | int) -> str:
     return callbacks.encode(ACTION, *parts)
 
 
-def keyboard(rows: list[list[tuple[str, str]]]) -> dict[str, Any]:
-    return {
-        "inline_keyboard": [
-            [{"text": label, "callback_data": data} for label, data in row] for row in rows
-        ]
-    }
-
-
-def employee_rows(contact_id: int, question: str) -> list[list[tuple[str, str]]]:
+def employee_rows(contact_id: int, question: str) -> list[list[Button]]:
     """The answers to one question, the line to the coach and the way to stop."""
     _text, answers = QUESTIONS[question]
     return [
-        [(_(label), _data(question, contact_id, code)) for code, label in answers],
-        [(_("📞 I want my coach to contact me"), _data("c", contact_id))],
-        [(_("🔕 No more follow-up questions"), _data("o", contact_id))],
+        [Button.press(_(label), ACTION, question, contact_id, code) for code, label in answers],
+        [Button.press(_("📞 I want my coach to contact me"), ACTION, "c", contact_id)],
+        [Button.press(_("🔕 No more follow-up questions"), ACTION, "o", contact_id)],
     ]
 
 
@@ -89,7 +82,7 @@ def employee_question(contact_id: int, *, silent: bool) -> dict[str, Any]:
     """The sendMessage of the employee's question, in the current language."""
     return {
         "text": employee_text("w", first=True),
-        "reply_markup": keyboard(employee_rows(contact_id, "w")),
+        "reply_markup": Keyboard.of(employee_rows(contact_id, "w")).to_json(),
         "disable_notification": silent,
     }
 
@@ -112,10 +105,10 @@ def employer_text(first_name: str | None) -> str:
     )
 
 
-def employer_rows(contact_id: int) -> list[list[tuple[str, str]]]:
+def employer_rows(contact_id: int) -> list[list[Button]]:
     return [
-        [(_(label), _data("e", contact_id, code)) for code, label in VIEWS],
-        [(_("📞 Please contact me"), _data("c", contact_id))],
+        [Button.press(_(label), ACTION, "e", contact_id, code) for code, label in VIEWS],
+        [Button.press(_("📞 Please contact me"), ACTION, "c", contact_id)],
     ]
 
 
@@ -123,7 +116,7 @@ def employer_question(contact_id: int, first_name: str | None, *, silent: bool) 
     return {
         "text": employer_text(first_name),
         "parse_mode": ParseMode.HTML,
-        "reply_markup": keyboard(employer_rows(contact_id)),
+        "reply_markup": Keyboard.of(employer_rows(contact_id)).to_json(),
         "disable_notification": silent,
     }
 

@@ -14,42 +14,35 @@ from telegram.constants import ParseMode
 
 from bot.messages import callbacks
 from bot.messages.goal_texts import DATE_CHOICES, PROGRESS_BUTTONS, area_name, quote, reason_text
+from bot.messages.keyboard import Button, Keyboard
 from bot.models.goals import Goal
 from bot.models.people import Person
 from bot.services import access, outbox, people
 from bot.text.html_text import escape
 from bot.text.i18n import _, use_locale
 
-ACTION = "gl"
+ACTION = callbacks.GOAL
 
 
-def keyboard(rows: list[list[tuple[str, str]]]) -> dict[str, Any]:
-    return {
-        "inline_keyboard": [
-            [{"text": label, "callback_data": data} for label, data in row] for row in rows
-        ]
-    }
-
-
-def progress_rows(goal_id: int) -> list[list[tuple[str, str]]]:
+def progress_rows(goal_id: int) -> list[list[Button]]:
     """The four answers to how a goal goes, two to a row."""
     items = [
-        (_(label), callbacks.encode(ACTION, "p", goal_id, code))
+        Button.press(_(label), ACTION, "p", goal_id, code)
         for code, (_kind, label) in PROGRESS_BUTTONS.items()
     ]
     return [items[:2], items[2:]]
 
 
-def overdue_rows(goal_id: int) -> list[list[tuple[str, str]]]:
+def overdue_rows(goal_id: int) -> list[list[Button]]:
     """A new date, keep going without one, or let the goal go."""
     return [
         [
-            (_(DATE_CHOICES["1"]), callbacks.encode(ACTION, "nd", goal_id, "1")),
-            (_(DATE_CHOICES["3"]), callbacks.encode(ACTION, "nd", goal_id, "3")),
+            Button.press(_(DATE_CHOICES["1"]), ACTION, "nd", goal_id, "1"),
+            Button.press(_(DATE_CHOICES["3"]), ACTION, "nd", goal_id, "3"),
         ],
         [
-            (_("▶️ Keep going, no date"), callbacks.encode(ACTION, "nd", goal_id, "0")),
-            (_("🌿 Let it go"), callbacks.encode(ACTION, "l", goal_id)),
+            Button.press(_("▶️ Keep going, no date"), ACTION, "nd", goal_id, "0"),
+            Button.press(_("🌿 Let it go"), ACTION, "l", goal_id),
         ],
     ]
 
@@ -75,7 +68,7 @@ def progress_question(goal_id: int, title: str, *, overdue: bool) -> dict[str, A
             ]
         )
         rows = progress_rows(goal_id)
-    return {"text": text, "parse_mode": ParseMode.HTML, "reply_markup": keyboard(rows)}
+    return {"text": text, "parse_mode": ParseMode.HTML, "reply_markup": Keyboard.of(rows).to_json()}
 
 
 async def _to_coach(
@@ -205,15 +198,19 @@ async def proposal(session: AsyncSession, *, goal: Goal, coach_id: int, now: dt.
         )
         rows = [
             [
-                (_("✅ Yes, I want it"), callbacks.encode(ACTION, "y", goal.id)),
-                (_("❌ No thanks"), callbacks.encode(ACTION, "n", goal.id)),
+                Button.press(_("✅ Yes, I want it"), ACTION, "y", goal.id),
+                Button.press(_("❌ No thanks"), ACTION, "n", goal.id),
             ]
         ]
     await outbox.enqueue(
         session,
         chat_id=client.chat_id,
         method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML, "reply_markup": keyboard(rows)},
+        payload={
+            "text": text,
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": Keyboard.of(rows).to_json(),
+        },
         now=now,
         person_id=client.id,
         purpose=f"goal-proposal:{goal.id}",

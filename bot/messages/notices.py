@@ -12,7 +12,8 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.messages import flag_notices
+from bot.messages import callbacks, flag_notices
+from bot.messages.keyboard import Button, Keyboard
 from bot.models.checkins import Checkin
 from bot.models.flags import Flag, FlagEventKind, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
@@ -58,10 +59,6 @@ async def queue_unreachable_notice(
     if not queued:
         _LOGGER.warning("person %s cannot be reached and nobody is responsible for them", person_id)
     return queued
-
-
-def _inline(text: str, callback_data: str) -> dict[str, object]:
-    return {"inline_keyboard": [[{"text": text, "callback_data": callback_data}]]}
 
 
 def _quote(message: RelayedMessage) -> str:
@@ -125,7 +122,9 @@ async def queue_relay(session: AsyncSession, *, passed: Relay, now: dt.datetime)
                     header = {
                         "text": _("💬 Message from {name}:").format(name=name),
                         "parse_mode": ParseMode.HTML,
-                        "reply_markup": _inline(_("↩️ Reply"), f"rp:{message.id}"),
+                        "reply_markup": Keyboard.row(
+                            Button.press(_("↩️ Reply"), callbacks.REPLY, message.id)
+                        ).to_json(),
                     }
                 else:
                     header = {

@@ -13,10 +13,10 @@ from bot.services.caseload import PAGE_SIZE, page_of
 from bot.text.i18n import _
 
 # callback_data actions of the desk (each handler re-checks what the ids name).
-CLIENTS_ACTION = "cl"  # cl:p:PAGE (a page of /clients), cl:c:CLIENT:PAGE (a card), cl:w:CLIENT
-NOTE_ACTION = "nt"  # nt:n:CLIENT (write a note), nt:p:PAGE (a page of the picker)
-HANDOVER_ACTION = "ho"  # ho:new, ho:x:HANDOVER (cancel it)
-MOVE_ACTION = "hf"  # hf:VERSION:VALUE, the steps of /handover and /transfer
+CLIENTS_ACTION = callbacks.CLIENTS  # cl:p:PAGE (a page), cl:c:CLIENT:PAGE (a card), cl:w:CLIENT
+NOTE_ACTION = callbacks.NOTE  # nt:n:CLIENT (write a note), nt:p:PAGE (a page of the picker)
+HANDOVER_ACTION = callbacks.HANDOVER  # ho:new, ho:x:HANDOVER (cancel it)
+MOVE_ACTION = callbacks.MOVE  # hf:VERSION:VALUE, the steps of /handover and /transfer
 
 BUTTON_TEXT_MAX = 60
 

@@ -14,7 +14,7 @@ from babel import Locale
 from babel.dates import get_day_names
 
 from bot.models.checkins import PauseReason
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, stale_text
 from bot.services.schedules import EVERY_DAY, WEEKDAYS
 from bot.text.i18n import N_, _, current_locale, format_date, format_time, gettext
 
@@ -88,4 +88,4 @@ def refusal_text(error: DomainError) -> str:
     """Why a rule said no, in the current language."""
     if error.user_message:
         return gettext(error.user_message)
-    return _("This button no longer works.")
+    return stale_text()

@@ -35,6 +35,7 @@ from bot.models.coaching import (
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus
 from bot.models.people import Locale, Organisation, Person
 from bot.services import access, people
+from bot.services.errors import STALE_BUTTON as STALE
 from bot.services.errors import DomainError
 from bot.services.handover import local_day
 from bot.text.i18n import N_
@@ -43,7 +44,6 @@ MAX_SENTENCE = 500
 # As long as a Telegram message can be: the client's words reach the coach whole.
 MAX_CHANGE_REQUEST = 4096
 
-STALE = N_("This button no longer works.")
 NOT_OPEN = N_("This coaching is not open any more.")
 NOTHING_TO_SEND = N_("There is no summary to send right now.")
 SENTENCE_TOO_LONG = N_("Please write at most 500 characters.")

@@ -23,7 +23,9 @@ from bot.text.i18n import N_, _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
-ACTION = "cw"  # cw:y:CLIENT raise coping at work to moderate, cw:n:CLIENT not now
+# callbacks.COPING (services do not import messages): cw:y:CLIENT raise coping at work to
+# moderate, cw:n:CLIENT not now
+ACTION = "cw"
 AREA = GoalArea.COPING_AT_WORK
 PROPOSED_LEVEL = 2  # moderate
 REASON = N_("Started work: support for coping at work")

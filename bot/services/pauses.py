@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models.checkins import Checkin, CheckinPause, CheckinStatus, PauseReason
 from bot.models.people import Person
 from bot.services import handover
+from bot.services.errors import STALE_BUTTON as STALE
 from bot.services.errors import DomainError
 from bot.services.schedules import resolve_local
 from bot.text.i18n import N_
@@ -34,7 +35,6 @@ MAX_AHEAD = dt.timedelta(days=366)
 # Lengths offered as buttons, in days.
 LENGTHS = (1, 7, 14)
 
-STALE = N_("This button no longer works.")
 IN_THE_PAST = N_("That day is already over. Choose today or a later day.")
 ENDS_BEFORE_START = N_("The pause cannot end before it starts.")
 TOO_FAR = N_("A pause must end within a year from today.")

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.models.people import Person
+from bot.services.errors import STALE_BUTTON as STALE
 from bot.services.errors import DomainError
 from bot.services.schedules import EVERY_DAY, WEEKDAYS, next_occurrence, resolve_local, schedules_of
 from bot.text.i18n import N_
@@ -30,7 +31,6 @@ MAX_TIMES = 4
 # The times offered as buttons; any other time can be typed.
 COMMON_TIMES = (dt.time(7, 0), dt.time(8, 0), dt.time(9, 0), dt.time(10, 0), dt.time(12, 0))
 
-STALE = N_("This button no longer works.")
 TIME_TAKEN = N_("There is already a check-in at that time.")
 TOO_MANY = N_("Four check-ins a day is the most. Remove a time first.")
 LAST_TIME = N_("One check-in time is needed. To stop the check-ins for a while, use a pause.")
