@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.flows.mechanism import ID, FlowSpec, NoData, Route, Stale
+from bot.handlers.replies import edit_or_reply, escape
 from bot.messages import callbacks
-from bot.runtime.context import CompanionApplication, Context, require_coach
+from bot.runtime.context import Context, require_coach
 from bot.services import access, coping, people
-from bot.services.errors import stale_text
 from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
@@ -25,17 +24,16 @@ _LOGGER = logging.getLogger(__name__)
 ACTION = callbacks.COPING
 
 
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _raise(update: Update, context: Context, client_id: int) -> None:
+    await _answer(update, context, client_id, "y")
+
+
+async def _not_now(update: Update, context: Context, client_id: int) -> None:
+    await _answer(update, context, client_id, "n")
+
+
+async def _answer(update: Update, context: Context, client_id: int, kind: str) -> None:
     coach_id = require_coach(context)
-    _action, parts = callbacks.decode(query.data)
-    kind = parts[0] if parts else ""
-    client_id = callbacks.number(parts, 1)
-    await answer_query(query)
-    if client_id is None or kind not in ("y", "n"):
-        await reply(update, context, stale_text())
-        return
     services = context.services
     now = services.clock.now()
     async with services.db.session() as session:
@@ -69,5 +67,16 @@ async def on_button(update: Update, context: Context) -> None:
     await edit_or_reply(update, context, text)
 
 
-def register(application: CompanionApplication) -> None:
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+FLOW = FlowSpec[NoData](
+    name="coping",
+    action=ACTION,
+    doc=__doc__ or "",
+    guard=require_coach,
+    answer_first=True,
+    stale=Stale.MESSAGE,
+    routes=[
+        Route(("y", ID), _raise, what="raise coping at work to moderate"),
+        Route(("n", ID), _not_now, what="not now: the plan stays as it is"),
+    ],
+)
+register = FLOW.register

@@ -15,14 +15,14 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.handlers.replies import answer_query, answer_stale, edit_or_reply
+from bot.flows.mechanism import ID, WORD, FlowSpec, NoData, Route, code
+from bot.handlers.replies import answer_query, edit_or_reply
 from bot.messages import callbacks
 from bot.messages import followup_notices as notices
 from bot.messages.keyboard import Button, Keyboard
 from bot.models.placements import FollowUpAudience
-from bot.runtime.context import CompanionApplication, Context
+from bot.runtime.context import Context
 from bot.services import followup
 from bot.services.errors import DomainError, stale_text
 from bot.text.i18n import _
@@ -43,18 +43,36 @@ def opted_out_view() -> tuple[str, InlineKeyboardMarkup]:
     return text, Keyboard.of(rows).markup()
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """A button of a follow-up contact."""
+async def _answer(
+    update: Update, context: Context, question: str, contact_id: int, value: str
+) -> None:
+    await _press(update, context, question, contact_id, value)
+
+
+async def _contact_me(update: Update, context: Context, contact_id: int) -> None:
+    await _press(update, context, "c", contact_id)
+
+
+async def _no_more(update: Update, context: Context, contact_id: int) -> None:
+    await _press(update, context, "o", contact_id)
+
+
+async def _again(update: Update, context: Context) -> None:
+    await _press(update, context, "i", 0)
+
+
+def _known(context: Context) -> bool:
+    return context.require_actor().person_id is not None
+
+
+async def _press(
+    update: Update, context: Context, op: str, contact_id: int, value: str = ""
+) -> None:
+    """A button of a follow-up contact: saved, thanked, and the next question if there is one."""
     query = update.callback_query
     assert query is not None
     actor = context.require_actor()
-    _action, parts = callbacks.decode(query.data)
-    op = parts[0] if parts else ""
-    contact_id = callbacks.number(parts, 1) or 0
-    value = parts[2] if len(parts) > 2 else ""
-    if actor.person_id is None:
-        await answer_stale(query)
-        return
+    assert actor.person_id is not None
     services = context.services
     now = services.clock.now()
     try:
@@ -128,5 +146,20 @@ async def on_button(update: Update, context: Context) -> None:
         await edit_or_reply(update, context, notices.thanks_text(flagged=flagged))
 
 
-def register(application: CompanionApplication) -> None:
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+FLOW = FlowSpec[NoData](
+    name="followup",
+    action=ACTION,
+    doc=__doc__ or "",
+    guard=_known,
+    routes=[
+        Route(
+            (code("question", ("w", "l", "a", "e")), ID, WORD),
+            _answer,
+            what="an answer: the employee's on work, workload, getting along; the employer's",
+        ),
+        Route(("c", ID), _contact_me, what="please contact me"),
+        Route(("o", ID), _no_more, what="no more follow-up questions (the employee)"),
+        Route(("i",), _again, what="follow-up questions again"),
+    ],
+)
+register = FLOW.register

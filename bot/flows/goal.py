@@ -2,31 +2,21 @@
 words, a target date) and looks after their goals: small steps, how it goes, how often they are
 asked, a passed date, letting a goal go. A coach's proposal is answered here too.
 
-callback_data (every goal id is checked again: only the client's own goals):
-  gl:a:AREA            the examples of an area (AREA 1-5)
-  gl:x:AREA:N          example N of the area; gl:w:AREA the client's own words
-  gl:d:MONTHS          the target date of the new goal (1, 3, 0 = none)
-  gl:v:GOAL            one goal, with what can be done with it
-  gl:p:GOAL:CODE       how it goes (s step done, p some progress, k stuck, r reached)
-  gl:tc:GOAL           tell the coach the client is stuck
-  gl:as:GOAL           write a small step
-  gl:f:GOAL / gl:fr:GOAL:DAYS   how often the progress question comes
-  gl:nd:GOAL:MONTHS    a new date (or none) for a goal whose date passed
-  gl:l:GOAL / gl:lr:GOAL:CODE / gl:lt:GOAL   let it go, with a reason (or a typed one)
-  gl:y:GOAL / gl:n:GOAL   yes or no thanks to a coach's proposal
-  gl:ok                the buttons go away
+Every goal id a button names is checked again: only the client's own goals. The buttons, the
+steps and the typed words are declared in FLOW at the end of the module (drawn in
+docs/flows/goal.md).
 """
 
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 
+from pydantic import BaseModel
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.flows.mechanism import END, ID, Command, FlowSpec, Route, Stale, Text, code, number
 from bot.handlers.replies import (
-    answer_query,
-    answer_stale,
     edit_or_reply,
     escape,
     remove_buttons,
@@ -52,17 +42,27 @@ from bot.messages.goal_texts import (
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import label
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
-from bot.runtime.context import CompanionApplication, Context
+from bot.runtime.context import Context
 from bot.services import flows, goals
 from bot.services.checkins import local_day
-from bot.services.errors import stale_text
 from bot.services.flows import Flow
 from bot.services.goals import ACTIVE, OPEN
 from bot.text.i18n import _, format_date, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
-FLOW = "goal"
+
+class Step(StrEnum):
+    TITLE = "title"  # waiting for the new goal's title in the client's words
+    DATE = "date"  # the new goal's target date, by button
+    STEP = "step"  # waiting for a small step of a goal
+    REASON = "reason"  # waiting for the reason to let a goal go
+
+
+class GoalData(BaseModel):
+    area: str | None = None  # the new goal's area code
+    title: str | None = None  # the new goal's title
+    goal_id: int | None = None  # the goal a step or a reason is for
 
 
 def _data(*parts: str | int) -> str:
@@ -99,7 +99,7 @@ async def goal_command(update: Update, context: Context) -> None:
     if client_id is None:
         return
     async with context.services.db.session() as session:
-        await flows.clear(session, person_id=client_id, flow=FLOW)
+        await FLOW.end(session, person_id=client_id)
     text = "\n\n".join(
         [
             _("🎯 A new small goal. Which part of life is it about?"),
@@ -200,20 +200,23 @@ async def _create(update: Update, context: Context, client_id: int, months: int)
     actor = context.require_actor()
     async with services.db.session() as session:
         flow = await flows.current(session, person_id=client_id, now=now)
-        if flow is None or flow.name != FLOW or flow.step != "date":
+        if flow is None or flow.name != FLOW.name or flow.step != Step.DATE:
             raise goals.GoalNotOpen(0)
-        area = AREA_CODES[str(flow.data["area"])]
+        data = FLOW.load(flow)
+        if data.area not in AREA_CODES or data.title is None:
+            raise goals.GoalNotOpen(0)
+        area = AREA_CODES[data.area]
         today = local_day(now, actor.timezone or "Europe/Helsinki")
         target = months_ahead(today, months) if months else None
         goal = await goals.add_goal(
             session,
             client_id=client_id,
             area=area,
-            title=str(flow.data["title"]),
+            title=data.title,
             target_date=target,
             now=now,
         )
-        await flows.clear(session, person_id=client_id, flow=FLOW)
+        await FLOW.end(session, person_id=client_id)
     services.wake_dispatcher()
     _LOGGER.info("client %s added goal %s", client_id, goal.id)
     assert goal.id is not None
@@ -234,19 +237,17 @@ async def _create(update: Update, context: Context, client_id: int, months: int)
 
 
 async def _wait_for_text(
-    update: Update, context: Context, client_id: int, step: str, data: dict[str, object], text: str
+    update: Update, context: Context, client_id: int, step: Step, data: GoalData, text: str
 ) -> None:
     services = context.services
     async with services.db.session() as session:
-        await flows.set_step(
+        await FLOW.move(
             session,
             person_id=client_id,
-            flow=FLOW,
             step=step,
             now=services.clock.now(),
             data=data,
             awaiting_text=True,
-            merge=False,
         )
     await reply(update, context, text + "\n" + _("/cancel stops."), purpose=f"goal-{step}")
 
@@ -351,7 +352,7 @@ async def _let_go(
             session, goal_id=goal_id, person_id=client_id, reason=reason, now=now
         )
         await goal_notices.let_go_by_client(session, goal=goal, now=now)
-        await flows.clear(session, person_id=client_id, flow=FLOW)
+        await FLOW.end(session, person_id=client_id)
     services.wake_sender()
     text = "\n\n".join(
         [
@@ -433,177 +434,297 @@ async def _rhythm(
     await _show_goal(update, context, client_id, goal_id)
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """A button of the goals."""
-    query = update.callback_query
-    assert query is not None
+def _client(context: Context) -> int:
+    """The client pressing (the flow's guard let only clients through)."""
+    client_id = context.require_actor().person_id
+    assert client_id is not None
+    return client_id
+
+
+def _is_client(context: Context) -> bool:
     actor = context.require_actor()
-    client_id = actor.person_id
-    _action, parts = callbacks.decode(query.data)
-    kind = parts[0] if parts else ""
-    if client_id is None or not actor.is_client:
-        await answer_stale(query)
-        return
-    await answer_query(query)
-    number = callbacks.number(parts, 1)
-    code = parts[2] if len(parts) > 2 else ""
-    if kind == "a" and parts[1:2] and parts[1] in AREA_CODES:
-        area = AREA_CODES[parts[1]]
-        rows = [
-            [Button.press(label(gettext(example)), ACTION, "x", parts[1], i)]
-            for i, example in enumerate(EXAMPLES[area])
+    return actor.person_id is not None and actor.is_client
+
+
+async def _examples(update: Update, context: Context, area_code: str) -> None:
+    """The examples of an area, and the client's own words."""
+    area = AREA_CODES[area_code]
+    rows = [
+        [Button.press(label(gettext(example)), ACTION, "x", area_code, i)]
+        for i, example in enumerate(EXAMPLES[area])
+    ]
+    rows.append([Button.press(_("✏️ In my own words"), ACTION, "w", area_code)])
+    text = "\n\n".join(
+        [
+            area_name(area),
+            _("Choose an example, or write the goal in your own words."),
         ]
-        rows.append([Button.press(_("✏️ In my own words"), ACTION, "w", parts[1])])
-        text = "\n\n".join(
-            [
-                area_name(area),
-                _("Choose an example, or write the goal in your own words."),
-            ]
-        )
-        await edit_or_reply(update, context, text, reply_markup=Keyboard.of(rows).markup())
-    elif kind == "x" and callbacks.choice(parts, 1, AREA_CODES) is not None:
-        examples = EXAMPLES[AREA_CODES[parts[1]]]
-        example = callbacks.number(parts, 2, high=len(examples) - 1)
-        if example is None:
-            await reply(update, context, stale_text())
-            return
-        title = gettext(examples[example])
-        services = context.services
-        async with services.db.session() as session:
-            await flows.set_step(
-                session,
-                person_id=client_id,
-                flow=FLOW,
-                step="date",
-                now=services.clock.now(),
-                data={"area": parts[1], "title": title},
-                merge=False,
-            )
-        await _ask_date(update, context, title)
-    elif kind == "w" and parts[1:2] and parts[1] in AREA_CODES:
-        await _wait_for_text(
-            update,
-            context,
-            client_id,
-            "title",
-            {"area": parts[1]},
-            _("✏️ Write your goal in a few words. For example: I go for a walk three times a week."),
-        )
-    elif kind == "d" and number is not None and number in (0, 1, 3):
-        await _create(update, context, client_id, number)
-    elif kind == "new":
-        await goal_command(update, context)
-    elif kind == "all":
-        async with context.services.db.session() as session:
-            items = await goals.goals_of(session, client_id=client_id)
-        text, keyboard = _list_view(items)
-        await edit_or_reply(update, context, text, reply_markup=keyboard)
-    elif kind == "ok":
-        await edit_or_reply(update, context, _("👍 OK. /goals shows your goals."))
-    elif number is None:
-        await reply(update, context, stale_text())
-    elif kind == "v":
-        await _show_goal(update, context, client_id, number)
-    elif kind == "p" and code in PROGRESS_BUTTONS:
-        await _progress(update, context, client_id, number, code)
-    elif kind == "tc":
-        await _tell_coach(update, context, client_id, number)
-    elif kind == "as":
-        async with context.services.db.session() as session:
-            goal = await goals.own_goal(session, goal_id=number, client_id=client_id)
-        if goal.status not in OPEN:
-            raise goals.GoalNotOpen(number)
-        await _wait_for_text(
-            update,
-            context,
-            client_id,
-            "step",
-            {"goal_id": number},
-            _(
-                "✏️ Write one small step for {title}. Small is good: something you can do this week."
-            ).format(title=quote(goal.title)),
-        )
-    elif kind == "f":
-        await _rhythm(update, context, client_id, number, None)
-    elif kind == "fr" and code in {str(days) for days in RHYTHM_BUTTONS}:
-        await _rhythm(update, context, client_id, number, int(code))
-    elif kind == "nd" and code in ("0", "1", "3"):
-        await _new_date(update, context, client_id, number, int(code))
-    elif kind == "l":
-        await _let_go_reasons(update, context, client_id, number)
-    elif kind == "lr" and code in LET_GO_REASONS:
-        await _let_go(update, context, client_id, number, LET_GO_REASONS[code])
-    elif kind == "lt":
-        async with context.services.db.session() as session:
-            await goals.own_goal(session, goal_id=number, client_id=client_id)
-        await _wait_for_text(
-            update,
-            context,
-            client_id,
-            "reason",
-            {"goal_id": number},
-            _("✏️ Write the reason in a few words."),
-        )
-    elif kind in ("y", "n"):
-        await _answer_proposal(update, context, client_id, number, kind == "y")
-    else:
-        await reply(update, context, stale_text())
+    )
+    await edit_or_reply(update, context, text, reply_markup=Keyboard.of(rows).markup())
 
 
-async def on_text(update: Update, context: Context, flow: Flow) -> None:
-    """Typed words: a goal's title, a small step or a reason to let a goal go."""
-    actor = context.require_actor()
+async def _example(update: Update, context: Context, area_code: str, index: int) -> None:
+    """An example chosen as the new goal's title: on to its date."""
+    examples = EXAMPLES[AREA_CODES[area_code]]
+    if index >= len(examples):
+        await FLOW.answer_stale(update, context)
+        return
+    title = gettext(examples[index])
+    services = context.services
+    async with services.db.session() as session:
+        await FLOW.move(
+            session,
+            person_id=_client(context),
+            step=Step.DATE,
+            now=services.clock.now(),
+            data=GoalData(area=area_code, title=title),
+        )
+    await _ask_date(update, context, title)
+
+
+async def _own_words(update: Update, context: Context, area_code: str) -> None:
+    await _wait_for_text(
+        update,
+        context,
+        _client(context),
+        Step.TITLE,
+        GoalData(area=area_code),
+        _("✏️ Write your goal in a few words. For example: I go for a walk three times a week."),
+    )
+
+
+async def _date(update: Update, context: Context, months: str) -> None:
+    await _create(update, context, _client(context), int(months))
+
+
+async def _new(update: Update, context: Context) -> None:
+    await goal_command(update, context)
+
+
+async def _all(update: Update, context: Context) -> None:
+    async with context.services.db.session() as session:
+        items = await goals.goals_of(session, client_id=_client(context))
+    text, keyboard = _list_view(items)
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _ok(update: Update, context: Context) -> None:
+    await edit_or_reply(update, context, _("👍 OK. /goals shows your goals."))
+
+
+async def _view(update: Update, context: Context, goal_id: int) -> None:
+    await _show_goal(update, context, _client(context), goal_id)
+
+
+async def _how_it_goes(update: Update, context: Context, goal_id: int, code: str) -> None:
+    await _progress(update, context, _client(context), goal_id, code)
+
+
+async def _stuck_tell_coach(update: Update, context: Context, goal_id: int) -> None:
+    await _tell_coach(update, context, _client(context), goal_id)
+
+
+async def _add_step(update: Update, context: Context, goal_id: int) -> None:
+    client_id = _client(context)
+    async with context.services.db.session() as session:
+        goal = await goals.own_goal(session, goal_id=goal_id, client_id=client_id)
+    if goal.status not in OPEN:
+        raise goals.GoalNotOpen(goal_id)
+    await _wait_for_text(
+        update,
+        context,
+        client_id,
+        Step.STEP,
+        GoalData(goal_id=goal_id),
+        _(
+            "✏️ Write one small step for {title}. Small is good: something you can do this week."
+        ).format(title=quote(goal.title)),
+    )
+
+
+async def _how_often(update: Update, context: Context, goal_id: int) -> None:
+    await _rhythm(update, context, _client(context), goal_id, None)
+
+
+async def _every(update: Update, context: Context, goal_id: int, days: str) -> None:
+    await _rhythm(update, context, _client(context), goal_id, int(days))
+
+
+async def _date_passed(update: Update, context: Context, goal_id: int, months: str) -> None:
+    await _new_date(update, context, _client(context), goal_id, int(months))
+
+
+async def _let_go_asked(update: Update, context: Context, goal_id: int) -> None:
+    await _let_go_reasons(update, context, _client(context), goal_id)
+
+
+async def _let_go_because(update: Update, context: Context, goal_id: int, code: str) -> None:
+    await _let_go(update, context, _client(context), goal_id, LET_GO_REASONS[code])
+
+
+async def _let_go_in_words(update: Update, context: Context, goal_id: int) -> None:
+    client_id = _client(context)
+    async with context.services.db.session() as session:
+        await goals.own_goal(session, goal_id=goal_id, client_id=client_id)
+    await _wait_for_text(
+        update,
+        context,
+        client_id,
+        Step.REASON,
+        GoalData(goal_id=goal_id),
+        _("✏️ Write the reason in a few words."),
+    )
+
+
+async def _yes(update: Update, context: Context, goal_id: int) -> None:
+    await _answer_proposal(update, context, _client(context), goal_id, True)
+
+
+async def _no(update: Update, context: Context, goal_id: int) -> None:
+    await _answer_proposal(update, context, _client(context), goal_id, False)
+
+
+async def _typed(update: Update, context: Context) -> str | None:
+    """The words typed, or None (and a request for text) when the message has none."""
     message = update.effective_message
-    assert message is not None and actor.person_id is not None
-    client_id = actor.person_id
+    assert message is not None
     if not message.text:
         await reply(update, context, _("Please write it as text."), purpose="goal-retry")
+        return None
+    return message.text
+
+
+async def on_title(update: Update, context: Context, flow: Flow) -> None:
+    """The new goal's title in the client's own words: on to its date."""
+    typed = await _typed(update, context)
+    if typed is None:
         return
+    title = " ".join(typed.split())
+    if not title:
+        raise goals.EmptyGoal()
+    if len(title) > goals.MAX_TITLE:
+        raise goals.GoalTooLong()
     services = context.services
-    now = services.clock.now()
-    if flow.step == "title":
-        title = " ".join(message.text.split())
-        if not title:
-            raise goals.EmptyGoal()
-        if len(title) > goals.MAX_TITLE:
-            raise goals.GoalTooLong()
-        async with services.db.session() as session:
-            await flows.set_step(
-                session,
-                person_id=client_id,
-                flow=FLOW,
-                step="date",
-                now=now,
-                data={"title": title},
-            )
-        await _ask_date(update, context, title)
-        return
-    goal_id = int(str(flow.data.get("goal_id", 0)))
-    if flow.step == "step":
-        async with services.db.session() as session:
-            await goals.add_step(
-                session, goal_id=goal_id, client_id=client_id, title=message.text, now=now
-            )
-            await flows.clear(session, person_id=client_id, flow=FLOW)
-        another = Button.press(_("✏️ Add another step"), ACTION, "as", goal_id)
-        rows = [[another, Button.press(_("🎯 See the goal"), ACTION, "v", goal_id)]]
-        await reply(
-            update,
-            context,
-            _("✓ Step saved. Small steps make big goals."),
-            reply_markup=Keyboard.of(rows).markup(),
-            purpose="goal-step",
-        )
-        return
-    if flow.step == "reason":
-        await _let_go(update, context, client_id, goal_id, message.text)
-        return
+    data = FLOW.load(flow)
+    data.title = title
     async with services.db.session() as session:
-        await flows.clear(session, person_id=client_id, flow=FLOW)
+        await FLOW.move(
+            session,
+            person_id=_client(context),
+            step=Step.DATE,
+            now=services.clock.now(),
+            data=data,
+        )
+    await _ask_date(update, context, title)
 
 
-def register(application: CompanionApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("goal", goal_command, filters=private))
-    application.add_handler(CommandHandler("goals", goals_command, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+async def on_step(update: Update, context: Context, flow: Flow) -> None:
+    """A small step of a goal, as typed."""
+    typed = await _typed(update, context)
+    if typed is None:
+        return
+    client_id = _client(context)
+    goal_id = FLOW.load(flow).goal_id or 0
+    services = context.services
+    async with services.db.session() as session:
+        await goals.add_step(
+            session, goal_id=goal_id, client_id=client_id, title=typed, now=services.clock.now()
+        )
+        await FLOW.end(session, person_id=client_id)
+    another = Button.press(_("✏️ Add another step"), ACTION, "as", goal_id)
+    rows = [[another, Button.press(_("🎯 See the goal"), ACTION, "v", goal_id)]]
+    await reply(
+        update,
+        context,
+        _("✓ Step saved. Small steps make big goals."),
+        reply_markup=Keyboard.of(rows).markup(),
+        purpose="goal-step",
+    )
+
+
+async def on_reason(update: Update, context: Context, flow: Flow) -> None:
+    """The client's own reason to let a goal go."""
+    typed = await _typed(update, context)
+    if typed is None:
+        return
+    await _let_go(update, context, _client(context), FLOW.load(flow).goal_id or 0, typed)
+
+
+async def on_other_words(update: Update, context: Context, flow: Flow) -> None:
+    """Words typed at a step that waits for none: the flow ends."""
+    if await _typed(update, context) is None:
+        return
+    async with context.services.db.session() as session:
+        await FLOW.end(session, person_id=_client(context))
+
+
+_MONTHS = ("0", "1", "3")
+_ON_GOAL = (Step.DATE, Step.TITLE, Step.STEP, Step.REASON)
+
+FLOW = FlowSpec[GoalData](
+    name="goal",
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=GoalData,
+    guard=_is_client,
+    answer_first=True,
+    stale=Stale.MESSAGE,
+    commands=[Command("goal", goal_command), Command("goals", goals_command)],
+    routes=[
+        Route(("a", code("area", AREA_CODES)), _examples, what="the examples of an area"),
+        Route(
+            ("x", code("area", AREA_CODES), number("example")),
+            _example,
+            goes_to=Step.DATE,
+            what="an example as the new goal",
+        ),
+        Route(("w", code("area", AREA_CODES)), _own_words, goes_to=Step.TITLE, what="own words"),
+        Route(
+            ("d", code("months", _MONTHS)),
+            _date,
+            shown_in=(Step.DATE,),
+            goes_to=END,
+            what="the new goal's target date (1, 3, 0 = none): the goal is saved",
+        ),
+        Route(("new",), _new, what="start a new goal"),
+        Route(("all",), _all, what="all the client's goals"),
+        Route(("ok",), _ok, what="the buttons go away"),
+        Route(("v", ID), _view, what="one goal, with what can be done with it"),
+        Route(
+            ("p", ID, code("progress", PROGRESS_BUTTONS)),
+            _how_it_goes,
+            what="how it goes (step done, some progress, stuck, reached)",
+        ),
+        Route(("tc", ID), _stuck_tell_coach, what="tell the coach the client is stuck"),
+        Route(("as", ID), _add_step, goes_to=Step.STEP, what="write a small step"),
+        Route(("f", ID), _how_often, what="how often the progress question comes"),
+        Route(
+            ("fr", ID, code("days", [str(days) for days in RHYTHM_BUTTONS])),
+            _every,
+            what="the progress question every so many days",
+        ),
+        Route(
+            ("nd", ID, code("months", _MONTHS)),
+            _date_passed,
+            what="a new date (or none) for a goal whose date passed",
+        ),
+        Route(("l", ID), _let_go_asked, what="let a goal go: why?"),
+        Route(
+            ("lr", ID, code("reason", LET_GO_REASONS)),
+            _let_go_because,
+            goes_to=END,
+            what="let it go, with a reason",
+        ),
+        Route(("lt", ID), _let_go_in_words, goes_to=Step.REASON, what="a reason in own words"),
+        Route(("y", ID), _yes, what="yes to a coach's proposal"),
+        Route(("n", ID), _no, what="no thanks to a coach's proposal"),
+    ],
+    texts=[
+        Text(Step.TITLE, on_title, goes_to=Step.DATE),
+        Text(Step.STEP, on_step, goes_to=END),
+        Text(Step.REASON, on_reason, goes_to=END),
+        Text(None, on_other_words, goes_to=END),
+    ],
+)
+register = FLOW.register

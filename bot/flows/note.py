@@ -4,18 +4,22 @@ The coach picks a client (or presses 📝 Note on a card), the bot waits for the
 (for 30 minutes, in the coach's flow row), saves it as written and confirms.
 """
 
+# The declaration (steps, data, buttons, typed words) is FLOW at the end of the module.
+
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from pydantic import BaseModel
+from telegram import InlineKeyboardMarkup, Update
 
-from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
-from bot.messages import callbacks
+from bot.flows.mechanism import END, ID, PAGE, Command, FlowSpec, Route, Text
+from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import CLIENTS_ACTION, NOTE_ACTION, client_picker, encode
-from bot.runtime.context import CompanionApplication, Context, require_coach
-from bot.services import caseload, flows, notes, people
+from bot.runtime.context import Context, require_coach
+from bot.services import caseload, notes, people
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.notes import MAX_NOTE, EmptyNote, NoteTooLong
@@ -23,7 +27,13 @@ from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
-FLOW = "note"
+
+class Step(StrEnum):
+    TEXT = "text"  # waiting for the note as typed words
+
+
+class NoteData(BaseModel):
+    client_id: int
 
 
 async def _picker(
@@ -57,15 +67,13 @@ async def ask_for_note(update: Update, context: Context, client_id: int) -> None
     now = services.clock.now()
     async with services.db.session() as session:
         await caseload.require_on_desk(session, coach_id=coach_id, client_id=client_id, now=now)
-        await flows.set_step(
+        await FLOW.move(
             session,
             person_id=coach_id,
-            flow=FLOW,
-            step="text",
+            step=Step.TEXT,
             now=now,
-            data={"client_id": client_id},
+            data=NoteData(client_id=client_id),
             awaiting_text=True,
-            merge=False,
         )
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
     who = escape(name or "?")
@@ -92,13 +100,13 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         return
     services = context.services
     now = services.clock.now()
-    client_id = int(str(flow.data["client_id"]))
+    client_id = FLOW.load(flow).client_id
     try:
         async with services.db.session() as session:
             note = await notes.add_note(
                 session, coach_id=coach_id, client_id=client_id, text=message.text, now=now
             )
-            await flows.clear(session, person_id=coach_id, flow=FLOW)
+            await FLOW.end(session, person_id=coach_id)
             name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
     except NoteTooLong as exc:
         await reply(
@@ -117,18 +125,12 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     except AccessDenied:
         # The client is no longer on this coach's desk: stop waiting for the note.
         async with services.db.session() as session:
-            await flows.clear(session, person_id=coach_id, flow=FLOW)
+            await FLOW.end(session, person_id=coach_id)
         raise
     _LOGGER.info("coach %s wrote note %s about client %s", coach_id, note.id, client_id)
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    _("👤 Open the card"), callback_data=encode(CLIENTS_ACTION, "c", client_id, 0)
-                )
-            ]
-        ]
-    )
+    keyboard = Keyboard.column(
+        Button.press(_("👤 Open the card"), CLIENTS_ACTION, "c", client_id, 0)
+    ).markup()
     await reply(
         update,
         context,
@@ -138,27 +140,36 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     )
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """A button of /note: a client, or another page of clients."""
+async def choose(update: Update, context: Context, client_id: int) -> None:
+    """A client chosen: wait for the note about them."""
+    query = update.callback_query
+    assert query is not None
+    await ask_for_note(update, context, client_id)
+    await answer_query(query)
+
+
+async def turn(update: Update, context: Context, page: int) -> None:
+    """Another page of clients."""
     query = update.callback_query
     assert query is not None
     coach_id = require_coach(context)
-    _action, parts = callbacks.decode(query.data)
-    kind = parts[0] if parts else ""
-    number = callbacks.number(parts, 1)
-    if kind == "n" and number is not None:
-        await ask_for_note(update, context, number)
-        await answer_query(query)
-        return
-    if kind == "p" and number is not None:
-        await answer_query(query)
-        text, keyboard = await _picker(context, coach_id, number)
-        await edit_or_reply(update, context, text, reply_markup=keyboard)
-        return
-    await answer_stale(query)
+    await answer_query(query)
+    text, keyboard = await _picker(context, coach_id, page)
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
 
 
-def register(application: CompanionApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("note", note_command, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(NOTE_ACTION)))
+FLOW = FlowSpec[NoteData](
+    name="note",
+    action=NOTE_ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=NoteData,
+    guard=require_coach,
+    commands=[Command("note", note_command)],
+    routes=[
+        Route(("n", ID), choose, goes_to=Step.TEXT, what="a client chosen: write the note"),
+        Route(("p", PAGE), turn, what="another page of clients"),
+    ],
+    texts=[Text(Step.TEXT, on_text, goes_to=END)],
+)
+register = FLOW.register

@@ -3,24 +3,23 @@ the client card (📊 Plan), together with the client, with a reason, any time. 
 kept with its date; the client is told of a change. Moving the emphasis back towards everyday
 life is shown like any other change, never as going backwards.
 
-callback_data (each press checked again: the coach who acts for the client now):
-  pl:v:CLIENT                  the plan and its changes
-  pl:a:CLIENT:AREA             choose the level of an area (AREA 1-5)
-  pl:s:CLIENT:AREA:LEVEL       choose the reason (or pl:t:CLIENT:AREA:LEVEL to type one)
-  pl:r:CLIENT:AREA:LEVEL:CODE  save with a common reason
+Each press is checked again: the coach who acts for the client now. The buttons, steps and
+typed words are declared in FLOW at the end of the module (drawn in docs/flows/plan.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from enum import StrEnum
 
+from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.flows.mechanism import END, ID, Command, FlowSpec, Route, Stale, Text, code, number
+from bot.handlers.replies import edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
 from bot.messages.goal_texts import AREA_BUTTONS, AREA_CODES, CODE_OF_AREA
@@ -28,17 +27,15 @@ from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import CLIENTS_ACTION
 from bot.models.coaching import GoalArea, PlanEmphasis
 from bot.models.people import Person
-from bot.runtime.context import CompanionApplication, Context, require_coach
-from bot.services import access, flows, outbox, people, plan
+from bot.runtime.context import Context, require_coach
+from bot.services import access, outbox, people, plan
 from bot.services.checkins import local_day
-from bot.services.errors import stale_text
 from bot.services.flows import Flow
 from bot.text.i18n import N_, _, format_date, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
 ACTION = callbacks.PLAN
-FLOW = "plan"
 HISTORY_SHOWN = 6
 
 # The thesis's scale, for the coach.
@@ -65,12 +62,18 @@ REASONS = {
 }
 
 
+class Step(StrEnum):
+    REASON = "reason"  # waiting for the coach's reason for a change
+
+
+class PlanData(BaseModel):
+    client_id: int
+    area: str
+    level: int
+
+
 def stars(level: int) -> str:
     return "★" * level + "☆" * (4 - level)
-
-
-def _data(*parts: str | int) -> str:
-    return callbacks.encode(ACTION, *parts)
 
 
 def _area_lines(levels: dict[str, int], words: dict[int, str]) -> list[str]:
@@ -238,102 +241,100 @@ async def _save(
             now=now,
         )
         await _notify_client(session, client_id=client_id, row=row, now=now)
-        await flows.clear(session, person_id=coach_id, flow=FLOW)
+        await FLOW.end(session, person_id=coach_id)
     services.wake_sender()
     _LOGGER.info("coach %s set the plan of client %s", coach_id, client_id)
     await show_plan(update, context, client_id)
 
 
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    coach_id = require_coach(context)
-    _action, parts = callbacks.decode(query.data)
-    kind = parts[0] if parts else ""
-    client_id = callbacks.number(parts, 1)
-    area_code = parts[2] if len(parts) > 2 else ""
-    level = callbacks.number(parts, 3)
-    await answer_query(query)
-    if client_id is None:
-        await reply(update, context, stale_text())
-        return
-    if kind == "v":
-        await show_plan(update, context, client_id)
-        return
-    if area_code not in AREA_CODES:
-        await reply(update, context, stale_text())
-        return
-    area = AREA_CODES[area_code]
+async def _plan(update: Update, context: Context, client_id: int) -> None:
+    await show_plan(update, context, client_id)
+
+
+async def _may_act(context: Context, client_id: int) -> None:
     services = context.services
-    now = services.clock.now()
     async with services.db.session() as session:
-        await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
-    if kind == "a":
-        rows = [
-            [
-                Button.press(
-                    f"{stars(value)} {gettext(word)}", ACTION, "s", client_id, area_code, value
-                )
-            ]
-            for value, word in LEVEL_WORDS.items()
-        ]
-        rows.append([Button.press(_("↩️ Back"), ACTION, "v", client_id)])
-        await edit_or_reply(
-            update,
-            context,
-            _("How much emphasis on {area}, as agreed with the client?").format(
-                area=gettext(AREA_BUTTONS[area])
-            ),
-            reply_markup=Keyboard.of(rows).markup(),
+        await access.require_act(
+            session, coach_id=require_coach(context), client_id=client_id, now=services.clock.now()
         )
-    elif kind == "s" and level in plan.LEVELS:
-        assert level is not None
-        rows = [
-            [Button.press(_(reason), ACTION, "r", client_id, area_code, level, code)]
-            for code, reason in REASONS.items()
-        ]
-        rows.append([Button.press(_("✏️ Another reason"), ACTION, "t", client_id, area_code, level)])
-        await edit_or_reply(
-            update,
-            context,
-            _("{area} → {level}. Why the change?").format(
-                area=gettext(AREA_BUTTONS[area]), level=gettext(LEVEL_WORDS[level])
-            ),
-            reply_markup=Keyboard.of(rows).markup(),
-        )
-    elif kind == "r" and level in plan.LEVELS and len(parts) > 4 and parts[4] in REASONS:
-        assert level is not None
-        await _save(
-            update,
-            context,
-            client_id=client_id,
-            area=area,
-            level=level,
-            reason=REASONS[parts[4]],
-        )
-    elif kind == "t" and level in plan.LEVELS:
-        async with services.db.session() as session:
-            await flows.set_step(
-                session,
-                person_id=coach_id,
-                flow=FLOW,
-                step="reason",
-                now=now,
-                data={"client_id": client_id, "area": area_code, "level": level},
-                awaiting_text=True,
-                merge=False,
-            )
-        await reply(
-            update,
-            context,
-            _("Write the reason in a few words. The client can read it. /cancel stops."),
-            purpose="plan-reason",
-        )
-    else:
-        await reply(update, context, stale_text())
 
 
-async def on_text(update: Update, context: Context, flow: Flow) -> None:
+async def _levels(update: Update, context: Context, client_id: int, area_code: str) -> None:
+    """The levels to choose from for an area."""
+    await _may_act(context, client_id)
+    rows = [
+        [Button.press(f"{stars(value)} {gettext(word)}", ACTION, "s", client_id, area_code, value)]
+        for value, word in LEVEL_WORDS.items()
+    ]
+    rows.append([Button.press(_("↩️ Back"), ACTION, "v", client_id)])
+    await edit_or_reply(
+        update,
+        context,
+        _("How much emphasis on {area}, as agreed with the client?").format(
+            area=gettext(AREA_BUTTONS[AREA_CODES[area_code]])
+        ),
+        reply_markup=Keyboard.of(rows).markup(),
+    )
+
+
+async def _reasons(
+    update: Update, context: Context, client_id: int, area_code: str, level: int
+) -> None:
+    """A level chosen: the common reasons, or one of the coach's own."""
+    await _may_act(context, client_id)
+    rows = [
+        [Button.press(_(reason), ACTION, "r", client_id, area_code, level, code)]
+        for code, reason in REASONS.items()
+    ]
+    rows.append([Button.press(_("✏️ Another reason"), ACTION, "t", client_id, area_code, level)])
+    await edit_or_reply(
+        update,
+        context,
+        _("{area} → {level}. Why the change?").format(
+            area=gettext(AREA_BUTTONS[AREA_CODES[area_code]]), level=gettext(LEVEL_WORDS[level])
+        ),
+        reply_markup=Keyboard.of(rows).markup(),
+    )
+
+
+async def _because(
+    update: Update, context: Context, client_id: int, area_code: str, level: int, reason: str
+) -> None:
+    await _may_act(context, client_id)
+    await _save(
+        update,
+        context,
+        client_id=client_id,
+        area=AREA_CODES[area_code],
+        level=level,
+        reason=REASONS[reason],
+    )
+
+
+async def _in_words(
+    update: Update, context: Context, client_id: int, area_code: str, level: int
+) -> None:
+    """A reason of the coach's own: wait for it."""
+    await _may_act(context, client_id)
+    services = context.services
+    async with services.db.session() as session:
+        await FLOW.move(
+            session,
+            person_id=require_coach(context),
+            step=Step.REASON,
+            now=services.clock.now(),
+            data=PlanData(client_id=client_id, area=area_code, level=level),
+            awaiting_text=True,
+        )
+    await reply(
+        update,
+        context,
+        _("Write the reason in a few words. The client can read it. /cancel stops."),
+        purpose="plan-reason",
+    )
+
+
+async def on_reason(update: Update, context: Context, flow: Flow) -> None:
     """The coach's typed reason for a change of emphasis."""
     require_coach(context)
     message = update.effective_message
@@ -341,17 +342,47 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     if not message.text or not message.text.strip():
         await reply(update, context, _("Please write it as text."), purpose="plan-retry")
         return
+    data = FLOW.load(flow)
     await _save(
         update,
         context,
-        client_id=int(str(flow.data["client_id"])),
-        area=AREA_CODES[str(flow.data["area"])],
-        level=int(str(flow.data["level"])),
+        client_id=data.client_id,
+        area=AREA_CODES[data.area],
+        level=data.level,
         reason=message.text,
     )
 
 
-def register(application: CompanionApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("plan", plan_command, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+_AREA = code("area", AREA_CODES)
+_LEVEL = number("level", low=min(plan.LEVELS), high=max(plan.LEVELS))
+
+FLOW = FlowSpec[PlanData](
+    name="plan",
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=PlanData,
+    guard=require_coach,
+    answer_first=True,
+    stale=Stale.MESSAGE,
+    commands=[Command("plan", plan_command)],
+    routes=[
+        Route(("v", ID), _plan, what="the plan and its changes"),
+        Route(("a", ID, _AREA), _levels, what="choose the level of an area"),
+        Route(("s", ID, _AREA, _LEVEL), _reasons, what="choose the reason"),
+        Route(
+            ("r", ID, _AREA, _LEVEL, code("reason", REASONS)),
+            _because,
+            goes_to=END,
+            what="save with a common reason",
+        ),
+        Route(
+            ("t", ID, _AREA, _LEVEL),
+            _in_words,
+            goes_to=Step.REASON,
+            what="type a reason",
+        ),
+    ],
+    texts=[Text(Step.REASON, on_reason, goes_to=END)],
+)
+register = FLOW.register
