@@ -333,12 +333,6 @@ def text_steps() -> dict[str, TextStep]:
     return {
         onboarding.FLOW: onboarding.on_text,
         checkin.FLOW: checkin.on_note,
-        coach_reply.REPLY_FLOW: coach_reply.on_reply_text,
-        handover.HANDOVER_FLOW: handover.on_text,
-        handover.TRANSFER_FLOW: handover.on_text,
-        schedule.FLOW: schedule.on_text,
-        pause.FLOW: pause.on_text,
-        my_settings.FLOW: my_settings.on_text,
         closing.SENTENCE_FLOW: closing.on_sentence,
         closing.CHANGE_FLOW: closing.on_change_words,
         placement.FLOW: placement.on_text,

@@ -1,18 +1,23 @@
 """A coach writing to a client without replying to one of their messages: the Reply button under
-a client's message, and choosing whom a stray message is for.
+a client's message, and choosing whom a stray message is for. Both are declared at the end of
+the module: REPLY and PICK, drawn in docs/flows/.
 """
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import CallbackQueryHandler
+from enum import StrEnum
 
-from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
+from pydantic import BaseModel
+from telegram import Message, Update
+
+from bot.flows.mechanism import END, ID, VERSION, FlowSpec, Route, Text
+from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.notices import queue_relay
 from bot.models.messaging import ContentKind, RelayedMessage
 from bot.runtime.context import CompanionApplication, Context
-from bot.services import access, flows, people, relay
+from bot.services import access, people, relay
 from bot.services.flows import Flow
 from bot.services.relay import Incoming
 from bot.text.i18n import _
@@ -21,6 +26,29 @@ REPLY_FLOW = "reply"
 PICK_FLOW = "pick_recipient"
 REPLY_ACTION = callbacks.REPLY
 PICK_ACTION = callbacks.RECIPIENT
+
+
+class ReplyStep(StrEnum):
+    ANSWER = "answer"  # waiting for the coach's answer
+
+
+class ReplyData(BaseModel):
+    client_id: int
+    reply_to_id: int | None = None
+
+
+class PickStep(StrEnum):
+    PICK = "pick"  # the coach's message kept, whom is it for?
+
+
+class PickData(BaseModel):
+    """The coach's stray message, kept until they say whom it is for."""
+
+    chat_id: int
+    message_id: int
+    kind: ContentKind
+    text: str | None = None
+    file_id: str | None = None
 
 
 def _coach_id(context: Context) -> int:
@@ -57,18 +85,13 @@ async def send_to_client(
     return name or "?"
 
 
-async def on_reply_button(update: Update, context: Context) -> None:
+async def on_reply_button(update: Update, context: Context, message_id: int) -> None:
     """The Reply button under a client's message: the coach's next message is the answer."""
     query = update.callback_query
     assert query is not None
     coach_id = _coach_id(context)
-    _action, parts = callbacks.decode(query.data)
     services = context.services
     now = services.clock.now()
-    message_id = callbacks.number(parts, 0)
-    if len(parts) != 1 or message_id is None:
-        await answer_stale(query)
-        return
     async with services.db.session() as session:
         original = await session.get(RelayedMessage, message_id)
         if original is None or original.recipient_id != coach_id:
@@ -76,15 +99,13 @@ async def on_reply_button(update: Update, context: Context) -> None:
         await access.require_answer(
             session, coach_id=coach_id, client_id=original.client_id, now=now
         )
-        await flows.set_step(
+        await REPLY.move(
             session,
             person_id=coach_id,
-            flow=REPLY_FLOW,
-            step="answer",
+            step=ReplyStep.ANSWER,
             now=now,
-            data={"client_id": original.client_id, "reply_to_id": original.id},
+            data=ReplyData(client_id=original.client_id, reply_to_id=original.id),
             awaiting_text=True,
-            merge=False,
         )
         name = await people.name_as_seen_by(
             session, viewer_id=coach_id, person_id=original.client_id
@@ -104,15 +125,16 @@ async def on_reply_text(update: Update, context: Context, flow: Flow) -> None:
     message = update.effective_message
     assert message is not None
     services = context.services
+    data = REPLY.load(flow)
     async with services.db.session() as session:
-        await flows.clear(session, person_id=coach_id, flow=REPLY_FLOW)
+        await REPLY.end(session, person_id=coach_id)
     name = await send_to_client(
         update,
         context,
         coach_id=coach_id,
-        client_id=int(str(flow.data["client_id"])),
+        client_id=data.client_id,
         incoming=incoming_of(message),
-        reply_to_id=int(str(flow.data["reply_to_id"])) if flow.data.get("reply_to_id") else None,
+        reply_to_id=data.reply_to_id or None,
     )
     await reply(update, context, _("✓ Sent to {name}.").format(name=escape(name)), purpose="sent")
 
@@ -131,20 +153,18 @@ async def ask_whom(update: Update, context: Context) -> None:
             (c, await people.name_as_seen_by(session, viewer_id=coach_id, person_id=c) or "?")
             for c in client_ids
         ]
-        flow = await flows.set_step(
+        flow = await PICK.move(
             session,
             person_id=coach_id,
-            flow=PICK_FLOW,
-            step="pick",
+            step=PickStep.PICK,
             now=now,
-            data={
-                "chat_id": incoming.chat_id,
-                "message_id": incoming.message_id,
-                "kind": str(incoming.kind),
-                "text": incoming.text,
-                "file_id": incoming.file_id,
-            },
-            merge=False,
+            data=PickData(
+                chat_id=incoming.chat_id,
+                message_id=incoming.message_id,
+                kind=incoming.kind,
+                text=incoming.text,
+                file_id=incoming.file_id,
+            ),
         )
     if not names:
         await reply(
@@ -158,55 +178,37 @@ async def ask_whom(update: Update, context: Context) -> None:
         )
         return
     rows = [
-        [
-            InlineKeyboardButton(
-                f"👤 {name}"[:60],
-                callback_data=callbacks.encode(PICK_ACTION, client_id, flow.version),
-            )
-        ]
+        [Button.press(f"👤 {name}"[:60], PICK_ACTION, client_id, flow.version)]
         for client_id, name in names
     ]
     await reply(
         update,
         context,
         _("Whom is this message for? Choose a client, or reply to one of their messages."),
-        reply_markup=InlineKeyboardMarkup(rows),
+        reply_markup=Keyboard.of(rows).markup(),
         purpose="pick",
     )
 
 
-async def on_pick(update: Update, context: Context) -> None:
+async def on_pick(update: Update, context: Context, client_id: int, flow: Flow) -> None:
     """The coach chose whom their message is for."""
     query = update.callback_query
     assert query is not None
     coach_id = _coach_id(context)
-    _action, parts = callbacks.decode(query.data)
     services = context.services
-    async with services.db.session() as session:
-        flow = await flows.current(session, person_id=coach_id, now=services.clock.now())
-    client_id = callbacks.number(parts, 0)
-    if (
-        flow is None
-        or flow.name != PICK_FLOW
-        or len(parts) != 2
-        or client_id is None
-        or parts[1] != str(flow.version)
-    ):
-        await answer_stale(query)
-        return
-    data = flow.data
+    data = PICK.load(flow)
     incoming = Incoming(
-        chat_id=int(str(data["chat_id"])),
-        message_id=int(str(data["message_id"])),
-        kind=ContentKind(str(data["kind"])),
-        text=str(data["text"]) if data.get("text") is not None else None,
-        file_id=str(data["file_id"]) if data.get("file_id") is not None else None,
+        chat_id=data.chat_id,
+        message_id=data.message_id,
+        kind=data.kind,
+        text=data.text,
+        file_id=data.file_id,
     )
     name = await send_to_client(
         update, context, coach_id=coach_id, client_id=client_id, incoming=incoming
     )
     async with services.db.session() as session:
-        await flows.clear(session, person_id=coach_id, flow=PICK_FLOW)
+        await PICK.end(session, person_id=coach_id)
     await answer_query(query)
     await edit_or_reply(update, context, _("✓ Sent to {name}.").format(name=escape(name)))
 
@@ -239,8 +241,36 @@ def incoming_of(message: Message) -> Incoming:
     )
 
 
+REPLY = FlowSpec[ReplyData](
+    name=REPLY_FLOW,
+    action=REPLY_ACTION,
+    doc="A coach's Reply under a client's message: the coach's next message is the answer.",
+    steps=ReplyStep,
+    data=ReplyData,
+    guard=_coach_id,
+    routes=[Route((ID,), on_reply_button, goes_to=ReplyStep.ANSWER, what="reply to this message")],
+    texts=[Text(ReplyStep.ANSWER, on_reply_text, goes_to=END)],
+)
+
+PICK = FlowSpec[PickData](
+    name=PICK_FLOW,
+    action=PICK_ACTION,
+    doc="A coach's message that answers nothing: whom is it for? (bot/handlers/messages.py asks)",
+    steps=PickStep,
+    data=PickData,
+    guard=_coach_id,
+    routes=[
+        Route(
+            (ID, VERSION),
+            on_pick,
+            shown_in=(PickStep.PICK,),
+            goes_to=END,
+            what="the client the message is for",
+        )
+    ],
+)
+
+
 def register(application: CompanionApplication) -> None:
-    application.add_handler(
-        CallbackQueryHandler(on_reply_button, pattern=callbacks.pattern(REPLY_ACTION))
-    )
-    application.add_handler(CallbackQueryHandler(on_pick, pattern=callbacks.pattern(PICK_ACTION)))
+    REPLY.register(application)
+    PICK.register(application)

@@ -3,7 +3,8 @@
 After a placement is recorded the client is asked, in plain words, what the employer will see
 and what it will never see, with Yes / No / "I want to talk with my coach first". /consents lists
 every consent with what was shared and when, and takes one back at once: the employer's contacts
-are told only that the link has ended, and the coach is told.
+are told only that the link has ended, and the coach is told. The buttons are declared in FLOW
+at the end of the module (drawn in docs/flows/consent.md).
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ import datetime as dt
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
+from bot.flows.mechanism import ID, Command, FlowSpec, NoData, Route, code
+from bot.handlers.replies import edit_or_reply, escape, reply
 from bot.messages import callbacks
-from bot.messages.pickers import CLIENTS_ACTION, encode
+from bot.messages.keyboard import Button, Keyboard
+from bot.messages.pickers import CLIENTS_ACTION
 from bot.models.consent import DisclosedItem
 from bot.models.people import Person
 from bot.models.placements import Placement
-from bot.runtime.context import CompanionApplication, Context
+from bot.runtime.context import Context
 from bot.services import access, consents, outbox, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.handover import local_day
@@ -30,7 +32,6 @@ from bot.text.i18n import N_, _, format_date, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
-# cn:y|n|t:PLACEMENT (the client's answer), cn:r:CONSENT (take a consent back)
 ACTION = callbacks.CONSENT
 
 SHARED = {
@@ -77,20 +78,15 @@ def question_text(*, employer: str, coach: str, title: str) -> str:
 
 
 def question_buttons(placement_id: int) -> dict[str, object]:
-    return {
-        "inline_keyboard": [
+    return Keyboard.of(
+        [
             [
-                {"text": _("✅ Yes"), "callback_data": encode(ACTION, "y", placement_id)},
-                {"text": _("❌ No"), "callback_data": encode(ACTION, "n", placement_id)},
+                Button.press(_("✅ Yes"), ACTION, "y", placement_id),
+                Button.press(_("❌ No"), ACTION, "n", placement_id),
             ],
-            [
-                {
-                    "text": _("💬 I want to talk with my coach first"),
-                    "callback_data": encode(ACTION, "t", placement_id),
-                }
-            ],
+            [Button.press(_("💬 I want to talk with my coach first"), ACTION, "t", placement_id)],
         ]
-    }
+    ).to_json()
 
 
 async def queue_question(session: AsyncSession, *, placement: Placement, now: dt.datetime) -> None:
@@ -132,16 +128,9 @@ async def tell_coach(
             name=escape(name or "?"),
             **{k: escape(v) for k, v in names.items()},
         )
-        markup = {
-            "inline_keyboard": [
-                [
-                    {
-                        "text": _("👤 Open the card"),
-                        "callback_data": encode(CLIENTS_ACTION, "c", client_id, 0),
-                    }
-                ]
-            ]
-        }
+        markup = Keyboard.column(
+            Button.press(_("👤 Open the card"), CLIENTS_ACTION, "c", client_id, 0)
+        ).to_json()
     await outbox.enqueue(
         session,
         chat_id=coach.chat_id,
@@ -167,6 +156,7 @@ _COACH_REVOKED = N_("{name} took back their consent for {employer}. The employer
 
 
 async def _answer(update: Update, context: Context, answer: str, placement_id: int) -> None:
+    """The client's answer to the question: yes, no, or talk with the coach first."""
     actor = context.require_actor()
     if actor.person_id is None:
         raise AccessDenied("an answer from a stranger")
@@ -231,14 +221,8 @@ def _consents_view(
         given = format_date(local_day(line.given_at, timezone))
         if line.revoked_at is None:
             head = _("✅ {employer}: yes since {date}.").format(employer=who, date=given)
-            rows.append(
-                [
-                    InlineKeyboardButton(
-                        _("🚫 Take back: {employer}").format(employer=line.employer_name)[:60],
-                        callback_data=encode(ACTION, "r", line.consent_id),
-                    )
-                ]
-            )
+            take_back = _("🚫 Take back: {employer}").format(employer=line.employer_name)[:60]
+            rows.append([Button.press(take_back, ACTION, "r", line.consent_id)])
         else:
             head = _("🚫 {employer}: yes from {date} until {until}.").format(
                 employer=who, date=given, until=format_date(local_day(line.revoked_at, timezone))
@@ -258,7 +242,7 @@ def _consents_view(
     blocks.append(
         _("They never see your check-ins, your mood, your notes, your goals or your messages.")
     )
-    return "\n\n".join(blocks), InlineKeyboardMarkup(rows) if rows else None
+    return "\n\n".join(blocks), Keyboard.of(rows).markup() if rows else None
 
 
 async def consents_command(update: Update, context: Context) -> None:
@@ -324,24 +308,19 @@ async def _revoke(update: Update, context: Context, consent_id: int) -> None:
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 
 
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    _action, parts = callbacks.decode(query.data)
-    kind = parts[0] if parts else ""
-    number = callbacks.number(parts, 1)
-    if kind in ("y", "n", "t") and number is not None:
-        await answer_query(query)
-        await _answer(update, context, kind, number)
-        return
-    if kind == "r" and number is not None:
-        await answer_query(query)
-        await _revoke(update, context, number)
-        return
-    await answer_stale(query)
-
-
-def register(application: CompanionApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("consents", consents_command, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+FLOW = FlowSpec[NoData](
+    name="consent",
+    action=ACTION,
+    doc=__doc__ or "",
+    answer_first=True,
+    commands=[Command("consents", consents_command)],
+    routes=[
+        Route(
+            (code("answer", ("y", "n", "t")), ID),
+            _answer,
+            what="the client's answer for a placement: yes, no, talk with the coach first",
+        ),
+        Route(("r", ID), _revoke, what="take a consent back"),
+    ],
+)
+register = FLOW.register

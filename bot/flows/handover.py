@@ -4,27 +4,41 @@ for a while (a substitute, from a day to a day) or for good (when the coach leav
 Both run as one flow kept in the coach's flow row: which clients (all, or chosen) → which coach →
 (for a handover) the first and the last day → a summary to confirm. Buttons carry the flow's
 version, so a button from an older step does nothing. /handover also lists the handovers that have
-not ended, each with a button to cancel it.
+not ended, each with a button to cancel it. Both button sets are declared at the end of the
+module: HANDOVERS (the list) and FLOW (the steps), drawn in docs/flows/.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from enum import StrEnum
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from pydantic import BaseModel
+from telegram import InlineKeyboardMarkup, Update
 
-from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
-from bot.messages import callbacks
+from bot.flows.mechanism import (
+    END,
+    ID,
+    VERSION,
+    Command,
+    FlowSpec,
+    NoData,
+    Route,
+    Text,
+    code,
+    tagged,
+)
+from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.messages.handover_notices import (
     day_text,
     queue_cancel_notice,
     queue_handover_notices,
     queue_transfer_notices,
 )
-from bot.messages.pickers import HANDOVER_ACTION, MOVE_ACTION, client_picker, encode, label
+from bot.messages.keyboard import Button, Keyboard
+from bot.messages.pickers import HANDOVER_ACTION, MOVE_ACTION, client_picker, label
 from bot.models.people import Person
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, flows, handover, people
@@ -43,16 +57,36 @@ WEEKS = {"w1": 1, "w2": 2, "w4": 4}
 WEEK_LABELS = {"w1": N_("📅 1 week"), "w2": N_("📅 2 weeks"), "w4": N_("📅 4 weeks")}
 
 
-def _button(text: str, flow: Flow, value: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label(text), callback_data=encode(MOVE_ACTION, flow.version, value))
+class Step(StrEnum):
+    WHO = "who"  # all clients or chosen ones
+    PICK = "pick"  # the clients chosen one by one
+    COACH = "coach"  # the substitute, or the new coach
+    FIRST = "first"  # the first day of a handover
+    FIRST_TYPED = "first_typed"  # waiting for the first day, typed
+    LAST = "last"  # the last day of a handover
+    LAST_TYPED = "last_typed"  # waiting for the last day, typed
+    CONFIRM = "confirm"  # the summary to confirm
 
 
-def _cancel_row(flow: Flow) -> list[InlineKeyboardButton]:
+class MoveData(BaseModel):
+    clients: str | None = None  # "all", or "picked"
+    picked: list[int] = []
+    page: int = 0
+    coach: int | None = None  # the substitute or the new coach
+    first: str | None = None  # ISO days of a handover
+    last: str | None = None
+
+
+def _button(text: str, flow: Flow, value: str) -> Button:
+    return Button.press(label(text), MOVE_ACTION, flow.version, value)
+
+
+def _cancel_row(flow: Flow) -> list[Button]:
     return [_button(_("❌ Cancel"), flow, "no")]
 
 
-def _day(data: dict[str, Any], key: str) -> dt.date | None:
-    value = data.get(key)
+def _day(flow: Flow, key: str) -> dt.date | None:
+    value = getattr(FLOW.load(flow), key)
     return dt.date.fromisoformat(str(value)) if value else None
 
 
@@ -91,9 +125,10 @@ async def _colleagues(context: Context, coach_id: int) -> list[Person]:
 
 
 async def _chosen_ids(context: Context, coach_id: int, flow: Flow) -> list[int]:
-    if flow.data.get("clients") == "all":
+    data = FLOW.load(flow)
+    if data.clients == "all":
         return [c for c, _name in await _own(context, coach_id)]
-    return [int(c) for c in flow.data.get("picked", [])]
+    return list(data.picked)
 
 
 async def _view(
@@ -114,22 +149,23 @@ async def _view(
             [_button(_("☑️ Choose clients"), flow, "pick")],
             _cancel_row(flow),
         ]
-        return text, InlineKeyboardMarkup(rows)
+        return text, Keyboard.of(rows).markup()
     if step == "pick":
-        picked = {int(c) for c in flow.data.get("picked", [])}
+        data = FLOW.load(flow)
+        picked = set(data.picked)
         clients = await _own(context, coach_id)
         rows, _page, _pages = client_picker(
             clients,
-            int(flow.data.get("page", 0)),
-            choose=lambda c: encode(MOVE_ACTION, flow.version, f"t{c}"),
-            turn=lambda p: encode(MOVE_ACTION, flow.version, f"pg{p}"),
+            data.page,
+            choose=lambda c: (MOVE_ACTION, flow.version, f"t{c}"),
+            turn=lambda p: (MOVE_ACTION, flow.version, f"pg{p}"),
             mark=lambda c: "✅" if c in picked else "⬜",
         )
         rows.append([_button(_("▶️ Continue"), flow, "done"), *_cancel_row(flow)])
         text = _("Tap the clients to choose them, then ▶️ Continue. Chosen: {n}.").format(
             n=len(picked)
         )
-        return text, InlineKeyboardMarkup(rows)
+        return text, Keyboard.of(rows).markup()
     if step == "coach":
         coaches = await _colleagues(context, coach_id)
         text = _("Who is their new coach?") if transfer else _("Who stands in for you?")
@@ -139,14 +175,14 @@ async def _view(
             if p.id is not None
         ]
         rows.append(_cancel_row(flow))
-        return text, InlineKeyboardMarkup(rows)
+        return text, Keyboard.of(rows).markup()
     if step == "first":
         rows = [
             [_button(_("📅 Today"), flow, "today"), _button(_("📅 Tomorrow"), flow, "tmrw")],
             [_button(_("⌨️ Another day"), flow, "other")],
             _cancel_row(flow),
         ]
-        return _("From which day?"), InlineKeyboardMarkup(rows)
+        return _("From which day?"), Keyboard.of(rows).markup()
     if step == "first_typed":
         return _("Write the first day, for example 15.3.2026. /cancel stops."), None
     if step == "last":
@@ -155,7 +191,7 @@ async def _view(
             [_button(_("⌨️ Another day"), flow, "other")],
             _cancel_row(flow),
         ]
-        first = _day(flow.data, "first")
+        first = _day(flow, "first")
         assert first is not None
         text = "\n\n".join(
             [
@@ -163,7 +199,7 @@ async def _view(
                 _("Until which day? The substitute answers until the end of that day."),
             ]
         )
-        return text, InlineKeyboardMarkup(rows)
+        return text, Keyboard.of(rows).markup()
     if step == "last_typed":
         return _("Write the last day, for example 29.3.2026. /cancel stops."), None
     if step == "confirm":
@@ -176,9 +212,9 @@ async def _summary(context: Context, coach_id: int, flow: Flow) -> tuple[str, In
     names = ", ".join(escape(n) for n in await _names_of(context, coach_id, client_ids))
     services = context.services
     async with services.db.session() as session:
-        other = await session.get(Person, int(str(flow.data["coach"])))
+        other = await session.get(Person, FLOW.load(flow).coach)
     other_name = escape((other.display_name if other else None) or "?")
-    if flow.data.get("clients") == "all":
+    if FLOW.load(flow).clients == "all":
         clients = _("All your clients ({n}): {names}").format(n=len(client_ids), names=names)
     else:
         clients = names
@@ -195,7 +231,7 @@ async def _summary(context: Context, coach_id: int, flow: Flow) -> tuple[str, In
             ).format(name=other_name),
         ]
     else:
-        first, last = _day(flow.data, "first"), _day(flow.data, "last")
+        first, last = _day(flow, "first"), _day(flow, "last")
         assert first is not None and last is not None
         lines = [
             _("🔁 Please check:"),
@@ -212,7 +248,7 @@ async def _summary(context: Context, coach_id: int, flow: Flow) -> tuple[str, In
             ).format(name=other_name),
         ]
     rows = [[_button(_("✅ Confirm"), flow, "ok"), *_cancel_row(flow)]]
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return "\n".join(lines), Keyboard.of(rows).markup()
 
 
 async def _show(update: Update, context: Context, coach_id: int, flow: Flow) -> None:
@@ -223,17 +259,17 @@ async def _show(update: Update, context: Context, coach_id: int, flow: Flow) -> 
         await reply(update, context, text, reply_markup=keyboard, purpose=f"{flow.name}-step")
 
 
-async def _set(context: Context, coach_id: int, flow: Flow, step: str, **data: Any) -> Flow:
+async def _set(context: Context, coach_id: int, flow: Flow, step: Step, **changes: Any) -> Flow:
     services = context.services
     async with services.db.session() as session:
-        return await flows.set_step(
+        return await FLOW.move(
             session,
             person_id=coach_id,
-            flow=flow.name,
+            name=flow.name,
             step=step,
             now=services.clock.now(),
-            data=data,
-            awaiting_text=step.endswith("_typed"),
+            data=FLOW.load(flow).model_copy(update=changes),
+            awaiting_text=step in (Step.FIRST_TYPED, Step.LAST_TYPED),
         )
 
 
@@ -258,13 +294,8 @@ async def begin(update: Update, context: Context, name: str) -> None:
         return
     services = context.services
     async with services.db.session() as session:
-        flow = await flows.set_step(
-            session,
-            person_id=coach_id,
-            flow=name,
-            step="who",
-            now=services.clock.now(),
-            merge=False,
+        flow = await FLOW.move(
+            session, person_id=coach_id, name=name, step=Step.WHO, now=services.clock.now()
         )
     await _show(update, context, coach_id, flow)
 
@@ -298,16 +329,8 @@ async def _listing(context: Context, coach_id: int) -> tuple[str, InlineKeyboard
                         name=escape(other_name), first=first, last=last, clients=names
                     )
                 )
-                rows.append(
-                    [
-                        InlineKeyboardButton(
-                            label(
-                                _("🚫 Cancel: {name}, {first}").format(name=other_name, first=first)
-                            ),
-                            callback_data=encode(HANDOVER_ACTION, "x", item.id),
-                        )
-                    ]
-                )
+                cancel = _("🚫 Cancel: {name}, {first}").format(name=other_name, first=first)
+                rows.append([Button.press(label(cancel), HANDOVER_ACTION, "x", item.id or 0)])
             else:
                 other = (
                     await session.get(Person, item.responsible_id)
@@ -322,12 +345,10 @@ async def _listing(context: Context, coach_id: int) -> tuple[str, InlineKeyboard
                         clients=names,
                     )
                 )
-    rows.append(
-        [InlineKeyboardButton(_("➕ New handover"), callback_data=encode(HANDOVER_ACTION, "new"))]
-    )
+    rows.append([Button.press(_("➕ New handover"), HANDOVER_ACTION, "new")])
     if not lines:
-        return _("You have no handovers now."), InlineKeyboardMarkup(rows)
-    return "\n".join([_("🔁 Your handovers:"), *lines]), InlineKeyboardMarkup(rows)
+        return _("You have no handovers now."), Keyboard.of(rows).markup()
+    return "\n".join([_("🔁 Your handovers:"), *lines]), Keyboard.of(rows).markup()
 
 
 async def handover_command(update: Update, context: Context) -> None:
@@ -359,191 +380,169 @@ async def _describe(context: Context, item: Handover) -> str:
     )
 
 
-async def on_handover_button(update: Update, context: Context) -> None:
-    """A button of the list of handovers: new, cancel (asked first), or back to the list."""
+async def _new(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    await begin(update, context, HANDOVER_FLOW)
+
+
+async def _list(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    text, keyboard = await _listing(context, require_coach(context))
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _ask_cancel(update: Update, context: Context, handover_id: int) -> None:
+    """Cancel a handover? (asked first)"""
     query = update.callback_query
     assert query is not None
     coach_id = require_coach(context)
-    _action, parts = callbacks.decode(query.data)
-    kind = parts[0] if parts else ""
+    services = context.services
+    async with services.db.session() as session:
+        mine = [
+            h
+            for h in await handover.handovers_of(
+                session, coach_id=coach_id, now=services.clock.now()
+            )
+            if h.id == handover_id and h.responsible_id == coach_id
+        ]
+    if not mine:
+        raise AccessDenied(f"handover {handover_id} is not {coach_id}'s")
+    await answer_query(query)
+    keyboard = Keyboard.row(
+        Button.press(_("✅ Yes, cancel it"), HANDOVER_ACTION, "y", handover_id),
+        Button.press(_("↩️ No"), HANDOVER_ACTION, "l"),
+    ).markup()
+    text = "\n\n".join(
+        [
+            await _describe(context, mine[0]),
+            _("The clients are told at once that you answer for them again."),
+        ]
+    )
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _cancel(update: Update, context: Context, handover_id: int) -> None:
+    """The handover cancelled: everyone is told."""
+    query = update.callback_query
+    assert query is not None
+    coach_id = require_coach(context)
     services = context.services
     now = services.clock.now()
-    if kind == "new":
-        await answer_query(query)
-        await begin(update, context, HANDOVER_FLOW)
-        return
-    if kind == "l":
-        await answer_query(query)
-        text, keyboard = await _listing(context, coach_id)
-        await edit_or_reply(update, context, text, reply_markup=keyboard)
-        return
-    handover_id = callbacks.number(parts, 1)
-    if kind == "x" and handover_id is not None:
+    try:
         async with services.db.session() as session:
-            mine = [
-                h
-                for h in await handover.handovers_of(session, coach_id=coach_id, now=now)
-                if h.id == handover_id and h.responsible_id == coach_id
-            ]
-        if not mine:
-            raise AccessDenied(f"handover {handover_id} is not {coach_id}'s")
-        await answer_query(query)
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        _("✅ Yes, cancel it"),
-                        callback_data=encode(HANDOVER_ACTION, "y", handover_id),
-                    ),
-                    InlineKeyboardButton(_("↩️ No"), callback_data=encode(HANDOVER_ACTION, "l")),
-                ]
-            ]
-        )
-        text = "\n\n".join(
-            [
-                await _describe(context, mine[0]),
-                _("The clients are told at once that you answer for them again."),
-            ]
-        )
+            cancelled, _began = await handover.cancel_handover(
+                session, coach_id=coach_id, handover_id=handover_id, now=now
+            )
+            await queue_cancel_notice(session, handover=cancelled, now=now)
+    except HandoverError:
+        await answer_query(query, _("This handover has already ended or was cancelled."))
+        text, keyboard = await _listing(context, coach_id)
         await edit_or_reply(update, context, text, reply_markup=keyboard)
         return
-    if kind == "y" and handover_id is not None:
-        try:
-            async with services.db.session() as session:
-                cancelled, _began = await handover.cancel_handover(
-                    session, coach_id=coach_id, handover_id=handover_id, now=now
-                )
-                await queue_cancel_notice(session, handover=cancelled, now=now)
-        except HandoverError:
-            await answer_query(query, _("This handover has already ended or was cancelled."))
-            text, keyboard = await _listing(context, coach_id)
-            await edit_or_reply(update, context, text, reply_markup=keyboard)
-            return
-        services.wake_sender()
-        _LOGGER.info("coach %s cancelled handover %s", coach_id, handover_id)
-        await answer_query(query, _("The handover is cancelled."))
-        text, keyboard = await _listing(context, coach_id)
-        await edit_or_reply(
-            update,
-            context,
-            "\n\n".join([_("✓ The handover is cancelled."), text]),
-            reply_markup=keyboard,
-        )
-        return
-    await answer_stale(query)
+    services.wake_sender()
+    _LOGGER.info("coach %s cancelled handover %s", coach_id, handover_id)
+    await answer_query(query, _("The handover is cancelled."))
+    text, keyboard = await _listing(context, coach_id)
+    await edit_or_reply(
+        update,
+        context,
+        "\n\n".join([_("✓ The handover is cancelled."), text]),
+        reply_markup=keyboard,
+    )
 
 
 # -- the steps --------------------------------------------------------------------------------
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """A button of a handover or transfer step."""
+async def _stop(update: Update, context: Context, flow: Flow) -> None:
+    """❌ Cancel: the flow ends, nothing changed."""
+    query = update.callback_query
+    assert query is not None
+    services = context.services
+    async with services.db.session() as session:
+        await flows.clear(session, person_id=require_coach(context), flow=flow.name)
+    await answer_query(query)
+    await edit_or_reply(update, context, _("OK, stopped. Nothing was changed."))
+
+
+async def _go(update: Update, context: Context, flow: Flow, step: Step, **changes: Any) -> None:
+    """Answer the press and move to `step`."""
     query = update.callback_query
     assert query is not None
     coach_id = require_coach(context)
-    _action, parts = callbacks.decode(query.data)
-    services = context.services
-    async with services.db.session() as session:
-        flow = await flows.current(session, person_id=coach_id, now=services.clock.now())
-    if flow is None or flow.name not in FLOWS or len(parts) != 2 or parts[0] != str(flow.version):
-        await answer_stale(query)
-        return
-    await _advance(update, context, coach_id, flow, parts[1])
+    await answer_query(query)
+    flow = await _set(context, coach_id, flow, step, **changes)
+    await _show(update, context, coach_id, flow)
 
 
-async def _advance(update: Update, context: Context, coach_id: int, flow: Flow, value: str) -> None:
+async def _all(update: Update, context: Context, flow: Flow) -> None:
+    await _go(update, context, flow, Step.COACH, clients="all")
+
+
+async def _choose(update: Update, context: Context, flow: Flow) -> None:
+    await _go(update, context, flow, Step.PICK, clients="picked", picked=[], page=0)
+
+
+async def _picked(update: Update, context: Context, flow: Flow) -> None:
+    """▶️ Continue with the clients chosen (at least one)."""
     query = update.callback_query
     assert query is not None
-    services = context.services
-    step = flow.step
-    if value == "no":
-        async with services.db.session() as session:
-            await flows.clear(session, person_id=coach_id, flow=flow.name)
-        await answer_query(query)
-        await edit_or_reply(update, context, _("OK, stopped. Nothing was changed."))
+    if not FLOW.load(flow).picked:
+        await answer_query(query, _("Choose at least one client."))
         return
-    if step == "who" and value in ("all", "pick"):
-        await answer_query(query)
-        if value == "all":
-            flow = await _set(context, coach_id, flow, "coach", clients="all")
-        else:
-            flow = await _set(context, coach_id, flow, "pick", clients="picked", picked=[], page=0)
-        await _show(update, context, coach_id, flow)
-        return
-    if step == "pick":
-        await _pick(update, context, coach_id, flow, value)
-        return
-    substitute_id = callbacks.tagged(value, "s")
-    if step == "coach" and substitute_id is not None:
-        if substitute_id not in {p.id for p in await _colleagues(context, coach_id)}:
-            raise AccessDenied(f"{substitute_id} is no colleague of {coach_id}")
-        await answer_query(query)
-        following = "confirm" if flow.name == TRANSFER_FLOW else "first"
-        flow = await _set(context, coach_id, flow, following, coach=substitute_id)
-        await _show(update, context, coach_id, flow)
-        return
-    if step == "first" and value in ("today", "tmrw", "other"):
-        await answer_query(query)
-        if value == "other":
-            flow = await _set(context, coach_id, flow, "first_typed")
-        else:
-            today, _tz = await _today(context, coach_id)
-            first = today if value == "today" else today + dt.timedelta(days=1)
-            flow = await _set(context, coach_id, flow, "last", first=first.isoformat())
-        await _show(update, context, coach_id, flow)
-        return
-    if step == "last" and (value in WEEKS or value == "other"):
-        await answer_query(query)
-        if value == "other":
-            flow = await _set(context, coach_id, flow, "last_typed")
-        else:
-            start = _day(flow.data, "first")
-            assert start is not None
-            last = start + dt.timedelta(days=7 * WEEKS[value] - 1)
-            flow = await _set(context, coach_id, flow, "confirm", last=last.isoformat())
-        await _show(update, context, coach_id, flow)
-        return
-    if step == "confirm" and value == "ok":
-        await _confirm(update, context, coach_id, flow)
-        return
-    await answer_stale(query)
+    await _go(update, context, flow, Step.COACH)
 
 
-async def _pick(update: Update, context: Context, coach_id: int, flow: Flow, value: str) -> None:
-    query = update.callback_query
-    assert query is not None
-    picked = [int(c) for c in flow.data.get("picked", [])]
-    if value == "done":
-        if not picked:
-            await answer_query(query, _("Choose at least one client."))
-            return
-        await answer_query(query)
-        flow = await _set(context, coach_id, flow, "coach")
-        await _show(update, context, coach_id, flow)
-        return
-    page = callbacks.tagged(value, "pg")
-    if page is not None:
-        await answer_query(query)
-        flow = await _set(context, coach_id, flow, "pick", page=page)
-        await _show(update, context, coach_id, flow)
-        return
-    client_id = callbacks.tagged(value, "t")
-    if client_id is not None:
-        if client_id not in {c for c, _name in await _own(context, coach_id)}:
-            raise AccessDenied(f"{client_id} is not {coach_id}'s client")
-        await answer_query(query)
-        picked = (
-            [c for c in picked if c != client_id]
-            if client_id in picked
-            else [
-                *picked,
-                client_id,
-            ]
-        )
-        flow = await _set(context, coach_id, flow, "pick", picked=picked)
-        await _show(update, context, coach_id, flow)
-        return
-    await answer_stale(query)
+async def _page(update: Update, context: Context, flow: Flow, page: int) -> None:
+    await _go(update, context, flow, Step.PICK, page=page)
+
+
+async def _toggle(update: Update, context: Context, flow: Flow, client_id: int) -> None:
+    """A client chosen, or left out again."""
+    coach_id = require_coach(context)
+    if client_id not in {c for c, _name in await _own(context, coach_id)}:
+        raise AccessDenied(f"{client_id} is not {coach_id}'s client")
+    picked = FLOW.load(flow).picked
+    picked = [c for c in picked if c != client_id] if client_id in picked else [*picked, client_id]
+    await _go(update, context, flow, Step.PICK, picked=picked)
+
+
+async def _coach(update: Update, context: Context, flow: Flow, other_id: int) -> None:
+    """The substitute, or the new coach: a colleague."""
+    coach_id = require_coach(context)
+    if other_id not in {p.id for p in await _colleagues(context, coach_id)}:
+        raise AccessDenied(f"{other_id} is no colleague of {coach_id}")
+    following = Step.CONFIRM if flow.name == TRANSFER_FLOW else Step.FIRST
+    await _go(update, context, flow, following, coach=other_id)
+
+
+async def _first(update: Update, context: Context, flow: Flow, which: str) -> None:
+    """Today or tomorrow as the first day."""
+    today, _tz = await _today(context, require_coach(context))
+    first = today if which == "today" else today + dt.timedelta(days=1)
+    await _go(update, context, flow, Step.LAST, first=first.isoformat())
+
+
+async def _weeks(update: Update, context: Context, flow: Flow, key: str) -> None:
+    """The last day a number of weeks after the first."""
+    start = _day(flow, "first")
+    assert start is not None
+    last = start + dt.timedelta(days=7 * WEEKS[key] - 1)
+    await _go(update, context, flow, Step.CONFIRM, last=last.isoformat())
+
+
+async def _other_day(update: Update, context: Context, flow: Flow) -> None:
+    """⌨️ Another day: wait for it typed."""
+    typed = Step.FIRST_TYPED if flow.step == Step.FIRST else Step.LAST_TYPED
+    await _go(update, context, flow, typed)
+
+
+async def _ok(update: Update, context: Context, flow: Flow) -> None:
+    await _confirm(update, context, require_coach(context), flow)
 
 
 async def _confirm(update: Update, context: Context, coach_id: int, flow: Flow) -> None:
@@ -552,10 +551,11 @@ async def _confirm(update: Update, context: Context, coach_id: int, flow: Flow) 
     assert query is not None
     services = context.services
     now = services.clock.now()
-    client_ids = (
-        None if flow.data.get("clients") == "all" else [int(c) for c in flow.data.get("picked", [])]
-    )
-    other_id = int(str(flow.data["coach"]))
+    data = FLOW.load(flow)
+    client_ids = None if data.clients == "all" else list(data.picked)
+    other_id = data.coach
+    if other_id is None:
+        raise AccessDenied(f"coach {coach_id}'s {flow.name} names no coach")
     try:
         async with services.db.session() as session:
             if flow.name == TRANSFER_FLOW:
@@ -571,7 +571,7 @@ async def _confirm(update: Update, context: Context, coach_id: int, flow: Flow) 
                 done_ids = [m.client_id for m in moved]
                 made: Handover | None = None
             else:
-                first, last = _day(flow.data, "first"), _day(flow.data, "last")
+                first, last = _day(flow, "first"), _day(flow, "last")
                 assert first is not None and last is not None
                 made = await handover.create_handover(
                     session,
@@ -645,7 +645,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
             purpose="handover-date-retry",
         )
         return
-    first = _day(flow.data, "first")
+    first = _day(flow, "first")
     problem = None
     if flow.step == "first_typed":
         if typed < today:
@@ -662,17 +662,90 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         await reply(update, context, gettext(problem), purpose="handover-date-retry")
         return
     if flow.step == "first_typed":
-        flow = await _set(context, coach_id, flow, "last", first=typed.isoformat())
+        flow = await _set(context, coach_id, flow, Step.LAST, first=typed.isoformat())
     else:
-        flow = await _set(context, coach_id, flow, "confirm", last=typed.isoformat())
+        flow = await _set(context, coach_id, flow, Step.CONFIRM, last=typed.isoformat())
     await _show(update, context, coach_id, flow)
 
 
+HANDOVERS = FlowSpec[NoData](
+    name="handovers",
+    action=HANDOVER_ACTION,
+    doc="The list of a coach's handovers (/handover): a new one, or cancel one (asked first).",
+    guard=require_coach,
+    commands=[Command("handover", handover_command)],
+    routes=[
+        Route(("new",), _new, what="a new handover"),
+        Route(("l",), _list, what="back to the list"),
+        Route(("x", ID), _ask_cancel, what="cancel this handover? (asked first)"),
+        Route(("y", ID), _cancel, what="yes, cancel it"),
+    ],
+)
+
+FLOW = FlowSpec[MoveData](
+    name=HANDOVER_FLOW,
+    other_names=(TRANSFER_FLOW,),
+    action=MOVE_ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=MoveData,
+    guard=require_coach,
+    commands=[Command("transfer", transfer_command, goes_to=Step.WHO)],
+    routes=[
+        Route((VERSION, "no"), _stop, goes_to=END, what="cancel: nothing changes"),
+        Route(
+            (VERSION, "all"),
+            _all,
+            shown_in=(Step.WHO,),
+            goes_to=Step.COACH,
+            what="all my clients",
+        ),
+        Route(
+            (VERSION, "pick"),
+            _choose,
+            shown_in=(Step.WHO,),
+            goes_to=Step.PICK,
+            what="choose the clients",
+        ),
+        Route((VERSION, "done"), _picked, shown_in=(Step.PICK,), goes_to=Step.COACH),
+        Route((VERSION, tagged("page", "pg")), _page, shown_in=(Step.PICK,), what="a page"),
+        Route((VERSION, tagged("client", "t")), _toggle, shown_in=(Step.PICK,), what="a client"),
+        Route(
+            (VERSION, tagged("coach", "s")),
+            _coach,
+            shown_in=(Step.COACH,),
+            goes_to=Step.FIRST,
+            what="the substitute (a transfer goes to confirm)",
+        ),
+        Route(
+            (VERSION, code("day", ("today", "tmrw"))),
+            _first,
+            shown_in=(Step.FIRST,),
+            goes_to=Step.LAST,
+            what="today or tomorrow",
+        ),
+        Route(
+            (VERSION, "other"),
+            _other_day,
+            shown_in=(Step.FIRST, Step.LAST),
+            what="another day, typed",
+        ),
+        Route(
+            (VERSION, code("weeks", WEEKS)),
+            _weeks,
+            shown_in=(Step.LAST,),
+            goes_to=Step.CONFIRM,
+            what="the last day, weeks after the first",
+        ),
+        Route((VERSION, "ok"), _ok, shown_in=(Step.CONFIRM,), goes_to=END, what="confirm"),
+    ],
+    texts=[
+        Text(None, on_text, goes_to=Step.CONFIRM),
+        Text(None, on_text, goes_to=Step.CONFIRM, flow=TRANSFER_FLOW),
+    ],
+)
+
+
 def register(application: CompanionApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("handover", handover_command, filters=private))
-    application.add_handler(CommandHandler("transfer", transfer_command, filters=private))
-    application.add_handler(
-        CallbackQueryHandler(on_handover_button, pattern=callbacks.pattern(HANDOVER_ACTION))
-    )
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(MOVE_ACTION)))
+    HANDOVERS.register(application)
+    FLOW.register(application)

@@ -85,7 +85,8 @@ PAGE = number("page")
 MINUTE: Part[dt.datetime] = Part("minute", lambda text: callbacks.minute([text], 0))
 DAY: Part[dt.date] = Part("day", callbacks.day)
 WORD: Part[str] = Part("word", lambda text: text)  # any part (the codec let only plain ASCII in)
-# The version of the person's flow row when the button was shown: an older one is stale.
+# The version of the person's flow row when the button was shown: an older one (or one shown at
+# another step than the route's `shown_in`) is stale; the handler gets the flow itself.
 VERSION = number("version")
 
 
@@ -217,16 +218,22 @@ class FlowSpec(Generic[D]):
         if self.guard is not None and self.guard(context) is False:
             await answer_stale(query)
             return
-        if self.answer_first:
-            await answer_query(query)
         found = self.route_for(query.data)
         if found is not None and VERSION in found[0].pattern:
-            version = found[1][found[0].typed_index(VERSION)]
-            if not await self._is_current(context, version):
-                found = None
+            # The handler gets the person's flow as it is now in place of its version.
+            route, values = found
+            index = route.typed_index(VERSION)
+            current = await self._current(context, values[index], route.shown_in)
+            found = (
+                None
+                if current is None
+                else (route, [*values[:index], current, *values[index + 1 :]])
+            )
         if found is None:
             await self.answer_stale(update, context)
             return
+        if self.answer_first:
+            await answer_query(query)
         route, values = found
         await route.handler(update, context, *values)
 
@@ -240,14 +247,21 @@ class FlowSpec(Generic[D]):
         else:
             await answer_stale(query)
 
-    async def _is_current(self, context: Context, version: int) -> bool:
+    async def _current(
+        self, context: Context, version: int, shown_in: tuple[str, ...]
+    ) -> Flow | None:
+        """The person's flow when the button is of its current version (and step); else None."""
         actor = context.require_actor()
         if actor.person_id is None:
-            return False
+            return None
         services = context.services
         async with services.db.session() as session:
             flow = await flows.current(session, person_id=actor.person_id, now=services.clock.now())
-        return flow is not None and flow.name in self.names and flow.version == version
+        if flow is None or flow.name not in self.names or flow.version != version:
+            return None
+        if shown_in and flow.step not in shown_in:
+            return None
+        return flow
 
     # -- state ----------------------------------------------------------------------------------
 

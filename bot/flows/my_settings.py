@@ -5,32 +5,38 @@ Presets are buttons (quiet 22–7, 21–8, 23–6 or none; working 8–16, 9–1
 hours can be typed as 8.30–16.30. The first change creates the person's Preference row. A change
 to the morning summary or working hours moves the next summary and wakes the dispatcher.
 
-callback_data (the role is checked again on every press):
-  st:v                 the settings
-  st:e:1|0             encouragement on / off (clients)
-  st:q                 quiet hour choices; st:qs:KEY set them, KEY 2207, 2108, 2306 or none
-  st:g:1|0             morning summary on / off (coaches)
-  st:h                 working hour choices; st:hs:KEY set them; st:ho type them
-  st:wd                working day choices; st:wk:DAYS one by one; st:ws:DAYS save
-  st:f:1|0             follow-up questions after placement on / off (clients who have them)
-  st:z                 done (the buttons go away)
+The role is checked again on every press. The buttons, the step and the typed hours are declared
+in FLOW at the end of the module (drawn in docs/flows/settings.md).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from enum import StrEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram import InlineKeyboardMarkup, Update
 
+from bot.flows.mechanism import (
+    END,
+    ButtonHandler,
+    Command,
+    FlowSpec,
+    NoData,
+    Part,
+    Route,
+    Text,
+    code,
+)
 from bot.handlers.day_picker import decode_days, preset_rows, toggle_rows
 from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.rhythm_text import days_text, hours_text, refusal_text
 from bot.models.people import Preference
-from bot.runtime.context import CompanionApplication, Context
-from bot.services import flows, followup, preferences, summaries
+from bot.runtime.context import Context
+from bot.services import followup, preferences, summaries
 from bot.services.flows import Flow
 from bot.services.people import Actor
 from bot.services.preferences import NO_QUIET, QUIET_PRESETS, WORKING_PRESETS
@@ -38,16 +44,19 @@ from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
 
-FLOW = "settings"
 ACTION = callbacks.SETTINGS
 
 
-def _data(*parts: str | int) -> str:
-    return callbacks.encode(ACTION, *parts)
+class Step(StrEnum):
+    HOURS = "hours"  # waiting for working hours, typed
 
 
-def _back_row() -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(_("↩️ Back"), callback_data=_data("v"))]
+def _button(label: str, *parts: str | int) -> Button:
+    return Button.press(label, ACTION, *parts)
+
+
+def _back_row() -> list[Button]:
+    return [_button(_("↩️ Back"), "v")]
 
 
 def settings_text(actor: Actor, preference: Preference, *, follow_up: bool | None = None) -> str:
@@ -99,95 +108,90 @@ def settings_view(
     text = settings_text(actor, preference, follow_up=follow_up)
     if notice:
         text = f"{notice}\n\n{text}"
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     if actor.is_client:
         if preference.encouragement:
-            toggle = InlineKeyboardButton(
-                _("🔕 Turn encouragement off"), callback_data=_data("e", 0)
-            )
+            toggle = _button(_("🔕 Turn encouragement off"), "e", 0)
         else:
-            toggle = InlineKeyboardButton(
-                _("🌱 Turn encouragement on"), callback_data=_data("e", 1)
-            )
-        rows.append([toggle, InlineKeyboardButton(_("🌙 Quiet hours"), callback_data=_data("q"))])
+            toggle = _button(_("🌱 Turn encouragement on"), "e", 1)
+        rows.append([toggle, _button(_("🌙 Quiet hours"), "q")])
         if follow_up is not None:
             rows.append(
                 [
-                    InlineKeyboardButton(
+                    _button(
                         _("🔕 Stop follow-up questions")
                         if follow_up
                         else _("🔔 Follow-up questions on"),
-                        callback_data=_data("f", 0 if follow_up else 1),
+                        "f",
+                        0 if follow_up else 1,
                     )
                 ]
             )
     if actor.is_coach:
         if preference.daily_digest:
-            digest = InlineKeyboardButton(
-                _("📭 Turn the morning summary off"), callback_data=_data("g", 0)
-            )
+            digest = _button(_("📭 Turn the morning summary off"), "g", 0)
         else:
-            digest = InlineKeyboardButton(
-                _("📬 Turn the morning summary on"), callback_data=_data("g", 1)
-            )
+            digest = _button(_("📬 Turn the morning summary on"), "g", 1)
         rows.append([digest])
         rows.append(
             [
-                InlineKeyboardButton(_("🕗 Working hours"), callback_data=_data("h")),
-                InlineKeyboardButton(_("📅 Working days"), callback_data=_data("wd")),
+                _button(_("🕗 Working hours"), "h"),
+                _button(_("📅 Working days"), "wd"),
             ]
         )
-    rows.append([InlineKeyboardButton(_("✅ Done"), callback_data=_data("z"))])
-    return text, InlineKeyboardMarkup(rows)
+    rows.append([_button(_("✅ Done"), "z")])
+    return text, Keyboard.of(rows).markup()
 
 
 def quiet_view() -> tuple[str, InlineKeyboardMarkup]:
     """Quiet hour presets."""
     buttons = [
-        InlineKeyboardButton(f"🌙 {hours_text(start, end)}", callback_data=_data("qs", key))
+        _button(f"🌙 {hours_text(start, end)}", "qs", key)
         for key, (start, end) in QUIET_PRESETS.items()
     ]
-    buttons.append(InlineKeyboardButton(_("🔔 No quiet hours"), callback_data=_data("qs", "none")))
+    buttons.append(_button(_("🔔 No quiet hours"), "qs", "none"))
     rows = [buttons[:2], buttons[2:], _back_row()]
     text = _("🌙 When should messages from me come without a sound?")
-    return text, InlineKeyboardMarkup(rows)
+    return text, Keyboard.of(rows).markup()
 
 
 def hours_view() -> tuple[str, InlineKeyboardMarkup]:
     """Working hour presets, or other hours to type."""
     buttons = [
-        InlineKeyboardButton(f"🕗 {hours_text(start, end)}", callback_data=_data("hs", key))
+        _button(f"🕗 {hours_text(start, end)}", "hs", key)
         for key, (start, end) in WORKING_PRESETS.items()
     ]
-    buttons.append(InlineKeyboardButton(_("⏰ Other hours"), callback_data=_data("ho")))
+    buttons.append(_button(_("⏰ Other hours"), "ho"))
     rows = [buttons[:2], buttons[2:], _back_row()]
     text = _(
         "🕗 What are your working hours? Flags that are not urgent and the morning summary "
         "wait for them."
     )
-    return text, InlineKeyboardMarkup(rows)
+    return text, Keyboard.of(rows).markup()
 
 
 def days_view(preference: Preference) -> tuple[str, InlineKeyboardMarkup]:
     """Working day presets, or the days one by one."""
     rows = preset_rows(
         preference.working_days,
-        choose=lambda days: _data("ws", days),
-        pick=lambda days: _data("wk", days),
+        choose=lambda days: (ACTION, "ws", days),
+        pick=lambda days: (ACTION, "wk", days),
     )
     rows.append(_back_row())
     text = _("📅 On which days do you work? Now: {days}.").format(
         days=days_text(preference.working_days)
     )
-    return text, InlineKeyboardMarkup(rows)
+    return text, Keyboard.of(rows).markup()
 
 
 def toggle_view(selected: str) -> tuple[str, InlineKeyboardMarkup]:
     rows = toggle_rows(
-        selected, toggle=lambda days: _data("wk", days), save=lambda days: _data("ws", days)
+        selected,
+        toggle=lambda days: (ACTION, "wk", days),
+        save=lambda days: (ACTION, "ws", days),
     )
     rows.append(_back_row())
-    return _("Tap the days to choose them, then press 💾 Save."), InlineKeyboardMarkup(rows)
+    return _("Tap the days to choose them, then press 💾 Save."), Keyboard.of(rows).markup()
 
 
 async def _preference(context: Context, person_id: int) -> Preference:
@@ -250,110 +254,153 @@ async def _save(context: Context, actor: Actor, *, digest: bool = False, **value
     _LOGGER.info("person %s changed settings: %s", actor.person_id, ",".join(sorted(values)))
 
 
-async def _save_working(context: Context, actor: Actor, op: str, value: str) -> bool:
-    """Working hours or days from a button; False when the value is not a valid one."""
-    assert actor.person_id is not None
-    services = context.services
-    now = services.clock.now()
-    async with services.db.session() as session:
-        if op == "hs" and value in WORKING_PRESETS:
-            start, end = WORKING_PRESETS[value]
-            await preferences.set_working_hours(
-                session, person_id=actor.person_id, start=start, end=end, now=now
-            )
-        elif op == "ws" and decode_days(value) is not None:
-            await preferences.set_working_days(
-                session, person_id=actor.person_id, days=decode_days(value) or "", now=now
-            )
-        else:
-            return False
-        await summaries.reschedule_digest(session, coach_id=actor.person_id, now=now)
-    services.wake_dispatcher()
-    _LOGGER.info("coach %s changed working %s", actor.person_id, "hours" if op == "hs" else "days")
-    return True
+def _for(role: str, handler: ButtonHandler) -> ButtonHandler:
+    """A button only a client (or only a coach) has: anyone else's press no longer works."""
+
+    @functools.wraps(handler)
+    async def checked(update: Update, context: Context, *values: object) -> None:
+        actor = context.require_actor()
+        if not (actor.is_client if role == "client" else actor.is_coach):
+            query = update.callback_query
+            assert query is not None
+            await answer_stale(query)
+            return
+        await handler(update, context, *values)
+
+    return checked
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """A button of /settings."""
+def _known(context: Context) -> bool:
+    actor = context.require_actor()
+    return actor.person_id is not None and (actor.is_client or actor.is_coach)
+
+
+async def _saved(update: Update, context: Context) -> None:
+    """✓ Saved, on the button and above the settings."""
     query = update.callback_query
     assert query is not None
     actor = context.require_actor()
-    _action, parts = callbacks.decode(query.data)
-    op = parts[0] if parts else ""
-    value = parts[1] if len(parts) > 1 else ""
-    if actor.person_id is None or not (actor.is_client or actor.is_coach):
-        await answer_stale(query)
-        return
-    client_ops = {"e", "q", "qs", "f"}
-    coach_ops = {"g", "h", "hs", "ho", "wd", "wk", "ws"}
-    if (op in client_ops and not actor.is_client) or (op in coach_ops and not actor.is_coach):
-        await answer_stale(query)
-        return
-    saved = False
-    if op == "e" and value in ("0", "1"):
-        await _save(context, actor, encouragement=value == "1")
-        saved = True
-    elif op == "qs" and (value in QUIET_PRESETS or value == "none"):
-        start, end = QUIET_PRESETS.get(value, NO_QUIET)
-        await _save(context, actor, quiet_start=start, quiet_end=end)
-        saved = True
-    elif op == "f" and value in ("0", "1"):
-        saved = await _set_follow_up(context, actor, value == "1")
-    elif op == "g" and value in ("0", "1"):
-        await _save(context, actor, digest=True, daily_digest=value == "1")
-        saved = True
-    elif op in {"hs", "ws"}:
-        try:
-            saved = await _save_working(context, actor, op, value)
-        except preferences.PreferenceError as exc:
-            await answer_query(query, refusal_text(exc))
-            return
-        if not saved:
-            await answer_stale(query)
-            return
-    if saved:
-        await answer_query(query, _("✓ Saved."))
-        text, keyboard = settings_view(
-            actor,
-            await _preference(context, actor.person_id),
-            notice=_("✓ Saved."),
-            follow_up=await _follow_up(context, actor),
-        )
-        await edit_or_reply(update, context, text, reply_markup=keyboard)
-        return
-    if op not in {"z", "ho", "q", "h", "wd", "v"} and not (
-        op == "wk" and decode_days(value) is not None
-    ):
-        # Nothing of ours: an old or made-up button.
-        await answer_stale(query)
-        return
-    await answer_query(query)
-    if op == "z":
-        text = settings_text(
-            actor,
-            await _preference(context, actor.person_id),
-            follow_up=await _follow_up(context, actor),
-        )
-        await edit_or_reply(update, context, text)
-        return
-    if op == "ho":
-        await _ask_for_hours(update, context, actor)
-        return
-    if op == "q":
-        text, keyboard = quiet_view()
-    elif op == "h":
-        text, keyboard = hours_view()
-    elif op == "wd":
-        text, keyboard = days_view(await _preference(context, actor.person_id))
-    elif op == "wk":
-        text, keyboard = toggle_view(decode_days(value) or "")
-    else:  # ↩️ Back
-        text, keyboard = settings_view(
-            actor,
-            await _preference(context, actor.person_id),
-            follow_up=await _follow_up(context, actor),
-        )
+    assert actor.person_id is not None
+    await answer_query(query, _("✓ Saved."))
+    text, keyboard = settings_view(
+        actor,
+        await _preference(context, actor.person_id),
+        notice=_("✓ Saved."),
+        follow_up=await _follow_up(context, actor),
+    )
     await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _encouragement(update: Update, context: Context, on: str) -> None:
+    await _save(context, context.require_actor(), encouragement=on == "1")
+    await _saved(update, context)
+
+
+async def _quiet(update: Update, context: Context, key: str) -> None:
+    start, end = QUIET_PRESETS.get(key, NO_QUIET)
+    await _save(context, context.require_actor(), quiet_start=start, quiet_end=end)
+    await _saved(update, context)
+
+
+async def _follow_up_on(update: Update, context: Context, on: str) -> None:
+    if not await _set_follow_up(context, context.require_actor(), on == "1"):
+        query = update.callback_query
+        assert query is not None
+        await answer_stale(query)
+        return
+    await _saved(update, context)
+
+
+async def _digest(update: Update, context: Context, on: str) -> None:
+    await _save(context, context.require_actor(), digest=True, daily_digest=on == "1")
+    await _saved(update, context)
+
+
+async def _working(update: Update, context: Context, what: str, change: object) -> None:
+    """Working hours or days from a button (a refusal said on the button)."""
+    actor = context.require_actor()
+    assert actor.person_id is not None
+    services = context.services
+    now = services.clock.now()
+    try:
+        async with services.db.session() as session:
+            if isinstance(change, tuple):
+                start, end = change
+                await preferences.set_working_hours(
+                    session, person_id=actor.person_id, start=start, end=end, now=now
+                )
+            else:
+                await preferences.set_working_days(
+                    session, person_id=actor.person_id, days=str(change), now=now
+                )
+            await summaries.reschedule_digest(session, coach_id=actor.person_id, now=now)
+    except preferences.PreferenceError as exc:
+        query = update.callback_query
+        assert query is not None
+        await answer_query(query, refusal_text(exc))
+        return
+    services.wake_dispatcher()
+    _LOGGER.info("coach %s changed working %s", actor.person_id, what)
+    await _saved(update, context)
+
+
+async def _working_hours(update: Update, context: Context, key: str) -> None:
+    await _working(update, context, "hours", WORKING_PRESETS[key])
+
+
+async def _working_days(update: Update, context: Context, days: str) -> None:
+    await _working(update, context, "days", days)
+
+
+async def _show(
+    update: Update, context: Context, view: tuple[str, InlineKeyboardMarkup | None]
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    text, keyboard = view
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _back(update: Update, context: Context) -> None:
+    actor = context.require_actor()
+    assert actor.person_id is not None
+    preference = await _preference(context, actor.person_id)
+    follow_up = await _follow_up(context, actor)
+    await _show(update, context, settings_view(actor, preference, follow_up=follow_up))
+
+
+async def _done(update: Update, context: Context) -> None:
+    actor = context.require_actor()
+    assert actor.person_id is not None
+    preference = await _preference(context, actor.person_id)
+    follow_up = await _follow_up(context, actor)
+    await _show(update, context, (settings_text(actor, preference, follow_up=follow_up), None))
+
+
+async def _quiet_choices(update: Update, context: Context) -> None:
+    await _show(update, context, quiet_view())
+
+
+async def _hours_choices(update: Update, context: Context) -> None:
+    await _show(update, context, hours_view())
+
+
+async def _days_choices(update: Update, context: Context) -> None:
+    actor = context.require_actor()
+    assert actor.person_id is not None
+    await _show(update, context, days_view(await _preference(context, actor.person_id)))
+
+
+async def _one_by_one(update: Update, context: Context, days: str) -> None:
+    await _show(update, context, toggle_view(days))
+
+
+async def _type_hours(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    await _ask_for_hours(update, context, context.require_actor())
 
 
 async def _ask_for_hours(update: Update, context: Context, actor: Actor) -> None:
@@ -361,14 +408,12 @@ async def _ask_for_hours(update: Update, context: Context, actor: Actor) -> None
     assert actor.person_id is not None
     services = context.services
     async with services.db.session() as session:
-        await flows.set_step(
+        await FLOW.move(
             session,
             person_id=actor.person_id,
-            flow=FLOW,
-            step="hours",
+            step=Step.HOURS,
             now=services.clock.now(),
             awaiting_text=True,
-            merge=False,
         )
     await reply(
         update,
@@ -388,10 +433,9 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     hours = preferences.parse_hours(message.text or "")
     if hours is None or not actor.is_coach:
         async with services.db.session() as session:
-            await flows.set_step(
+            await FLOW.move(
                 session,
                 person_id=actor.person_id,
-                flow=FLOW,
                 step=flow.step,
                 now=now,
                 awaiting_text=actor.is_coach,
@@ -408,7 +452,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
             session, person_id=actor.person_id, start=hours[0], end=hours[1], now=now
         )
         await summaries.reschedule_digest(session, coach_id=actor.person_id, now=now)
-        await flows.clear(session, person_id=actor.person_id, flow=FLOW)
+        await FLOW.end(session, person_id=actor.person_id)
     services.wake_dispatcher()
     text, keyboard = settings_view(
         actor, await _preference(context, actor.person_id), notice=_("✓ Saved.")
@@ -416,7 +460,39 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     await reply(update, context, text, reply_markup=keyboard, purpose="settings")
 
 
-def register(application: CompanionApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("settings", settings_command, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+_ON_OFF = code("on", ("0", "1"))
+_DAYS: Part[str] = Part("days", decode_days)
+
+FLOW = FlowSpec[NoData](
+    name="settings",
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    guard=_known,
+    commands=[Command("settings", settings_command)],
+    routes=[
+        Route(("v",), _back, what="the settings"),
+        Route(("z",), _done, what="done: the buttons go away"),
+        Route(("e", _ON_OFF), _for("client", _encouragement), what="encouragement on / off"),
+        Route(("q",), _for("client", _quiet_choices), what="quiet hour choices"),
+        Route(
+            ("qs", code("quiet", [*QUIET_PRESETS, "none"])),
+            _for("client", _quiet),
+            what="set quiet hours (or none)",
+        ),
+        Route(("f", _ON_OFF), _for("client", _follow_up_on), what="follow-up questions on / off"),
+        Route(("g", _ON_OFF), _for("coach", _digest), what="morning summary on / off"),
+        Route(("h",), _for("coach", _hours_choices), what="working hour choices"),
+        Route(
+            ("hs", code("hours", WORKING_PRESETS)),
+            _for("coach", _working_hours),
+            what="set working hours",
+        ),
+        Route(("ho",), _for("coach", _type_hours), goes_to=Step.HOURS, what="type working hours"),
+        Route(("wd",), _for("coach", _days_choices), what="working day choices"),
+        Route(("wk", _DAYS), _for("coach", _one_by_one), what="working days one by one"),
+        Route(("ws", _DAYS), _for("coach", _working_days), what="save the working days"),
+    ],
+    texts=[Text(Step.HOURS, on_text, goes_to=END)],
+)
+register = FLOW.register

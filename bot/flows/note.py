@@ -17,7 +17,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.flows.mechanism import END, ID, PAGE, Command, FlowSpec, Route, Text
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.messages.keyboard import Button, Keyboard
-from bot.messages.pickers import CLIENTS_ACTION, NOTE_ACTION, client_picker, encode
+from bot.messages.pickers import CLIENTS_ACTION, NOTE_ACTION, client_picker
 from bot.runtime.context import Context, require_coach
 from bot.services import caseload, notes, people
 from bot.services.access import AccessDenied
@@ -47,10 +47,10 @@ async def _picker(
     rows, _page, _pages = client_picker(
         clients,
         page,
-        choose=lambda client_id: encode(NOTE_ACTION, "n", client_id),
-        turn=lambda p: encode(NOTE_ACTION, "p", p),
+        choose=lambda client_id: (NOTE_ACTION, "n", client_id),
+        turn=lambda p: (NOTE_ACTION, "p", p),
     )
-    return _("📝 Whom is the note about?"), InlineKeyboardMarkup(rows)
+    return _("📝 Whom is the note about?"), Keyboard.of(rows).markup()
 
 
 async def note_command(update: Update, context: Context) -> None:

@@ -6,45 +6,45 @@ weeks, or until a typed day), and why (holiday, sick, hospital, other). The othe
 in their own language (bot/messages/rhythm_notices.py). With a pause going on or coming,
 /pause shows it with ▶️ End the pause.
 
-callback_data (each press is checked again: the client themself, or the coach who acts for them):
-  pa:p:PAGE                      the coach's list of clients
-  pa:CID:v                       the pause, or the start of a new one
-  pa:CID:s:START                 the first day chosen (YYYYMMDD) → how long
-  pa:CID:o                       type the first day
-  pa:CID:l:START:END             the last day chosen → why
-  pa:CID:u:START                 type the last day
-  pa:CID:r:START:END:R           make the pause (R: h holiday, s sick, p hospital, o other)
-  pa:CID:e:PAUSE                 end the pause now
-  pa:CID:z                       done (the buttons go away)
+Each press is checked again: the client themself, or the coach who acts for them. Days travel
+as YYYYMMDD. The buttons, steps and typed days are declared in FLOW at the end of the module
+(drawn in docs/flows/pause.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from enum import StrEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from pydantic import BaseModel
+from telegram import InlineKeyboardMarkup, Update
 
-from bot.flows.rhythm_access import PAUSE_ACTION, Whose, authorise
-from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
-from bot.handlers.start import stranger_text
+from bot.flows.mechanism import DAY, END, ID, PAGE, Command, FlowSpec, Route, Text, code
+from bot.flows.rhythm_access import (
+    Whose,
+    authorise,
+    closing_row,
+    rhythm_command,
+    turn_page,
+)
+from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.messages import callbacks
-from bot.messages.pickers import CLIENTS_ACTION, client_picker
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.rhythm_notices import queue_pause_notice
 from bot.messages.rhythm_text import date_text, reason_text, refusal_text
 from bot.models.checkins import CheckinPause, PauseReason
-from bot.runtime.context import CompanionApplication, Context
-from bot.services import flows, pauses, people, summaries
+from bot.runtime.context import Context
+from bot.services import pauses
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.pauses import PauseError
-from bot.text.i18n import _
+from bot.text.i18n import N_, _
 
 _LOGGER = logging.getLogger(__name__)
 
-FLOW = "pause"
-ACTION = PAUSE_ACTION
+ACTION = callbacks.PAUSE
+PICK_TITLE = N_("⏸️ Whose check-ins do you want to pause?")
 REASON_CODES: dict[str, PauseReason] = {
     "h": PauseReason.HOLIDAY,
     "s": PauseReason.SICK,
@@ -53,8 +53,18 @@ REASON_CODES: dict[str, PauseReason] = {
 }
 
 
-def _data(whose: Whose, *parts: str | int) -> str:
-    return callbacks.encode(ACTION, whose.client_id, *parts)
+class Step(StrEnum):
+    START = "start"  # waiting for the first day, typed
+    END = "end"  # waiting for the last day, typed
+
+
+class PauseData(BaseModel):
+    client_id: int
+    start: str | None = None  # the first day (YYYYMMDD) when the last one is typed
+
+
+def _button(label: str, whose: Whose, *parts: str | int) -> Button:
+    return Button.press(label, ACTION, whose.client_id, *parts)
 
 
 def day_code(day: dt.date) -> str:
@@ -63,17 +73,6 @@ def day_code(day: dt.date) -> str:
 
 def from_day_code(text: str) -> dt.date | None:
     return callbacks.day(text)
-
-
-def _closing_row(whose: Whose) -> list[InlineKeyboardButton]:
-    if whose.is_self:
-        return [InlineKeyboardButton(_("✅ Done"), callback_data=_data(whose, "z"))]
-    return [
-        InlineKeyboardButton(
-            _("⬅️ Back to the card"),
-            callback_data=callbacks.encode(CLIENTS_ACTION, "c", whose.client_id, 0),
-        )
-    ]
 
 
 def _title(whose: Whose) -> str:
@@ -94,15 +93,8 @@ def pause_text(pause: CheckinPause) -> str:
 def current_view(whose: Whose, pause: CheckinPause) -> tuple[str, InlineKeyboardMarkup]:
     """A pause going on (or coming), with End the pause."""
     text = "\n\n".join([_title(whose), pause_text(pause)])
-    rows = [
-        [
-            InlineKeyboardButton(
-                _("▶️ End the pause"), callback_data=_data(whose, "e", pause.id or 0)
-            )
-        ],
-        _closing_row(whose),
-    ]
-    return text, InlineKeyboardMarkup(rows)
+    rows = [[_button(_("▶️ End the pause"), whose, "e", pause.id or 0)], closing_row(whose, ACTION)]
+    return text, Keyboard.of(rows).markup()
 
 
 def start_view(whose: Whose, today: dt.date) -> tuple[str, InlineKeyboardMarkup]:
@@ -112,18 +104,16 @@ def start_view(whose: Whose, today: dt.date) -> tuple[str, InlineKeyboardMarkup]
         "Messages with the coach work as usual."
     )
     text = "\n\n".join([_title(whose), explain, _("When does the pause start?")])
+    tomorrow = today + dt.timedelta(days=1)
     rows = [
         [
-            InlineKeyboardButton(_("📍 Today"), callback_data=_data(whose, "s", day_code(today))),
-            InlineKeyboardButton(
-                _("➡️ Tomorrow"),
-                callback_data=_data(whose, "s", day_code(today + dt.timedelta(days=1))),
-            ),
+            _button(_("📍 Today"), whose, "s", day_code(today)),
+            _button(_("➡️ Tomorrow"), whose, "s", day_code(tomorrow)),
         ],
-        [InlineKeyboardButton(_("📅 Another day"), callback_data=_data(whose, "o"))],
-        _closing_row(whose),
+        [_button(_("📅 Another day"), whose, "o")],
+        closing_row(whose, ACTION),
     ]
-    return text, InlineKeyboardMarkup(rows)
+    return text, Keyboard.of(rows).markup()
 
 
 def length_view(whose: Whose, start: dt.date) -> tuple[str, InlineKeyboardMarkup]:
@@ -131,21 +121,15 @@ def length_view(whose: Whose, start: dt.date) -> tuple[str, InlineKeyboardMarkup
     text = _("The pause starts on {first}. How long is it?").format(first=date_text(start))
     s = day_code(start)
 
-    def until(days: int) -> str:
-        return _data(whose, "l", s, day_code(start + dt.timedelta(days=days - 1)))
+    def until(label: str, days: int) -> Button:
+        return _button(label, whose, "l", s, day_code(start + dt.timedelta(days=days - 1)))
 
     rows = [
-        [
-            InlineKeyboardButton(_("1️⃣ One day"), callback_data=until(1)),
-            InlineKeyboardButton(_("🗓️ One week"), callback_data=until(7)),
-        ],
-        [
-            InlineKeyboardButton(_("🗓️ Two weeks"), callback_data=until(14)),
-            InlineKeyboardButton(_("📅 Until a day I write"), callback_data=_data(whose, "u", s)),
-        ],
-        [InlineKeyboardButton(_("↩️ Back"), callback_data=_data(whose, "v"))],
+        [until(_("1️⃣ One day"), 1), until(_("🗓️ One week"), 7)],
+        [until(_("🗓️ Two weeks"), 14), _button(_("📅 Until a day I write"), whose, "u", s)],
+        [_button(_("↩️ Back"), whose, "v")],
     ]
-    return text, InlineKeyboardMarkup(rows)
+    return text, Keyboard.of(rows).markup()
 
 
 def reason_view(whose: Whose, start: dt.date, end: dt.date) -> tuple[str, InlineKeyboardMarkup]:
@@ -155,15 +139,11 @@ def reason_view(whose: Whose, start: dt.date, end: dt.date) -> tuple[str, Inline
     )
     s, e = day_code(start), day_code(end)
     buttons = [
-        InlineKeyboardButton(reason_text(reason), callback_data=_data(whose, "r", s, e, code))
+        _button(reason_text(reason), whose, "r", s, e, code)
         for code, reason in REASON_CODES.items()
     ]
-    rows = [
-        buttons[:2],
-        buttons[2:],
-        [InlineKeyboardButton(_("↩️ Back"), callback_data=_data(whose, "s", s))],
-    ]
-    return text, InlineKeyboardMarkup(rows)
+    rows = [buttons[:2], buttons[2:], [_button(_("↩️ Back"), whose, "s", s)]]
+    return text, Keyboard.of(rows).markup()
 
 
 async def _pause_and_today(context: Context, client_id: int) -> tuple[CheckinPause | None, dt.date]:
@@ -189,40 +169,11 @@ async def show(
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 
 
-async def _coach_picker(
-    context: Context, coach_id: int, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    services = context.services
-    now = services.clock.now()
-    async with services.db.session() as session:
-        ids = await summaries.clients_answered_for(session, coach_id=coach_id, now=now)
-        named = [
-            (cid, await people.name_as_seen_by(session, viewer_id=coach_id, person_id=cid) or "?")
-            for cid in ids
-        ]
-    if not named:
-        return _("You have no clients yet. /invite makes an invite link."), None
-    named.sort(key=lambda item: (item[1].casefold(), item[0]))
-    rows, _page, _pages = client_picker(
-        named,
-        page,
-        choose=lambda cid: callbacks.encode(ACTION, cid, "v"),
-        turn=lambda p: callbacks.encode(ACTION, "p", p),
-    )
-    return _("⏸️ Whose check-ins do you want to pause?"), InlineKeyboardMarkup(rows)
-
-
 async def pause_command(update: Update, context: Context) -> None:
     """/pause: a client's own pause; a coach first chooses the client."""
-    actor = context.require_actor()
-    if actor.person_id is None or not actor.is_known:
-        await reply(update, context, stranger_text(), purpose="stranger")
-        return
-    if actor.is_client:
-        await show(update, context, await authorise(context, actor.person_id))
-        return
-    text, keyboard = await _coach_picker(context, actor.person_id, 0)
-    await reply(update, context, text, reply_markup=keyboard, purpose="pause-pick")
+    await rhythm_command(
+        update, context, show, action=ACTION, title=PICK_TITLE, purpose="pause-pick"
+    )
 
 
 def _told_text(whose: Whose) -> str:
@@ -286,72 +237,113 @@ async def _end(update: Update, context: Context, whose: Whose, pause_id: int) ->
     if told:
         text += " " + _told_text(whose)
     await edit_or_reply(
-        update, context, text, reply_markup=InlineKeyboardMarkup([_closing_row(whose)])
+        update, context, text, reply_markup=Keyboard.row(*closing_row(whose, ACTION)).markup()
     )
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """A button of /pause."""
+async def _page(update: Update, context: Context, page: int) -> None:
+    await turn_page(update, context, page, action=ACTION, title=PICK_TITLE)
+
+
+async def _refused(update: Update, context: Context, whose: Whose, exc: PauseError) -> None:
+    """A day that is over, too far ahead or in the wrong order: said, and the pause shown."""
     query = update.callback_query
     assert query is not None
-    _action, parts = callbacks.decode(query.data)
-    actor = context.require_actor()
-    if parts[:1] == ["p"] and actor.is_coach and actor.person_id is not None:
-        await answer_query(query)
-        text, keyboard = await _coach_picker(
-            context, actor.person_id, callbacks.number(parts, 1) or 0
-        )
-        await edit_or_reply(update, context, text, reply_markup=keyboard)
-        return
-    client_id = callbacks.number(parts, 0)
-    if client_id is None:
-        await answer_stale(query)
-        return
+    await answer_query(query, refusal_text(exc))
+    await show(update, context, whose)
+
+
+async def _show(update: Update, context: Context, client_id: int) -> None:
     whose = await authorise(context, client_id)
-    op, args = (parts[1] if len(parts) > 1 else ""), parts[2:]
-    days = [from_day_code(a) for a in args[:2]]
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    await show(update, context, whose)
+
+
+async def _first_day(update: Update, context: Context, client_id: int, start: dt.date) -> None:
+    """The first day chosen: how long?"""
+    whose = await authorise(context, client_id)
+    query = update.callback_query
+    assert query is not None
     try:
-        if op == "r" and len(args) == 3 and None not in days and args[2] in REASON_CODES:
-            start, end = days
-            assert start is not None and end is not None
-            await _make(update, context, whose, start, end, REASON_CODES[args[2]])
-            await answer_query(query)
-            return
-        if op == "e" and callbacks.number(args, 0) is not None:
-            await _end(update, context, whose, callbacks.number(args, 0) or 0)
-            await answer_query(query)
-            return
-        if op == "s" and len(args) == 1 and days[0] is not None:
-            await _check(context, whose, days[0], None)
-            await answer_query(query)
-            text, keyboard = length_view(whose, days[0])
-            await edit_or_reply(update, context, text, reply_markup=keyboard)
-            return
-        if op == "l" and len(args) == 2 and None not in days:
-            start, end = days
-            assert start is not None and end is not None
-            await _check(context, whose, start, end)
-            await answer_query(query)
-            text, keyboard = reason_view(whose, start, end)
-            await edit_or_reply(update, context, text, reply_markup=keyboard)
-            return
+        await _check(context, whose, start, None)
     except PauseError as exc:
-        await answer_query(query, refusal_text(exc))
-        await show(update, context, whose)
+        await _refused(update, context, whose, exc)
         return
     await answer_query(query)
-    if op == "z":
-        pause, _today = await _pause_and_today(context, client_id)
-        text = pause_text(pause) if pause is not None else _("No pause.")
-        await edit_or_reply(update, context, text)
+    text, keyboard = length_view(whose, start)
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _last_day(
+    update: Update, context: Context, client_id: int, start: dt.date, end: dt.date
+) -> None:
+    """The last day chosen: why?"""
+    whose = await authorise(context, client_id)
+    query = update.callback_query
+    assert query is not None
+    try:
+        await _check(context, whose, start, end)
+    except PauseError as exc:
+        await _refused(update, context, whose, exc)
         return
-    if op == "o":
-        await _ask_for_day(update, context, whose, "start", None)
+    await answer_query(query)
+    text, keyboard = reason_view(whose, start, end)
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _reason(
+    update: Update, context: Context, client_id: int, start: dt.date, end: dt.date, code: str
+) -> None:
+    """The reason chosen: the pause is made."""
+    whose = await authorise(context, client_id)
+    query = update.callback_query
+    assert query is not None
+    try:
+        await _make(update, context, whose, start, end, REASON_CODES[code])
+    except PauseError as exc:
+        await _refused(update, context, whose, exc)
         return
-    if op == "u" and len(args) == 1 and days[0] is not None:
-        await _ask_for_day(update, context, whose, "end", days[0])
+    await answer_query(query)
+
+
+async def _end_now(update: Update, context: Context, client_id: int, pause_id: int) -> None:
+    whose = await authorise(context, client_id)
+    query = update.callback_query
+    assert query is not None
+    try:
+        await _end(update, context, whose, pause_id)
+    except PauseError as exc:
+        await _refused(update, context, whose, exc)
         return
-    await show(update, context, whose)
+    await answer_query(query)
+
+
+async def _done(update: Update, context: Context, client_id: int) -> None:
+    await authorise(context, client_id)
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    pause, _today = await _pause_and_today(context, client_id)
+    text = pause_text(pause) if pause is not None else _("No pause.")
+    await edit_or_reply(update, context, text)
+
+
+async def _type_first(update: Update, context: Context, client_id: int) -> None:
+    whose = await authorise(context, client_id)
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    await _ask_for_day(update, context, whose, Step.START, None)
+
+
+async def _type_last(update: Update, context: Context, client_id: int, start: dt.date) -> None:
+    whose = await authorise(context, client_id)
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    await _ask_for_day(update, context, whose, Step.END, start)
 
 
 async def _check(context: Context, whose: Whose, start: dt.date, end: dt.date | None) -> None:
@@ -363,26 +355,24 @@ async def _check(context: Context, whose: Whose, start: dt.date, end: dt.date | 
 
 
 async def _ask_for_day(
-    update: Update, context: Context, whose: Whose, step: str, start: dt.date | None
+    update: Update, context: Context, whose: Whose, step: Step, start: dt.date | None
 ) -> None:
     """Wait for a typed day (kept in the person's flow row)."""
     actor = context.require_actor()
     assert actor.person_id is not None
     services = context.services
     async with services.db.session() as session:
-        await flows.set_step(
+        await FLOW.move(
             session,
             person_id=actor.person_id,
-            flow=FLOW,
             step=step,
             now=services.clock.now(),
-            data={"client_id": whose.client_id, "start": day_code(start) if start else None},
+            data=PauseData(client_id=whose.client_id, start=day_code(start) if start else None),
             awaiting_text=True,
-            merge=False,
         )
     text = (
         _("Write the first day of the pause, for example 24.12. /cancel stops.")
-        if step == "start"
+        if step == Step.START
         else _("Write the last day of the pause, for example 31.12. /cancel stops.")
     )
     await reply(update, context, text, purpose="pause-typed")
@@ -395,14 +385,15 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     assert actor.person_id is not None and message is not None
     services = context.services
     now = services.clock.now()
-    client_id = int(str(flow.data.get("client_id")))
+    data = FLOW.load(flow)
+    client_id = data.client_id
     try:
         whose = await authorise(context, client_id)
     except AccessDenied:
         async with services.db.session() as session:
-            await flows.clear(session, person_id=actor.person_id, flow=FLOW)
+            await FLOW.end(session, person_id=actor.person_id)
         raise
-    start = from_day_code(str(flow.data.get("start") or ""))
+    start = from_day_code(data.start or "")
     async with services.db.session() as session:
         today = await pauses.today_of(session, client_id=client_id, now=now)
     typed = pauses.parse_date(message.text or "", today=today)
@@ -411,7 +402,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         problem = _("I did not understand that day. Write it like 24.12.")
     else:
         try:
-            if flow.step == "start":
+            if flow.step == Step.START:
                 pauses.check_days(starts_on=typed, ends_on=None, today=today)
             else:
                 pauses.check_days(starts_on=start or today, ends_on=typed, today=today)
@@ -419,26 +410,45 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
             problem = refusal_text(exc)
     if problem is not None or typed is None:
         async with services.db.session() as session:
-            await flows.set_step(
+            await FLOW.move(
                 session,
                 person_id=actor.person_id,
-                flow=FLOW,
                 step=flow.step,
                 now=now,
+                data=data,
                 awaiting_text=True,
             )
         await reply(update, context, problem or "", purpose="pause-typed-retry")
         return
     async with services.db.session() as session:
-        await flows.clear(session, person_id=actor.person_id, flow=FLOW)
-    if flow.step == "start":
+        await FLOW.end(session, person_id=actor.person_id)
+    if flow.step == Step.START:
         text, keyboard = length_view(whose, typed)
     else:
         text, keyboard = reason_view(whose, start or today, typed)
     await reply(update, context, text, reply_markup=keyboard, purpose="pause-step")
 
 
-def register(application: CompanionApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("pause", pause_command, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+_REASON = code("reason", REASON_CODES)
+
+FLOW = FlowSpec[PauseData](
+    name="pause",
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=PauseData,
+    commands=[Command("pause", pause_command)],
+    routes=[
+        Route(("p", PAGE), _page, what="the coach's list of clients"),
+        Route((ID, "v"), _show, what="the pause, or the start of a new one"),
+        Route((ID, "s", DAY), _first_day, what="the first day chosen: how long?"),
+        Route((ID, "o"), _type_first, goes_to=Step.START, what="type the first day"),
+        Route((ID, "l", DAY, DAY), _last_day, what="the last day chosen: why?"),
+        Route((ID, "u", DAY), _type_last, goes_to=Step.END, what="type the last day"),
+        Route((ID, "r", DAY, DAY, _REASON), _reason, what="make the pause, with its reason"),
+        Route((ID, "e", ID), _end_now, what="end the pause now"),
+        Route((ID, "z"), _done, what="done: the buttons go away"),
+    ],
+    texts=[Text(None, on_text, goes_to=END)],
+)
+register = FLOW.register

@@ -7,33 +7,35 @@ Monday–Friday, every day, or chosen one by one. One to four times a day: add, 
 Every change recomputes the next check-in and wakes the dispatcher; a change by the coach is told
 to the client.
 
-callback_data (each press is checked again: the client themself, or the coach who acts for them):
-  sc:p:PAGE              the coach's list of clients
-  sc:CID:v               the client's times and days
-  sc:CID:c               which time to change (several times)
-  sc:CID:t:OLD           the time picker for OLD (HHMM), or "new" to add a time
-  sc:CID:s:OLD:NEW       set OLD (or "new") to NEW (HHMM)
-  sc:CID:o:OLD           type the time for OLD (or "new")
-  sc:CID:x:OLD           remove the time OLD
-  sc:CID:d               the day choices; sc:CID:k:DAYS choose one by one; sc:CID:w:DAYS save
-  sc:CID:z               done (the buttons go away)
+Each press is checked again: the client themself, or the coach who acts for them. Times travel
+as HHMM, days as their ISO digits. The buttons, steps and typed time are declared in FLOW at the
+end of the module (drawn in docs/flows/schedule.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardMarkup, Update
 
-from bot.flows.rhythm_access import SCHEDULE_ACTION, Whose, authorise
+from bot.flows.mechanism import END, ID, PAGE, Command, FlowSpec, Part, Route, Text
+from bot.flows.rhythm_access import (
+    Whose,
+    authorise,
+    closing_row,
+    rhythm_command,
+    turn_page,
+)
 from bot.handlers.day_picker import decode_days, preset_rows, toggle_rows
-from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
-from bot.handlers.start import stranger_text
+from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.messages import callbacks
-from bot.messages.pickers import CLIENTS_ACTION, client_picker
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.rhythm_notices import queue_schedule_notice
 from bot.messages.rhythm_text import (
     clock_emoji,
@@ -43,8 +45,8 @@ from bot.messages.rhythm_text import (
     time_text,
     times_text,
 )
-from bot.runtime.context import CompanionApplication, Context
-from bot.services import flows, pauses, people, schedule_changes, summaries
+from bot.runtime.context import Context
+from bot.services import pauses, schedule_changes
 from bot.services.flows import Flow
 from bot.services.people import Actor
 from bot.services.schedule_changes import (
@@ -56,32 +58,30 @@ from bot.services.schedule_changes import (
     hhmm,
 )
 from bot.services.schedules import parse_time
-from bot.text.i18n import _
+from bot.text.i18n import N_, _
 
 _LOGGER = logging.getLogger(__name__)
 
-FLOW = "schedule"
-ACTION = SCHEDULE_ACTION
+ACTION = callbacks.SCHEDULE
+PICK_TITLE = N_("⏰ Whose check-in times?")
 NEW = "new"
 
 
-def _data(whose: Whose, *parts: str | int) -> str:
-    return callbacks.encode(ACTION, whose.client_id, *parts)
+class Step(StrEnum):
+    TIME = "time"  # waiting for a time, typed
 
 
-def _closing_row(whose: Whose) -> list[InlineKeyboardButton]:
-    if whose.is_self:
-        return [InlineKeyboardButton(_("✅ Done"), callback_data=_data(whose, "z"))]
-    return [
-        InlineKeyboardButton(
-            _("⬅️ Back to the card"),
-            callback_data=callbacks.encode(CLIENTS_ACTION, "c", whose.client_id, 0),
-        )
-    ]
+class ScheduleData(BaseModel):
+    client_id: int
+    old: str = NEW  # the time (HHMM) the typed one replaces, or "new" to add one
 
 
-def _back_row(whose: Whose) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(_("↩️ Back"), callback_data=_data(whose, "v"))]
+def _button(label: str, whose: Whose, *parts: str | int) -> Button:
+    return Button.press(label, ACTION, whose.client_id, *parts)
+
+
+def _back_row(whose: Whose) -> list[Button]:
+    return [_button(_("↩️ Back"), whose, "v")]
 
 
 def _next_text(view: ScheduleView) -> str | None:
@@ -132,31 +132,25 @@ def main_view(
     text = main_text(view, whose, pause=pause)
     if notice:
         text = f"{notice}\n\n{text}"
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     if len(view.times) == 1:
-        first = InlineKeyboardButton(
-            _("🕐 Change the time"), callback_data=_data(whose, "t", hhmm(view.times[0]))
-        )
+        first = _button(_("🕐 Change the time"), whose, "t", hhmm(view.times[0]))
     elif view.times:
-        first = InlineKeyboardButton(_("🕐 Change a time"), callback_data=_data(whose, "c"))
+        first = _button(_("🕐 Change a time"), whose, "c")
     else:
-        first = InlineKeyboardButton(_("➕ Add a time"), callback_data=_data(whose, "t", NEW))
+        first = _button(_("➕ Add a time"), whose, "t", NEW)
     row = [first]
     if view.times and len(view.times) < MAX_TIMES:
-        row.append(InlineKeyboardButton(_("➕ Add a time"), callback_data=_data(whose, "t", NEW)))
+        row.append(_button(_("➕ Add a time"), whose, "t", NEW))
     rows.append(row)
     if view.times:
-        rows.append(
-            [InlineKeyboardButton(_("📅 Change the days"), callback_data=_data(whose, "d"))]
-        )
-    rows.append(_closing_row(whose))
-    return text, InlineKeyboardMarkup(rows)
+        rows.append([_button(_("📅 Change the days"), whose, "d")])
+    rows.append(closing_row(whose, ACTION))
+    return text, Keyboard.of(rows).markup()
 
 
-def _time_button(whose: Whose, old: str, at: dt.time) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        f"{clock_emoji(at)} {time_text(at)}", callback_data=_data(whose, "s", old, hhmm(at))
-    )
+def _time_button(whose: Whose, old: str, at: dt.time) -> Button:
+    return _button(f"{clock_emoji(at)} {time_text(at)}", whose, "s", old, hhmm(at))
 
 
 def time_picker(view: ScheduleView, whose: Whose, old: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -172,51 +166,46 @@ def time_picker(view: ScheduleView, whose: Whose, old: str) -> tuple[str, Inline
     offered = [t for t in COMMON_TIMES if t not in taken]
     buttons = [_time_button(whose, old, at) for at in offered]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([InlineKeyboardButton(_("⏰ Another time"), callback_data=_data(whose, "o", old))])
+    rows.append([_button(_("⏰ Another time"), whose, "o", old)])
     if old != NEW and len(view.times) > 1:
-        rows.append(
-            [InlineKeyboardButton(_("🗑️ Remove this time"), callback_data=_data(whose, "x", old))]
-        )
+        rows.append([_button(_("🗑️ Remove this time"), whose, "x", old)])
     rows.append(_back_row(whose))
-    return text, InlineKeyboardMarkup(rows)
+    return text, Keyboard.of(rows).markup()
 
 
 def change_picker(view: ScheduleView, whose: Whose) -> tuple[str, InlineKeyboardMarkup]:
     """Which of several times to change (or remove)."""
     buttons = [
-        InlineKeyboardButton(
-            f"{clock_emoji(at)} {time_text(at)}", callback_data=_data(whose, "t", hhmm(at))
-        )
-        for at in view.times
+        _button(f"{clock_emoji(at)} {time_text(at)}", whose, "t", hhmm(at)) for at in view.times
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append(_back_row(whose))
-    return _("Which time do you want to change or remove?"), InlineKeyboardMarkup(rows)
+    return _("Which time do you want to change or remove?"), Keyboard.of(rows).markup()
 
 
 def days_view(view: ScheduleView, whose: Whose) -> tuple[str, InlineKeyboardMarkup]:
     """Monday–Friday, every day, or the days one by one."""
     rows = preset_rows(
         view.weekdays,
-        choose=lambda days: _data(whose, "w", days),
-        pick=lambda days: _data(whose, "k", days),
+        choose=lambda days: (ACTION, whose.client_id, "w", days),
+        pick=lambda days: (ACTION, whose.client_id, "k", days),
     )
     rows.append(_back_row(whose))
     text = _("📅 On which days do you want the check-in? Now: {days}.").format(
         days=days_text(view.weekdays)
     )
-    return text, InlineKeyboardMarkup(rows)
+    return text, Keyboard.of(rows).markup()
 
 
 def toggle_view(whose: Whose, selected: str) -> tuple[str, InlineKeyboardMarkup]:
     """The days one by one: tap to choose or leave out, then save."""
     rows = toggle_rows(
         selected,
-        toggle=lambda days: _data(whose, "k", days),
-        save=lambda days: _data(whose, "w", days),
+        toggle=lambda days: (ACTION, whose.client_id, "k", days),
+        save=lambda days: (ACTION, whose.client_id, "w", days),
     )
     rows.append(_back_row(whose))
-    return _("Tap the days to choose them, then press 💾 Save."), InlineKeyboardMarkup(rows)
+    return _("Tap the days to choose them, then press 💾 Save."), Keyboard.of(rows).markup()
 
 
 async def _current(
@@ -238,40 +227,11 @@ async def show(
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 
 
-async def _coach_picker(
-    context: Context, coach_id: int, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    services = context.services
-    now = services.clock.now()
-    async with services.db.session() as session:
-        ids = await summaries.clients_answered_for(session, coach_id=coach_id, now=now)
-        named = [
-            (cid, await people.name_as_seen_by(session, viewer_id=coach_id, person_id=cid) or "?")
-            for cid in ids
-        ]
-    if not named:
-        return _("You have no clients yet. /invite makes an invite link."), None
-    named.sort(key=lambda item: (item[1].casefold(), item[0]))
-    rows, _page, _pages = client_picker(
-        named,
-        page,
-        choose=lambda cid: callbacks.encode(ACTION, cid, "v"),
-        turn=lambda p: callbacks.encode(ACTION, "p", p),
-    )
-    return _("⏰ Whose check-in times?"), InlineKeyboardMarkup(rows)
-
-
 async def schedule_command(update: Update, context: Context) -> None:
     """/schedule: a client's own times and days; a coach first chooses the client."""
-    actor = context.require_actor()
-    if actor.person_id is None or not actor.is_known:
-        await reply(update, context, stranger_text(), purpose="stranger")
-        return
-    if actor.is_client:
-        await show(update, context, await authorise(context, actor.person_id))
-        return
-    text, keyboard = await _coach_picker(context, actor.person_id, 0)
-    await reply(update, context, text, reply_markup=keyboard, purpose="schedule-pick")
+    await rhythm_command(
+        update, context, show, action=ACTION, title=PICK_TITLE, purpose="schedule-pick"
+    )
 
 
 async def _changed(context: Context, whose: Whose, view: ScheduleView, actor: Actor) -> None:
@@ -289,91 +249,128 @@ async def _changed(context: Context, whose: Whose, view: ScheduleView, actor: Ac
     )
 
 
-async def _apply(context: Context, whose: Whose, op: str, args: list[str]) -> ScheduleView | None:
-    """Make the change a button or typed time asks for; None when the arguments are not valid."""
-    services = context.services
-    now = services.clock.now()
-    async with services.db.session() as session:
-        if op == "s" and len(args) == 2:
-            new = from_hhmm(args[1])
-            old = None if args[0] == NEW else from_hhmm(args[0])
-            if new is None or (old is None and args[0] != NEW):
-                return None
-            return await schedule_changes.set_time(
-                session, client_id=whose.client_id, old=old, new=new, now=now
-            )
-        if op == "x" and len(args) == 1:
-            old = from_hhmm(args[0])
-            if old is None:
-                return None
-            return await schedule_changes.remove_time(
-                session, client_id=whose.client_id, old=old, now=now
-            )
-        if op == "w" and len(args) == 1:
-            days = decode_days(args[0])
-            if days is None:
-                return None
-            return await schedule_changes.set_weekdays(
-                session, client_id=whose.client_id, weekdays=days, now=now
-            )
-    return None
+Change = Callable[[AsyncSession, Whose, dt.datetime], Awaitable[ScheduleView]]
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """A button of /schedule."""
+async def _save(update: Update, context: Context, client_id: int, change: Change) -> None:
+    """Make the change a button asks for, and show the times with ✓ Saved (or why not)."""
     query = update.callback_query
     assert query is not None
-    _action, parts = callbacks.decode(query.data)
     actor = context.require_actor()
-    if parts[:1] == ["p"] and actor.is_coach and actor.person_id is not None:
-        await answer_query(query)
-        text, keyboard = await _coach_picker(
-            context, actor.person_id, callbacks.number(parts, 1) or 0
-        )
-        await edit_or_reply(update, context, text, reply_markup=keyboard)
-        return
-    client_id = callbacks.number(parts, 0)
-    op = parts[1] if len(parts) > 1 else ""
-    if client_id is None:
-        await answer_stale(query)
-        return
     whose = await authorise(context, client_id)
-    args = parts[2:]
-    if op in ("s", "x", "w"):
-        try:
-            view = await _apply(context, whose, op, args)
-        except ScheduleChangeError as exc:
-            await answer_query(query, refusal_text(exc))
-            await show(update, context, whose)
-            return
-        if view is None:
-            await answer_stale(query)
-            return
-        await answer_query(query, _("✓ Saved."))
-        await _changed(context, whose, view, actor)
-        await show(update, context, whose, notice=_("✓ Saved."))
-        return
-    await answer_query(query)
-    if op == "z":
-        view, pause = await _current(context, client_id)
-        await edit_or_reply(update, context, main_text(view, whose, pause=pause))
-        return
-    if op == "o" and len(args) == 1 and (args[0] == NEW or from_hhmm(args[0]) is not None):
-        await _ask_for_time(update, context, whose, args[0])
-        return
-    view, _pause = await _current(context, client_id)
-    if op == "t" and len(args) == 1 and (args[0] == NEW or from_hhmm(args[0]) in view.times):
-        text, keyboard = time_picker(view, whose, args[0])
-    elif op == "c" and view.times:
-        text, keyboard = change_picker(view, whose)
-    elif op == "d" and view.times:
-        text, keyboard = days_view(view, whose)
-    elif op == "k" and len(args) == 1 and decode_days(args[0]) is not None:
-        text, keyboard = toggle_view(whose, decode_days(args[0]) or "")
-    else:
+    services = context.services
+    try:
+        async with services.db.session() as session:
+            view = await change(session, whose, services.clock.now())
+    except ScheduleChangeError as exc:
+        await answer_query(query, refusal_text(exc))
         await show(update, context, whose)
         return
+    await answer_query(query, _("✓ Saved."))
+    await _changed(context, whose, view, actor)
+    await show(update, context, whose, notice=_("✓ Saved."))
+
+
+def _old(text: str) -> dt.time | None:
+    return None if text == NEW else from_hhmm(text)
+
+
+async def _set(update: Update, context: Context, client_id: int, old: str, new: dt.time) -> None:
+    async def change(session: AsyncSession, whose: Whose, now: dt.datetime) -> ScheduleView:
+        return await schedule_changes.set_time(
+            session, client_id=whose.client_id, old=_old(old), new=new, now=now
+        )
+
+    await _save(update, context, client_id, change)
+
+
+async def _remove(update: Update, context: Context, client_id: int, old: dt.time) -> None:
+    async def change(session: AsyncSession, whose: Whose, now: dt.datetime) -> ScheduleView:
+        return await schedule_changes.remove_time(
+            session, client_id=whose.client_id, old=old, now=now
+        )
+
+    await _save(update, context, client_id, change)
+
+
+async def _weekdays(update: Update, context: Context, client_id: int, days: str) -> None:
+    async def change(session: AsyncSession, whose: Whose, now: dt.datetime) -> ScheduleView:
+        return await schedule_changes.set_weekdays(
+            session, client_id=whose.client_id, weekdays=days, now=now
+        )
+
+    await _save(update, context, client_id, change)
+
+
+async def _shown(update: Update, context: Context, client_id: int) -> tuple[Whose, ScheduleView]:
+    """Whose times, after the press is answered, and the times as they are now."""
+    whose = await authorise(context, client_id)
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    view, _pause = await _current(context, client_id)
+    return whose, view
+
+
+async def _show(update: Update, context: Context, client_id: int) -> None:
+    whose, _view = await _shown(update, context, client_id)
+    await show(update, context, whose)
+
+
+async def _time(update: Update, context: Context, client_id: int, old: str) -> None:
+    """The time picker for a time the client has (or a new one)."""
+    whose, view = await _shown(update, context, client_id)
+    if old != NEW and from_hhmm(old) not in view.times:
+        await show(update, context, whose)
+        return
+    text, keyboard = time_picker(view, whose, old)
     await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _which(update: Update, context: Context, client_id: int) -> None:
+    """Which of several times to change."""
+    whose, view = await _shown(update, context, client_id)
+    if not view.times:
+        await show(update, context, whose)
+        return
+    text, keyboard = change_picker(view, whose)
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _days(update: Update, context: Context, client_id: int) -> None:
+    whose, view = await _shown(update, context, client_id)
+    if not view.times:
+        await show(update, context, whose)
+        return
+    text, keyboard = days_view(view, whose)
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _toggle(update: Update, context: Context, client_id: int, days: str) -> None:
+    whose, _view = await _shown(update, context, client_id)
+    text, keyboard = toggle_view(whose, days)
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _done(update: Update, context: Context, client_id: int) -> None:
+    whose = await authorise(context, client_id)
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    view, pause = await _current(context, client_id)
+    await edit_or_reply(update, context, main_text(view, whose, pause=pause))
+
+
+async def _type(update: Update, context: Context, client_id: int, old: str) -> None:
+    whose = await authorise(context, client_id)
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    await _ask_for_time(update, context, whose, old)
+
+
+async def _page(update: Update, context: Context, page: int) -> None:
+    await turn_page(update, context, page, action=ACTION, title=PICK_TITLE)
 
 
 async def _ask_for_time(update: Update, context: Context, whose: Whose, old: str) -> None:
@@ -382,15 +379,13 @@ async def _ask_for_time(update: Update, context: Context, whose: Whose, old: str
     assert actor.person_id is not None
     services = context.services
     async with services.db.session() as session:
-        await flows.set_step(
+        await FLOW.move(
             session,
             person_id=actor.person_id,
-            flow=FLOW,
-            step="time",
+            step=Step.TIME,
             now=services.clock.now(),
-            data={"client_id": whose.client_id, "old": old},
+            data=ScheduleData(client_id=whose.client_id, old=old),
             awaiting_text=True,
-            merge=False,
         )
     await reply(
         update,
@@ -406,17 +401,17 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     message = update.effective_message
     assert actor.person_id is not None and message is not None
     services = context.services
-    client_id = int(str(flow.data.get("client_id")))
-    old = str(flow.data.get("old") or NEW)
+    data = FLOW.load(flow)
+    client_id, old = data.client_id, data.old
     typed = parse_time(message.text or "")
     if typed is None:
         async with services.db.session() as session:
-            await flows.set_step(
+            await FLOW.move(
                 session,
                 person_id=actor.person_id,
-                flow=FLOW,
-                step="time",
+                step=Step.TIME,
                 now=services.clock.now(),
+                data=data,
                 awaiting_text=True,
             )
         await reply(
@@ -427,21 +422,47 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         )
         return
     async with services.db.session() as session:
-        await flows.clear(session, person_id=actor.person_id, flow=FLOW)
+        await FLOW.end(session, person_id=actor.person_id)
     whose = await authorise(context, client_id)
+    if old != NEW and from_hhmm(old) is None:
+        await show(update, context, whose)
+        return
     try:
-        view = await _apply(context, whose, "s", [old, hhmm(typed)])
+        async with services.db.session() as session:
+            view = await schedule_changes.set_time(
+                session, client_id=client_id, old=_old(old), new=typed, now=services.clock.now()
+            )
     except ScheduleChangeError as exc:
         await show(update, context, whose, notice=refusal_text(exc))
-        return
-    if view is None:
-        await show(update, context, whose)
         return
     await _changed(context, whose, view, actor)
     await show(update, context, whose, notice=_("✓ Saved."))
 
 
-def register(application: CompanionApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("schedule", schedule_command, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+_TIME: Part[dt.time] = Part("time", from_hhmm)
+_OLD: Part[str] = Part("old", lambda text: text if text == NEW or from_hhmm(text) else None)
+_DAYS: Part[str] = Part("days", decode_days)
+
+FLOW = FlowSpec[ScheduleData](
+    name="schedule",
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=ScheduleData,
+    commands=[Command("schedule", schedule_command)],
+    routes=[
+        Route(("p", PAGE), _page, what="the coach's list of clients"),
+        Route((ID, "v"), _show, what="the client's times and days"),
+        Route((ID, "c"), _which, what="which time to change (several times)"),
+        Route((ID, "t", _OLD), _time, what="the time picker for OLD, or new to add a time"),
+        Route((ID, "s", _OLD, _TIME), _set, what="set OLD (or new) to TIME"),
+        Route((ID, "o", _OLD), _type, goes_to=Step.TIME, what="type the time for OLD"),
+        Route((ID, "x", _TIME), _remove, what="remove the time"),
+        Route((ID, "d"), _days, what="the day choices"),
+        Route((ID, "k", _DAYS), _toggle, what="choose the days one by one"),
+        Route((ID, "w", _DAYS), _weekdays, what="save the days"),
+        Route((ID, "z"), _done, what="done: the buttons go away"),
+    ],
+    texts=[Text(Step.TIME, on_text, goes_to=END)],
+)
+register = FLOW.register

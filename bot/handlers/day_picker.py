@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from telegram import InlineKeyboardButton
-
+from bot.messages.keyboard import Button, Data
 from bot.messages.rhythm_text import EVERY_DAY_TEXT, MONDAY_TO_FRIDAY, day_name
 from bot.services.schedules import EVERY_DAY, WEEKDAYS
 from bot.text.i18n import _
@@ -34,32 +33,32 @@ def decode_days(text: str) -> str | None:
 
 
 def preset_rows(
-    current: str, *, choose: Callable[[str], str], pick: Callable[[str], str]
-) -> list[list[InlineKeyboardButton]]:
+    current: str, *, choose: Callable[[str], Data], pick: Callable[[str], Data]
+) -> list[list[Button]]:
     """Monday–Friday and Every day as one tap each, and a way to choose the days one by one."""
     return [
         [
-            InlineKeyboardButton("📅 " + _(MONDAY_TO_FRIDAY), callback_data=choose(WEEKDAYS)),
-            InlineKeyboardButton("🗓️ " + _(EVERY_DAY_TEXT), callback_data=choose(EVERY_DAY)),
+            Button.sending("📅 " + _(MONDAY_TO_FRIDAY), choose(WEEKDAYS)),
+            Button.sending("🗓️ " + _(EVERY_DAY_TEXT), choose(EVERY_DAY)),
         ],
-        [InlineKeyboardButton(_("✏️ Choose the days"), callback_data=pick(encode_days(current)))],
+        [Button.sending(_("✏️ Choose the days"), pick(encode_days(current)))],
     ]
 
 
 def toggle_rows(
-    selected: str, *, toggle: Callable[[str], str], save: Callable[[str], str]
-) -> list[list[InlineKeyboardButton]]:
+    selected: str, *, toggle: Callable[[str], Data], save: Callable[[str], Data]
+) -> list[list[Button]]:
     """A button per weekday (✅ chosen, ⬜ not) and 💾 Save."""
     buttons = []
     for digit in EVERY_DAY:
         chosen = digit in selected
         after = selected.replace(digit, "") if chosen else selected + digit
         buttons.append(
-            InlineKeyboardButton(
+            Button.sending(
                 f"{'✅' if chosen else '⬜'} {day_name(int(digit), capitalise=True)}",
-                callback_data=toggle(encode_days(after)),
+                toggle(encode_days(after)),
             )
         )
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([InlineKeyboardButton(_("💾 Save"), callback_data=save(encode_days(selected)))])
+    rows.append([Button.sending(_("💾 Save"), save(encode_days(selected)))])
     return rows

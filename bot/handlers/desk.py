@@ -18,11 +18,11 @@ from bot.flows import placement
 from bot.flows.coach_goal import ACTION as COACH_GOAL_ACTION
 from bot.flows.coach_reply import REPLY_FLOW
 from bot.flows.plan import ACTION as PLAN_ACTION
-from bot.flows.rhythm_access import PAUSE_ACTION, SCHEDULE_ACTION
 from bot.handlers.progress import CHART_ACTION
 from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.messages.closing_notices import ACTION as CLOSING_ACTION
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import CLIENTS_ACTION, NOTE_ACTION, encode, label, nav_row
 from bot.models.checkins import GotUp, Sleep
 from bot.models.coaching import CoachingStatus, GoalArea
@@ -147,17 +147,11 @@ def list_view(
     for entry in shown:
         badge = f" 💬{entry.unread}" if entry.unread else ""
         flag = " 🚩" if entry.open_flags else ""
-        buttons.append(
-            InlineKeyboardButton(
-                label(f"👤 {entry.name}{badge}{flag}"),
-                callback_data=encode(CLIENTS_ACTION, "c", entry.client_id, page),
-            )
-        )
+        name = label(f"👤 {entry.name}{badge}{flag}")
+        buttons.append(Button.press(name, CLIENTS_ACTION, "c", entry.client_id, page))
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    nav = nav_row(page, pages, lambda p: encode(CLIENTS_ACTION, "p", p))
-    if nav:
-        rows.append(nav)
-    return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
+    rows.append(nav_row(page, pages, lambda p: (CLIENTS_ACTION, "p", p)))
+    return "\n\n".join(blocks), Keyboard.of(rows).markup()
 
 
 def _checkin_line(line: CheckinLine, timezone: str) -> str:
@@ -280,10 +274,10 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
             [
                 InlineKeyboardButton(
                     _("⏰ Check-in times"),
-                    callback_data=encode(SCHEDULE_ACTION, card.client_id, "v"),
+                    callback_data=encode(callbacks.SCHEDULE, card.client_id, "v"),
                 ),
                 InlineKeyboardButton(
-                    _("⏸️ Pause"), callback_data=encode(PAUSE_ACTION, card.client_id, "v")
+                    _("⏸️ Pause"), callback_data=encode(callbacks.PAUSE, card.client_id, "v")
                 ),
             ]
         )

@@ -16,6 +16,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.messages import callbacks
 
+# What a press sends, as a value: the action and its parts ("nt", "n", 42).
+Data = tuple[str | int, ...]
+
 
 @dataclass(frozen=True, slots=True)
 class Button:
@@ -30,6 +33,12 @@ class Button:
     def press(cls, label: str, action: str, *parts: str | int) -> Button:
         """A button whose press sends the action and its parts."""
         return cls(label, action, parts)
+
+    @classmethod
+    def sending(cls, label: str, data: Data) -> Button:
+        """A button whose press sends `data`, an action and its parts."""
+        action, *parts = data
+        return cls(label, str(action), tuple(parts))
 
     @classmethod
     def link(cls, label: str, url: str) -> Button:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from telegram import InlineKeyboardButton
-
 from bot.messages import callbacks
+from bot.messages.keyboard import Button, Data
 from bot.services.caseload import PAGE_SIZE, page_of
 from bot.text.i18n import _
 
@@ -26,13 +25,13 @@ def label(text: str) -> str:
     return text if len(text) <= BUTTON_TEXT_MAX else text[: BUTTON_TEXT_MAX - 1] + "…"
 
 
-def nav_row(page: int, pages: int, data_for: Callable[[int], str]) -> list[InlineKeyboardButton]:
+def nav_row(page: int, pages: int, data_for: Callable[[int], Data]) -> list[Button]:
     """◀️ and ▶️ between pages; empty on a single page."""
     row = []
     if page > 0:
-        row.append(InlineKeyboardButton(_("◀️ Previous"), callback_data=data_for(page - 1)))
+        row.append(Button.sending(_("◀️ Previous"), data_for(page - 1)))
     if page < pages - 1:
-        row.append(InlineKeyboardButton(_("Next ▶️"), callback_data=data_for(page + 1)))
+        row.append(Button.sending(_("Next ▶️"), data_for(page + 1)))
     return row
 
 
@@ -40,16 +39,14 @@ def client_picker(
     clients: Sequence[tuple[int, str]],
     page: int,
     *,
-    choose: Callable[[int], str],
-    turn: Callable[[int], str],
+    choose: Callable[[int], Data],
+    turn: Callable[[int], Data],
     mark: Callable[[int], str] | None = None,
-) -> tuple[list[list[InlineKeyboardButton]], int, int]:
+) -> tuple[list[list[Button]], int, int]:
     """One page of clients as buttons (two a row) with ◀️ ▶️; `mark` puts a sign before a name."""
     shown, page, pages = page_of(clients, page, PAGE_SIZE)
     buttons = [
-        InlineKeyboardButton(
-            label(f"{mark(client_id) if mark else '👤'} {name}"), callback_data=choose(client_id)
-        )
+        Button.sending(label(f"{mark(client_id) if mark else '👤'} {name}"), choose(client_id))
         for client_id, name in shown
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

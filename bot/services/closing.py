@@ -35,8 +35,7 @@ from bot.models.coaching import (
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus
 from bot.models.people import Locale, Organisation, Person
 from bot.services import access, people
-from bot.services.errors import STALE_BUTTON as STALE
-from bot.services.errors import DomainError
+from bot.services.errors import STALE_BUTTON, DomainError
 from bot.services.handover import local_day
 from bot.text.i18n import N_
 
@@ -63,6 +62,9 @@ _DUE_CHECKINS = [
     CheckinStatus.MISSED,
 ]
 _ANSWERED_CHECKINS = [CheckinStatus.ANSWERED, CheckinStatus.PARTIAL]
+
+# The answer to a press of a button that no longer works (bot/services/errors.py).
+STALE = STALE_BUTTON
 
 
 class ClosingError(DomainError):

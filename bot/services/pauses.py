@@ -25,8 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models.checkins import Checkin, CheckinPause, CheckinStatus, PauseReason
 from bot.models.people import Person
 from bot.services import handover
-from bot.services.errors import STALE_BUTTON as STALE
-from bot.services.errors import DomainError
+from bot.services.errors import STALE_BUTTON, DomainError
 from bot.services.schedules import resolve_local
 from bot.text.i18n import N_
 
@@ -39,6 +38,9 @@ IN_THE_PAST = N_("That day is already over. Choose today or a later day.")
 ENDS_BEFORE_START = N_("The pause cannot end before it starts.")
 TOO_FAR = N_("A pause must end within a year from today.")
 ALREADY_PAUSED = N_("There is already a pause. End it first to make a new one.")
+
+# The answer to a press of a button that no longer works (bot/services/errors.py).
+STALE = STALE_BUTTON
 
 
 class PauseError(DomainError):

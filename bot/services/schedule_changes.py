@@ -22,8 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.models.people import Person
-from bot.services.errors import STALE_BUTTON as STALE
-from bot.services.errors import DomainError
+from bot.services.errors import STALE_BUTTON, DomainError
 from bot.services.schedules import EVERY_DAY, WEEKDAYS, next_occurrence, resolve_local, schedules_of
 from bot.text.i18n import N_
 
@@ -35,6 +34,9 @@ TIME_TAKEN = N_("There is already a check-in at that time.")
 TOO_MANY = N_("Four check-ins a day is the most. Remove a time first.")
 LAST_TIME = N_("One check-in time is needed. To stop the check-ins for a while, use a pause.")
 NO_DAYS = N_("Choose at least one day.")
+
+# The answer to a press of a button that no longer works (bot/services/errors.py).
+STALE = STALE_BUTTON
 
 
 class ScheduleChangeError(DomainError):
