@@ -335,10 +335,6 @@ def text_steps() -> dict[str, TextStep]:
         checkin.FLOW: checkin.on_note,
         closing.SENTENCE_FLOW: closing.on_sentence,
         closing.CHANGE_FLOW: closing.on_change_words,
-        placement.FLOW: placement.on_text,
-        employer_ask.ASK_FLOW: employer_ask.on_question,
-        employer_ask.ANSWER_FLOW: employer_ask.on_answer,
-        meeting.FLOW: meeting.on_text,
     }
 
 

@@ -2,26 +2,29 @@
 
 The contact picks the employee if linked to several, writes the question, and the words reach the
 coach who answers for that employee now, as an employer-request flag with ↩️ Reply. Without a
-standing consent the question is refused kindly, naming nobody.
+standing consent the question is refused kindly, naming nobody. The buttons and typed words are
+declared in FLOW at the end of the module (drawn in docs/flows/employer_ask.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from enum import StrEnum
 
+from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.flows.mechanism import END, ID, Command, FlowSpec, Route, Text
 from bot.handlers import daily_limits
-from bot.handlers.replies import answer_query, answer_stale, escape, reply
+from bot.handlers.replies import escape, reply
 from bot.messages import callbacks
 from bot.messages.keyboard import Button, Keyboard
-from bot.messages.pickers import encode, label
+from bot.messages.pickers import label
 from bot.models.people import Person
-from bot.runtime.context import CompanionApplication, Context, require_coach, require_employer
+from bot.runtime.context import Context, require_coach, require_employer
 from bot.services import employer_line, employers, flows, outbox, people, placements
 from bot.services.access import AccessDenied
 from bot.services.employer_line import Asked, EmptyQuestion, LinkEnded
@@ -33,8 +36,16 @@ _LOGGER = logging.getLogger(__name__)
 
 ASK_FLOW = "employer_ask"
 ANSWER_FLOW = "employer_answer"
-# ea:p:PLACEMENT (the employee a question is about), ea:r:MESSAGE (the coach's Reply)
 ACTION = callbacks.EMPLOYER_ASK
+
+
+class Step(StrEnum):
+    TEXT = "text"  # waiting for the employer's question, or the coach's answer
+
+
+class LineData(BaseModel):
+    placement_id: int | None = None  # the employee a question is about
+    question_id: int | None = None  # the question a coach answers
 
 
 def nobody_text() -> str:
@@ -63,19 +74,14 @@ async def ask_command(update: Update, context: Context) -> None:
         await _start(update, context, employees[0].placement_id)
         return
     rows = [
-        [
-            InlineKeyboardButton(
-                label(f"👤 {employee.first_name}"),
-                callback_data=encode(ACTION, "p", employee.placement_id),
-            )
-        ]
+        [Button.press(label(f"👤 {employee.first_name}"), ACTION, "p", employee.placement_id)]
         for employee in employees
     ]
     await reply(
         update,
         context,
         _("Whom is your question about?"),
-        reply_markup=InlineKeyboardMarkup(rows),
+        reply_markup=Keyboard.of(rows).markup(),
         purpose="ask-pick",
     )
 
@@ -93,15 +99,14 @@ async def _start(update: Update, context: Context, placement_id: int) -> None:
         }
         if placement_id not in allowed:
             raise AccessDenied(f"contact {contact_id} may not ask about placement {placement_id}")
-        await flows.set_step(
+        await FLOW.move(
             session,
             person_id=contact_id,
-            flow=ASK_FLOW,
-            step="text",
+            name=ASK_FLOW,
+            step=Step.TEXT,
             now=now,
-            data={"placement_id": placement_id},
+            data=LineData(placement_id=placement_id),
             awaiting_text=True,
-            merge=False,
         )
     await reply(
         update,
@@ -126,7 +131,7 @@ async def on_question(update: Update, context: Context, flow: Flow) -> None:
         return
     services = context.services
     now = services.clock.now()
-    placement_id = int(str(flow.data["placement_id"]))
+    placement_id = FLOW.load(flow).placement_id or 0
     try:
         async with services.db.session() as session:
             asked = await employer_line.ask(
@@ -222,15 +227,14 @@ async def _start_answer(update: Update, context: Context, message_id: int) -> No
             session, coach_id=coach_id, message_id=message_id, now=now
         )
         contact = await session.get(Person, question.sender_id) if question.sender_id else None
-        await flows.set_step(
+        await FLOW.move(
             session,
             person_id=coach_id,
-            flow=ANSWER_FLOW,
-            step="text",
+            name=ANSWER_FLOW,
+            step=Step.TEXT,
             now=now,
-            data={"question_id": message_id},
+            data=LineData(question_id=message_id),
             awaiting_text=True,
-            merge=False,
         )
     await reply(
         update,
@@ -258,7 +262,7 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
             answered = await employer_line.answer(
                 session,
                 coach_id=coach_id,
-                question_id=int(str(flow.data["question_id"])),
+                question_id=FLOW.load(flow).question_id or 0,
                 text=message.text,
                 chat_id=message.chat_id,
                 message_id=message.message_id,
@@ -313,24 +317,30 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
     )
 
 
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    _action, parts = callbacks.decode(query.data)
-    kind = parts[0] if parts else ""
-    number = callbacks.number(parts, 1)
-    if kind == "p" and number is not None:
-        await answer_query(query)
-        await _start(update, context, number)
-        return
-    if kind == "r" and number is not None:
-        await answer_query(query)
-        await _start_answer(update, context, number)
-        return
-    await answer_stale(query)
+async def _about(update: Update, context: Context, placement_id: int) -> None:
+    await _start(update, context, placement_id)
 
 
-def register(application: CompanionApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("ask", ask_command, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+async def _reply(update: Update, context: Context, message_id: int) -> None:
+    await _start_answer(update, context, message_id)
+
+
+FLOW = FlowSpec[LineData](
+    name=ASK_FLOW,
+    other_names=(ANSWER_FLOW,),
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=LineData,
+    answer_first=True,
+    commands=[Command("ask", ask_command, goes_to=Step.TEXT)],
+    routes=[
+        Route(("p", ID), _about, goes_to=Step.TEXT, what="the employee a question is about"),
+        Route(("r", ID), _reply, goes_to=Step.TEXT, what="the coach's Reply: write the answer"),
+    ],
+    texts=[
+        Text(Step.TEXT, on_question, goes_to=END, flow=ASK_FLOW),
+        Text(Step.TEXT, on_answer, goes_to=END, flow=ANSWER_FLOW),
+    ],
+)
+register = FLOW.register

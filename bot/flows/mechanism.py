@@ -30,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.replies import answer_query, answer_stale, reply
+from bot.handlers.replies import answer_query, answer_stale, reply, was_answered
 from bot.messages import callbacks
 from bot.messages.keyboard import Button
 from bot.runtime.context import CompanionApplication, Context
@@ -104,6 +104,9 @@ class Route:
     shown_in: tuple[str, ...] = ()
     goes_to: str | None = None
     what: str = ""
+    # Pressed only while the person's flow is at one of `shown_in` (a button without the
+    # version that still belongs to a step); else it no longer works.
+    strict: bool = False
 
     def match(self, parts: Sequence[str]) -> list[Any] | None:
         """The typed values when the parts fit this route, else None."""
@@ -219,6 +222,13 @@ class FlowSpec(Generic[D]):
             await answer_stale(query)
             return
         found = self.route_for(query.data)
+        strict = found is not None and found[0].strict
+        if (
+            found is not None
+            and strict
+            and not await self._current(context, None, found[0].shown_in)
+        ):
+            found = None
         if found is not None and VERSION in found[0].pattern:
             # The handler gets the person's flow as it is now in place of its version.
             route, values = found
@@ -238,9 +248,10 @@ class FlowSpec(Generic[D]):
         await route.handler(update, context, *values)
 
     async def answer_stale(self, update: Update, context: Context) -> None:
-        """The one answer for a press that no longer works, as this flow gives it."""
+        """The one answer for a press that no longer works, as this flow gives it: on the button,
+        or as a message when the flow says so or the press was answered already."""
         query = update.callback_query
-        if self.stale is Stale.MESSAGE or query is None:
+        if self.stale is Stale.MESSAGE or query is None or was_answered(query):
             if query is not None:
                 await answer_query(query)
             await reply(update, context, stale_text(), purpose="stale")
@@ -248,16 +259,19 @@ class FlowSpec(Generic[D]):
             await answer_stale(query)
 
     async def _current(
-        self, context: Context, version: int, shown_in: tuple[str, ...]
+        self, context: Context, version: int | None, shown_in: tuple[str, ...]
     ) -> Flow | None:
-        """The person's flow when the button is of its current version (and step); else None."""
+        """The person's flow when the button is of its current version (if it carries one) and
+        step; else None."""
         actor = context.require_actor()
         if actor.person_id is None:
             return None
         services = context.services
         async with services.db.session() as session:
             flow = await flows.current(session, person_id=actor.person_id, now=services.clock.now())
-        if flow is None or flow.name not in self.names or flow.version != version:
+        if flow is None or flow.name not in self.names:
+            return None
+        if version is not None and flow.version != version:
             return None
         if shown_in and flow.step not in shown_in:
             return None

@@ -3,29 +3,33 @@ the client is told, and the dispatcher reminds everyone the day before
 (bot/messages/meeting_notices.py).
 
 The contact picks the employee (if several) and one of a few times (the next working days at 9
-and 13) or types another; the coach gets ✅ Confirm / ❌ Not possible.
+and 13) or types another; the coach gets ✅ Confirm / ❌ Not possible. The buttons and typed times
+are declared in FLOW at the end of the module (drawn in docs/flows/meeting.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from enum import StrEnum
 
+from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.flows.employer_ask import nobody_text
+from bot.flows.mechanism import END, ID, MINUTE, Command, FlowSpec, Route, Text
 from bot.handlers import daily_limits
-from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
+from bot.handlers.replies import edit_or_reply, escape, reply
 from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.meeting_notices import when_text
-from bot.messages.pickers import encode, label
+from bot.messages.pickers import label
 from bot.models.people import Person
 from bot.models.placements import Meeting
-from bot.runtime.context import CompanionApplication, Context, require_coach, require_employer
-from bot.services import access, employers, flows, meetings, outbox, people, placements, routing
+from bot.runtime.context import Context, require_coach, require_employer
+from bot.services import access, employers, meetings, outbox, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.errors import stale_text
 from bot.services.flows import Flow
@@ -35,11 +39,17 @@ from bot.text.i18n import _, format_datetime, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
-FLOW = "meeting"
-# mt:e:PLACEMENT (the employee), mt:t:PLACEMENT:MINUTES (a time, minutes since the epoch),
-# mt:o:PLACEMENT (another time, typed), mt:c:MEETING / mt:x:MEETING (the coach confirms or not);
-# the coach's own: mt:n:CLIENT (times), mt:k:CLIENT:MINUTES (agreed at once), mt:m:CLIENT (typed)
 ACTION = callbacks.MEETING
+
+
+class Step(StrEnum):
+    TIME = "time"  # waiting for the employer's time, typed
+    COACH_TIME = "coach-time"  # waiting for the coach's time, typed
+
+
+class MeetingData(BaseModel):
+    placement_id: int | None = None  # the employer's: the employee the meeting is about
+    client_id: int | None = None  # the coach's: the client
 
 
 async def meeting_command(update: Update, context: Context) -> None:
@@ -60,20 +70,33 @@ async def meeting_command(update: Update, context: Context) -> None:
         await _times(update, context, employees[0].placement_id)
         return
     rows = [
-        [
-            InlineKeyboardButton(
-                label(f"👤 {e.first_name}"), callback_data=encode(ACTION, "e", e.placement_id)
-            )
-        ]
-        for e in employees
+        [Button.press(label(f"👤 {e.first_name}"), ACTION, "e", e.placement_id)] for e in employees
     ]
     await reply(
         update,
         context,
         _("Whom is the meeting about?"),
-        reply_markup=InlineKeyboardMarkup(rows),
+        reply_markup=Keyboard.of(rows).markup(),
         purpose="meeting-pick",
     )
+
+
+def _slot_rows(
+    timezone: str, now: dt.datetime, pick: tuple[str, int], other: tuple[str, int]
+) -> list[list[Button]]:
+    """A few times to choose (two a row), and another time to type."""
+    buttons = [
+        Button.press(
+            "📅 " + format_datetime(slot, timezone=timezone, format="short"),
+            ACTION,
+            *pick,
+            int(slot.timestamp()) // 60,
+        )
+        for slot in meetings.slots(now, timezone)
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([Button.press(_("🕒 Another time"), ACTION, *other)])
+    return rows
 
 
 async def _times(update: Update, context: Context, placement_id: int) -> None:
@@ -90,28 +113,14 @@ async def _times(update: Update, context: Context, placement_id: int) -> None:
         }
     if placement_id not in allowed:
         raise AccessDenied(f"contact {contact_id} may not meet about placement {placement_id}")
-    buttons = [
-        InlineKeyboardButton(
-            "📅 " + format_datetime(slot, timezone=actor.timezone, format="short"),
-            callback_data=encode(ACTION, "t", placement_id, int(slot.timestamp()) // 60),
-        )
-        for slot in meetings.slots(now, actor.timezone)
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                _("🕒 Another time"), callback_data=encode(ACTION, "o", placement_id)
-            )
-        ]
-    )
+    rows = _slot_rows(actor.timezone, now, ("t", placement_id), ("o", placement_id))
     await reply(
         update,
         context,
         _("📅 A meeting about {employee}'s work with the job coach. When?").format(
             employee=escape(allowed[placement_id].first_name)
         ),
-        reply_markup=InlineKeyboardMarkup(rows),
+        reply_markup=Keyboard.of(rows).markup(),
         purpose="meeting-times",
     )
 
@@ -132,7 +141,7 @@ async def _propose(
             starts_at=starts_at,
             now=now,
         )
-        await flows.clear(session, person_id=contact_id, flow=FLOW)
+        await FLOW.end(session, person_id=contact_id)
         await _ask_coach(session, meeting=meeting, now=now)
     services.wake_sender()
     actor = context.require_actor()
@@ -164,17 +173,10 @@ async def _ask_coach(session: AsyncSession, *, meeting: Meeting, now: dt.datetim
             name=escape(name or "?"),
             when=when_text(meeting.starts_at, coach),
         )
-        markup = {
-            "inline_keyboard": [
-                [
-                    {"text": _("✅ Confirm"), "callback_data": encode(ACTION, "c", meeting.id)},
-                    {
-                        "text": _("❌ Not possible"),
-                        "callback_data": encode(ACTION, "x", meeting.id),
-                    },
-                ]
-            ]
-        }
+        markup = Keyboard.row(
+            Button.press(_("✅ Confirm"), ACTION, "c", meeting.id),
+            Button.press(_("❌ Not possible"), ACTION, "x", meeting.id),
+        ).to_json()
     await outbox.enqueue(
         session,
         chat_id=coach.chat_id,
@@ -280,22 +282,12 @@ async def _coach_times(update: Update, context: Context, client_id: int) -> None
     async with services.db.session() as session:
         await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
-    buttons = [
-        InlineKeyboardButton(
-            "📅 " + format_datetime(slot, timezone=actor.timezone, format="short"),
-            callback_data=encode(ACTION, "k", client_id, int(slot.timestamp()) // 60),
-        )
-        for slot in meetings.slots(now, actor.timezone)
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(
-        [InlineKeyboardButton(_("🕒 Another time"), callback_data=encode(ACTION, "m", client_id))]
-    )
+    rows = _slot_rows(actor.timezone, now, ("k", client_id), ("m", client_id))
     await reply(
         update,
         context,
         _("📅 A meeting with {name}'s employer. When?").format(name=escape(name or "?")),
-        reply_markup=InlineKeyboardMarkup(rows),
+        reply_markup=Keyboard.of(rows).markup(),
         purpose="meeting-coach-times",
     )
 
@@ -311,7 +303,7 @@ async def _arrange(
             session, coach_id=coach_id, client_id=client_id, starts_at=starts_at, now=now
         )
         when = await _announce(session, decided=decided, coach_id=coach_id, confirm=True, now=now)
-        await flows.clear(session, person_id=coach_id, flow=FLOW)
+        await FLOW.end(session, person_id=coach_id)
     services.wake_sender()
     await reply(
         update,
@@ -337,27 +329,19 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
             purpose="meeting-retry",
         )
         return
-    if flow.step == "coach-time":
-        await _arrange(update, context, int(str(flow.data["client_id"])), when)
+    data = FLOW.load(flow)
+    if flow.step == Step.COACH_TIME:
+        await _arrange(update, context, data.client_id or 0, when)
         return
     require_employer(context)
-    await _propose(update, context, int(str(flow.data["placement_id"])), when)
+    await _propose(update, context, data.placement_id or 0, when)
 
 
 async def _wait_for_time(
-    session: AsyncSession, person_id: int, step: str, data: dict[str, object], now: dt.datetime
+    session: AsyncSession, person_id: int, step: Step, data: MeetingData, now: dt.datetime
 ) -> None:
     """The person's next text is the meeting's day and time."""
-    await flows.set_step(
-        session,
-        person_id=person_id,
-        flow=FLOW,
-        step=step,
-        now=now,
-        data=data,
-        awaiting_text=True,
-        merge=False,
-    )
+    await FLOW.move(session, person_id=person_id, step=step, now=now, data=data, awaiting_text=True)
 
 
 async def _ask_for_time(update: Update, context: Context) -> None:
@@ -369,61 +353,91 @@ async def _ask_for_time(update: Update, context: Context) -> None:
     )
 
 
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    _action, parts = callbacks.decode(query.data)
-    kind = parts[0] if parts else ""
-    number = callbacks.number(parts, 1)
-    if number is None:
-        await answer_stale(query)
-        return
-    if kind == "e":
-        await answer_query(query)
-        await _times(update, context, number)
-    elif kind == "t" and (starts_at := callbacks.minute(parts, 2)) is not None:
-        await answer_query(query)
-        if starts_at <= context.services.clock.now():
-            await reply(update, context, stale_text(), purpose="stale")
-            return
-        await _propose(update, context, number, starts_at)
-    elif kind == "o":
-        contact_id = require_employer(context)
-        services = context.services
-        now = services.clock.now()
-        async with services.db.session() as session:
-            await access.require_employer_act(
-                session, contact_person_id=contact_id, placement_id=number, now=now
-            )
-            await _wait_for_time(session, contact_id, "time", {"placement_id": number}, now)
-        await answer_query(query)
-        await _ask_for_time(update, context)
-    elif kind == "n":
-        await answer_query(query)
-        await _coach_times(update, context, number)
-    elif kind == "k" and (starts_at := callbacks.minute(parts, 2)) is not None:
-        await answer_query(query)
-        if starts_at <= context.services.clock.now():
-            await reply(update, context, stale_text(), purpose="stale")
-            return
-        await _arrange(update, context, number, starts_at)
-    elif kind == "m":
-        coach_id = require_coach(context)
-        services = context.services
-        now = services.clock.now()
-        async with services.db.session() as session:
-            await access.require_act(session, coach_id=coach_id, client_id=number, now=now)
-            await _wait_for_time(session, coach_id, "coach-time", {"client_id": number}, now)
-        await answer_query(query)
-        await _ask_for_time(update, context)
-    elif kind in ("c", "x"):
-        await answer_query(query)
-        await _decide(update, context, number, kind == "c")
-    else:
-        await answer_stale(query)
+async def _employee(update: Update, context: Context, placement_id: int) -> None:
+    await _times(update, context, placement_id)
 
 
-def register(application: CompanionApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("meeting", meeting_command, filters=private))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+async def _in_future(update: Update, context: Context, starts_at: dt.datetime) -> bool:
+    """A time still ahead; a time gone by is a button that no longer works."""
+    if starts_at <= context.services.clock.now():
+        await FLOW.answer_stale(update, context)
+        return False
+    return True
+
+
+async def _time(
+    update: Update, context: Context, placement_id: int, starts_at: dt.datetime
+) -> None:
+    if await _in_future(update, context, starts_at):
+        await _propose(update, context, placement_id, starts_at)
+
+
+async def _other_time(update: Update, context: Context, placement_id: int) -> None:
+    """The employer types another time."""
+    contact_id = require_employer(context)
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        await access.require_employer_act(
+            session, contact_person_id=contact_id, placement_id=placement_id, now=now
+        )
+        await _wait_for_time(
+            session, contact_id, Step.TIME, MeetingData(placement_id=placement_id), now
+        )
+    await _ask_for_time(update, context)
+
+
+async def _coach_slot(
+    update: Update, context: Context, client_id: int, starts_at: dt.datetime
+) -> None:
+    if await _in_future(update, context, starts_at):
+        await _arrange(update, context, client_id, starts_at)
+
+
+async def _coach_other_time(update: Update, context: Context, client_id: int) -> None:
+    """The coach types another time."""
+    coach_id = require_coach(context)
+    services = context.services
+    now = services.clock.now()
+    async with services.db.session() as session:
+        await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
+        await _wait_for_time(
+            session, coach_id, Step.COACH_TIME, MeetingData(client_id=client_id), now
+        )
+    await _ask_for_time(update, context)
+
+
+async def _confirm(update: Update, context: Context, meeting_id: int) -> None:
+    await _decide(update, context, meeting_id, True)
+
+
+async def _not_possible(update: Update, context: Context, meeting_id: int) -> None:
+    await _decide(update, context, meeting_id, False)
+
+
+FLOW = FlowSpec[MeetingData](
+    name="meeting",
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=MeetingData,
+    answer_first=True,
+    commands=[Command("meeting", meeting_command)],
+    routes=[
+        Route(("e", ID), _employee, what="the employee: a few times"),
+        Route(("t", ID, MINUTE), _time, what="the employer proposes this time"),
+        Route(("o", ID), _other_time, goes_to=Step.TIME, what="the employer types another time"),
+        Route(("n", ID), _coach_times, what="the coach's 📅 Meeting on the card: a few times"),
+        Route(("k", ID, MINUTE), _coach_slot, what="the coach agrees this time at once"),
+        Route(
+            ("m", ID),
+            _coach_other_time,
+            goes_to=Step.COACH_TIME,
+            what="the coach types another time",
+        ),
+        Route(("c", ID), _confirm, what="the coach confirms the proposed meeting"),
+        Route(("x", ID), _not_possible, what="the coach cannot meet then"),
+    ],
+    texts=[Text(None, on_text, goes_to=END)],
+)
+register = FLOW.register

@@ -4,26 +4,29 @@
 organisation's employers), the contact person (optional), the job title, the start date (today,
 next Monday, or typed d.m.yyyy), the hours a week and the kind of work. Saving it asks the client
 for their consent (bot/flows/consent.py). 🔗 Employer link gives the coach a one-time link for the
-employer's contact person, only while the client's consent stands.
+employer's contact person, only while the client's consent stands. The buttons, steps and typed
+answers are declared in FLOW at the end of the module (drawn in docs/flows/placement.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from enum import StrEnum
 
+from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.flows.consent import queue_question
-from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
+from bot.flows.mechanism import END, ID, FlowSpec, Route, Text, code
+from bot.handlers.replies import edit_or_reply, escape, reply
 from bot.messages import callbacks
-from bot.messages.pickers import CLIENTS_ACTION, encode, label
+from bot.messages.keyboard import Button, Keyboard
+from bot.messages.pickers import CLIENTS_ACTION, label
 from bot.models.placements import Placement, PlacementKind
-from bot.runtime.context import CompanionApplication, Context, require_coach
+from bot.runtime.context import Context, require_coach
 from bot.services import access, caseload, flows, invites, people, placements
 from bot.services.employers import make_link
-from bot.services.errors import stale_text
 from bot.services.flows import Flow
 from bot.services.handover import local_day
 from bot.services.placements import BadPlacement
@@ -31,10 +34,27 @@ from bot.text.i18n import N_, _, format_date, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
-FLOW = "placement"
-# pm:n:CLIENT (start), pm:e:EMPLOYER, pm:s (no contact person), pm:d:t|m (start date),
-# pm:h:HOURS, pm:k:KIND, pm:l:CLIENT (an employer link)
 ACTION = callbacks.PLACEMENT
+
+
+class Step(StrEnum):
+    EMPLOYER = "employer"  # the employer, typed or chosen
+    CONTACT = "contact"  # the contact person, typed, or none
+    TITLE = "title"  # the job title, typed
+    START = "start"  # the start date, typed or chosen
+    HOURS = "hours"  # the hours a week, typed or chosen
+    KIND = "kind"  # the kind of work, chosen
+
+
+class PlacementData(BaseModel):
+    client_id: int
+    employer_id: int | None = None
+    employer: str | None = None
+    contact: str | None = None
+    title: str | None = None
+    start: str | None = None  # ISO day
+    hours: float | None = None
+
 
 KINDS = {
     "o": (PlacementKind.OPEN_LABOUR_MARKET, N_("🏢 Open labour market")),
@@ -64,19 +84,13 @@ def placement_lines(placement: Placement, employer: str, contact: str | None) ->
     return lines
 
 
-def card_buttons(client_id: int, *, has_placement: bool) -> list[InlineKeyboardButton]:
+def card_buttons(client_id: int, *, has_placement: bool) -> list[Button]:
     """The card's buttons for work: record a placement, and the employer link."""
-    row = [InlineKeyboardButton(_("💼 Placement"), callback_data=encode(ACTION, "n", client_id))]
+    row = [Button.press(_("💼 Placement"), ACTION, "n", client_id)]
     if has_placement:
-        row.append(
-            InlineKeyboardButton(
-                _("🔗 Employer link"), callback_data=encode(ACTION, "l", client_id)
-            )
-        )
+        row.append(Button.press(_("🔗 Employer link"), ACTION, "l", client_id))
         # bot/flows/meeting.py: a meeting with the employer, set by the coach.
-        row.append(
-            InlineKeyboardButton(_("📅 Meeting"), callback_data=encode("mt", "n", client_id))
-        )
+        row.append(Button.press(_("📅 Meeting"), callbacks.MEETING, "n", client_id))
     return row
 
 
@@ -124,20 +138,25 @@ async def with_card_part(
         (n for n, row in enumerate(rows) if _action_of(row[0]) == callbacks.CLOSING),
         max(len(rows) - 1, 0),
     )
-    rows.insert(at, card_buttons(client_id, has_placement=placement is not None))
+    work = card_buttons(client_id, has_placement=placement is not None)
+    rows.insert(at, [button.markup() for button in work])
     return text, InlineKeyboardMarkup(rows)
 
 
-async def _set(context: Context, coach_id: int, step: str, data: dict[str, object]) -> None:
+async def _set(context: Context, coach_id: int, step: Step, **changes: object) -> None:
+    """On to `step`, with what the last answer gave."""
     services = context.services
+    now = services.clock.now()
     async with services.db.session() as session:
-        await flows.set_step(
+        flow = await flows.current(session, person_id=coach_id, now=now)
+        if flow is None or flow.name != FLOW.name:
+            raise BadPlacement("the placement's flow has ended")
+        await FLOW.move(
             session,
             person_id=coach_id,
-            flow=FLOW,
             step=step,
-            now=services.clock.now(),
-            data=data,
+            now=now,
+            data=FLOW.load(flow).model_copy(update=changes),
             awaiting_text=True,
         )
 
@@ -151,18 +170,16 @@ async def _begin(update: Update, context: Context, client_id: int) -> None:
         await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
         employers = await placements.employers_of(session, coach_id=coach_id, now=now)
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
-        await flows.set_step(
+        await FLOW.move(
             session,
             person_id=coach_id,
-            flow=FLOW,
-            step="employer",
+            step=Step.EMPLOYER,
             now=now,
-            data={"client_id": client_id},
+            data=PlacementData(client_id=client_id),
             awaiting_text=True,
-            merge=False,
         )
     buttons = [
-        InlineKeyboardButton(label(f"🏢 {employer}"), callback_data=encode(ACTION, "e", eid))
+        Button.press(label(f"🏢 {employer}"), ACTION, "e", eid)
         for eid, employer in employers[:MAX_EMPLOYER_BUTTONS]
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -177,15 +194,13 @@ async def _begin(update: Update, context: Context, client_id: int) -> None:
         update,
         context,
         "\n\n".join(lines),
-        reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+        reply_markup=Keyboard.of(rows).markup() if rows else None,
         purpose="placement-employer",
     )
 
 
 async def _ask_contact(update: Update, context: Context) -> None:
-    keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_("⏭️ No contact person now"), callback_data=encode(ACTION, "s"))]]
-    )
+    keyboard = Keyboard.column(Button.press(_("⏭️ No contact person now"), ACTION, "s")).markup()
     await reply(
         update,
         context,
@@ -202,14 +217,10 @@ async def _ask_title(update: Update, context: Context) -> None:
 
 
 async def _ask_start(update: Update, context: Context) -> None:
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(_("📅 Today"), callback_data=encode(ACTION, "d", "t")),
-                InlineKeyboardButton(_("📅 Next Monday"), callback_data=encode(ACTION, "d", "m")),
-            ]
-        ]
-    )
+    keyboard = Keyboard.row(
+        Button.press(_("📅 Today"), ACTION, "d", "t"),
+        Button.press(_("📅 Next Monday"), ACTION, "d", "m"),
+    ).markup()
     await reply(
         update,
         context,
@@ -220,9 +231,7 @@ async def _ask_start(update: Update, context: Context) -> None:
 
 
 async def _ask_hours(update: Update, context: Context) -> None:
-    keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(h, callback_data=encode(ACTION, "h", h)) for h in HOURS]]
-    )
+    keyboard = Keyboard.row(*(Button.press(h, ACTION, "h", h) for h in HOURS)).markup()
     await reply(
         update,
         context,
@@ -234,14 +243,13 @@ async def _ask_hours(update: Update, context: Context) -> None:
 
 async def _ask_kind(update: Update, context: Context) -> None:
     rows = [
-        [InlineKeyboardButton(gettext(text), callback_data=encode(ACTION, "k", code))]
-        for code, (_kind, text) in KINDS.items()
+        [Button.press(gettext(text), ACTION, "k", code)] for code, (_kind, text) in KINDS.items()
     ]
     await reply(
         update,
         context,
         _("What kind of work is it?"),
-        reply_markup=InlineKeyboardMarkup(rows),
+        reply_markup=Keyboard.of(rows).markup(),
         purpose="placement-kind",
     )
 
@@ -257,23 +265,19 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         return
     step = flow.step
     try:
-        if step == "employer":
-            await _set(
-                context,
-                coach_id,
-                "contact",
-                {"employer_id": None, "employer": placements.clean_text(text, placements.MAX_NAME)},
-            )
+        if step == Step.EMPLOYER:
+            employer = placements.clean_text(text, placements.MAX_NAME)
+            await _set(context, coach_id, Step.CONTACT, employer_id=None, employer=employer)
             await _ask_contact(update, context)
-        elif step == "contact":
+        elif step == Step.CONTACT:
             name = placements.clean_text(text, placements.MAX_NAME)
-            await _set(context, coach_id, "title", {"contact": name})
+            await _set(context, coach_id, Step.TITLE, contact=name)
             await _ask_title(update, context)
-        elif step == "title":
+        elif step == Step.TITLE:
             title = placements.clean_text(text, placements.MAX_TITLE)
-            await _set(context, coach_id, "start", {"title": title})
+            await _set(context, coach_id, Step.START, title=title)
             await _ask_start(update, context)
-        elif step == "start":
+        elif step == Step.START:
             day = placements.parse_date(text)
             if day is None:
                 await reply(
@@ -283,9 +287,9 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
                     purpose="placement-retry",
                 )
                 return
-            await _set(context, coach_id, "hours", {"start": day.isoformat()})
+            await _set(context, coach_id, Step.HOURS, start=day.isoformat())
             await _ask_hours(update, context)
-        elif step == "hours":
+        elif step == Step.HOURS:
             hours = placements.parse_hours(text)
             if hours is None:
                 await reply(
@@ -295,7 +299,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
                     purpose="placement-retry",
                 )
                 return
-            await _set(context, coach_id, "kind", {"hours": hours})
+            await _set(context, coach_id, Step.KIND, hours=hours)
             await _ask_kind(update, context)
         else:
             await _ask_kind(update, context)
@@ -312,23 +316,25 @@ async def _save(update: Update, context: Context, flow: Flow, kind: PlacementKin
     coach_id = require_coach(context)
     services = context.services
     now = services.clock.now()
-    data = flow.data
-    client_id = int(str(data["client_id"]))
+    data = FLOW.load(flow)
+    client_id = data.client_id
+    if data.title is None or data.start is None:
+        raise BadPlacement("the placement has no title or start yet")
     async with services.db.session() as session:
         placement = await placements.record(
             session,
             coach_id=coach_id,
             client_id=client_id,
-            employer_id=int(str(data["employer_id"])) if data.get("employer_id") else None,
-            employer_name=str(data.get("employer") or ""),
-            contact_name=str(data["contact"]) if data.get("contact") else None,
-            job_title=str(data["title"]),
-            start_date=dt.date.fromisoformat(str(data["start"])),
-            hours_per_week=float(str(data["hours"])) if data.get("hours") is not None else None,
+            employer_id=data.employer_id or None,
+            employer_name=data.employer or "",
+            contact_name=data.contact or None,
+            job_title=data.title,
+            start_date=dt.date.fromisoformat(data.start),
+            hours_per_week=data.hours,
             kind=kind,
             now=now,
         )
-        await flows.clear(session, person_id=coach_id, flow=FLOW)
+        await FLOW.end(session, person_id=coach_id)
         assert placement.id is not None
         await queue_question(session, placement=placement, now=now)
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
@@ -336,15 +342,9 @@ async def _save(update: Update, context: Context, flow: Flow, kind: PlacementKin
     services.wake_sender()
     services.wake_dispatcher()  # the follow-up's first contacts are due from the start date
     _LOGGER.info("coach %s recorded placement %s", coach_id, placement.id)
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    _("👤 Open the card"), callback_data=encode(CLIENTS_ACTION, "c", client_id, 0)
-                )
-            ]
-        ]
-    )
+    keyboard = Keyboard.column(
+        Button.press(_("👤 Open the card"), CLIENTS_ACTION, "c", client_id, 0)
+    ).markup()
     await edit_or_reply(
         update,
         context,
@@ -390,56 +390,110 @@ async def _link(update: Update, context: Context, client_id: int) -> None:
     )
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """A button of recording a placement, or the employer link."""
-    query = update.callback_query
-    assert query is not None
+async def _start(update: Update, context: Context, client_id: int) -> None:
+    await _begin(update, context, client_id)
+
+
+async def _employer_link(update: Update, context: Context, client_id: int) -> None:
+    await _link(update, context, client_id)
+
+
+async def _employer(update: Update, context: Context, employer_id: int) -> None:
+    """One of the organisation's employers chosen."""
     coach_id = require_coach(context)
-    _action, parts = callbacks.decode(query.data)
-    kind = parts[0] if parts else ""
-    value = parts[1] if len(parts) > 1 else ""
-    number = callbacks.number(parts, 1)
-    if kind == "n" and number is not None:
-        await answer_query(query)
-        await _begin(update, context, number)
-        return
-    if kind == "l" and number is not None:
-        await answer_query(query)
-        await _link(update, context, number)
-        return
+    services = context.services
+    async with services.db.session() as session:
+        employers = dict(
+            await placements.employers_of(session, coach_id=coach_id, now=services.clock.now())
+        )
+    if employer_id not in employers:
+        raise access.AccessDenied(f"employer {employer_id} is not of the coach's organisation")
+    await _set(context, coach_id, Step.CONTACT, employer_id=employer_id, employer=None)
+    await _ask_contact(update, context)
+
+
+async def _no_contact(update: Update, context: Context) -> None:
+    await _set(context, require_coach(context), Step.TITLE, contact=None)
+    await _ask_title(update, context)
+
+
+async def _start_day(update: Update, context: Context, when: str) -> None:
+    """Today, or next Monday."""
+    today = local_day(context.services.clock.now(), context.require_actor().timezone)
+    day = today if when == "t" else placements.next_monday(today)
+    await _set(context, require_coach(context), Step.HOURS, start=day.isoformat())
+    await _ask_hours(update, context)
+
+
+async def _hours(update: Update, context: Context, hours: str) -> None:
+    await _set(context, require_coach(context), Step.KIND, hours=float(hours))
+    await _ask_kind(update, context)
+
+
+async def _kind(update: Update, context: Context, code: str) -> None:
+    """The kind of work: the placement is saved."""
+    coach_id = require_coach(context)
     services = context.services
     async with services.db.session() as session:
         flow = await flows.current(session, person_id=coach_id, now=services.clock.now())
-    expected = {"e": "employer", "s": "contact", "d": "start", "h": "hours", "k": "kind"}
-    if flow is None or flow.name != FLOW or expected.get(kind) != flow.step:
-        await answer_stale(query)
+    if flow is None or flow.name != FLOW.name:
+        await FLOW.answer_stale(update, context)
         return
-    await answer_query(query)
-    if kind == "e" and number is not None:
-        async with services.db.session() as session:
-            employers = dict(
-                await placements.employers_of(session, coach_id=coach_id, now=services.clock.now())
-            )
-        if number not in employers:
-            raise access.AccessDenied(f"employer {number} is not of the coach's organisation")
-        await _set(context, coach_id, "contact", {"employer_id": number, "employer": None})
-        await _ask_contact(update, context)
-    elif kind == "s":
-        await _set(context, coach_id, "title", {"contact": None})
-        await _ask_title(update, context)
-    elif kind == "d" and value in ("t", "m"):
-        today = local_day(services.clock.now(), context.require_actor().timezone)
-        day = today if value == "t" else placements.next_monday(today)
-        await _set(context, coach_id, "hours", {"start": day.isoformat()})
-        await _ask_hours(update, context)
-    elif kind == "h" and value in HOURS:
-        await _set(context, coach_id, "kind", {"hours": float(value)})
-        await _ask_kind(update, context)
-    elif kind == "k" and value in KINDS:
-        await _save(update, context, flow, KINDS[value][0])
-    else:
-        await reply(update, context, stale_text(), purpose="stale")
+    await _save(update, context, flow, KINDS[code][0])
 
 
-def register(application: CompanionApplication) -> None:
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+FLOW = FlowSpec[PlacementData](
+    name="placement",
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=PlacementData,
+    guard=require_coach,
+    answer_first=True,
+    routes=[
+        Route(("n", ID), _start, goes_to=Step.EMPLOYER, what="💼 Placement on the card"),
+        Route(("l", ID), _employer_link, what="🔗 Employer link on the card"),
+        Route(
+            ("e", ID),
+            _employer,
+            shown_in=(Step.EMPLOYER,),
+            goes_to=Step.CONTACT,
+            strict=True,
+            what="one of the organisation's employers",
+        ),
+        Route(
+            ("s",),
+            _no_contact,
+            shown_in=(Step.CONTACT,),
+            goes_to=Step.TITLE,
+            strict=True,
+            what="no contact person now",
+        ),
+        Route(
+            ("d", code("day", ("t", "m"))),
+            _start_day,
+            shown_in=(Step.START,),
+            goes_to=Step.HOURS,
+            strict=True,
+            what="today, or next Monday",
+        ),
+        Route(
+            ("h", code("hours", HOURS)),
+            _hours,
+            shown_in=(Step.HOURS,),
+            goes_to=Step.KIND,
+            strict=True,
+            what="hours a week",
+        ),
+        Route(
+            ("k", code("kind", KINDS)),
+            _kind,
+            shown_in=(Step.KIND,),
+            goes_to=END,
+            strict=True,
+            what="the kind of work: saved",
+        ),
+    ],
+    texts=[Text(None, on_text, goes_to=None)],
+)
+register = FLOW.register
