@@ -331,8 +331,6 @@ def register_handlers(application: CompanionApplication) -> None:
 def text_steps() -> dict[str, TextStep]:
     """Per flow, what handles a person's typed answer while the flow waits for one."""
     return {
-        onboarding.FLOW: onboarding.on_text,
-        checkin.FLOW: checkin.on_note,
         closing.SENTENCE_FLOW: closing.on_sentence,
         closing.CHANGE_FLOW: closing.on_change_words,
     }

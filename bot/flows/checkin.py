@@ -1,34 +1,48 @@
 """The check-in, button first: how did you sleep, did you get up as planned, mood, what is today,
 and an optional word or voice message. One message that moves from question to question as the
 client answers, hours apart if they like, also after a restart (the answers are in the database).
+The buttons and the typed note are declared in FLOW at the end of the module (drawn in
+docs/flows/checkin.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
+from bot.flows.mechanism import END, ID, WORD, FlowSpec, Part, Route, Text, code
 from bot.handlers.messages import on_message, route
-from bot.handlers.replies import answer_query, answer_stale, edit_pressed, reply
+from bot.handlers.replies import answer_query, edit_pressed, reply
 from bot.messages import callbacks
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.keyboards import CHECK_IN, label_filter
 from bot.models.checkins import Checkin
 from bot.models.flags import FlagKind
 from bot.runtime.context import CompanionApplication, Context
-from bot.services import checkins, encouragement, flags, flows
+from bot.services import checkins, encouragement, flags
 from bot.services.checkins import CheckinClosed
 from bot.services.flows import Flow
 from bot.text.html_text import escape
 from bot.text.i18n import N_, _
 
-FLOW = "checkin"
 ACTION = callbacks.CHECKIN
+
+
+class Step(StrEnum):
+    NOTE = "note"  # the note question open: typed words or a voice message
+
+
+class CheckinData(BaseModel):
+    checkin_id: int
+
+
 # Short codes keep callback_data small: ci:<check-in id>:<question>:<value>.
 _Q = {
     "s": "sleep",
@@ -87,10 +101,6 @@ _COPING_LABELS = {
     checkins.COLLEAGUES: COLLEAGUES,
 }
 CONTACT = N_("📞 Ask my coach to contact me")
-
-
-def _data(checkin_id: int, code: str, value: str) -> str:
-    return callbacks.encode(ACTION, checkin_id, code, value)
 
 
 def _rows(checkin_id: int, question: str) -> list[list[Button]]:
@@ -258,36 +268,25 @@ async def _after_answer(
 ) -> None:
     """Wait for typed words while the note question is open; stop waiting otherwise."""
     if checkins.next_question(checkin) == "note":
-        await flows.set_step(
+        assert checkin.id is not None
+        await FLOW.move(
             session,
             person_id=client_id,
-            flow=FLOW,
-            step="note",
+            step=Step.NOTE,
             now=now,
-            data={"checkin_id": checkin.id},
+            data=CheckinData(checkin_id=checkin.id),
             awaiting_text=True,
-            merge=False,
         )
     else:
-        await flows.clear(session, person_id=client_id, flow=FLOW)
+        await FLOW.end(session, person_id=client_id)
 
 
-async def on_button(update: Update, context: Context) -> None:
+async def _press(update: Update, context: Context, checkin_id: int, code: str, value: str) -> None:
     """An answer button of a check-in."""
     query = update.callback_query
     assert query is not None
     actor = context.require_actor()
-    _action, parts = callbacks.decode(query.data)
-    checkin_id = callbacks.number(parts, 0)
-    code = callbacks.choice(parts, 1, {*_Q, "x", "c", "e"})
-    if actor.person_id is None or len(parts) != 3 or checkin_id is None or code is None:
-        await answer_stale(query)
-        return
-    value = parts[2]
-    question = _Q.get(code)
-    if question in checkins.VALUES and value not in checkins.VALUES[question]:
-        await answer_stale(query)
-        return
+    assert actor.person_id is not None
     services = context.services
     now = services.clock.now()
     # The answer, the flags it completes, the flow's next step and the closing words: one
@@ -395,24 +394,24 @@ async def on_note(update: Update, context: Context, flow: Flow) -> None:
     if text is None and voice is None:
         # A photo or a sticker is not an answer: it goes to the coach like any message.
         async with services.db.session() as session:
-            await flows.clear(session, person_id=actor.person_id, flow=FLOW)
+            await FLOW.end(session, person_id=actor.person_id)
         await route(update, context)
         return
     try:
         async with services.db.session() as session:
             checkin = await checkins.add_note(
                 session,
-                checkin_id=int(str(flow.data["checkin_id"])),
+                checkin_id=FLOW.load(flow).checkin_id,
                 client_id=actor.person_id,
                 now=now,
                 text=text,
                 voice_file_id=voice,
             )
-            await flows.clear(session, person_id=actor.person_id, flow=FLOW)
+            await FLOW.end(session, person_id=actor.person_id)
             line = await _closing_line(session, checkin, now)
     except CheckinClosed:
         async with services.db.session() as session:
-            await flows.clear(session, person_id=actor.person_id, flow=FLOW)
+            await FLOW.end(session, person_id=actor.person_id)
         await reply(
             update,
             context,
@@ -439,8 +438,52 @@ async def start_from_keyboard(update: Update, context: Context) -> None:
     await _show(update, context, checkin, edit=False, line=line)
 
 
-def register(application: CompanionApplication) -> None:
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+def _known(context: Context) -> bool:
+    return context.require_actor().person_id is not None
+
+
+_WHAT = {
+    "x": "a normal day",
+    "c": "ask my coach to contact me",
+    "e": "change my answers",
+}
+
+
+def _route(short: str) -> Route:
+    """The answers to one question: the value checked against the question's own values."""
+    question = _Q.get(short)
+    value: Part[str] = (
+        code("value", checkins.VALUES[question]) if question in checkins.VALUES else WORD
+    )
+
+    async def answered(update: Update, context: Context, checkin_id: int, given: str) -> None:
+        await _press(update, context, checkin_id, short, given)
+
+    answered.__name__ = f"answer_{question or short}"
+    return Route(
+        (ID, short, value),
+        answered,
+        # The note step is kept while the note question is the open one, whichever answer led there.
+        goes_to=END if short in ("n", "c") else None,
+        what=_WHAT.get(short) or f"the answer to {question}",
+    )
+
+
+def _register_keyboard(application: CompanionApplication) -> None:
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & label_filter(CHECK_IN), start_from_keyboard)
     )
+
+
+FLOW = FlowSpec[CheckinData](
+    name="checkin",
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=CheckinData,
+    guard=_known,
+    routes=[_route(short) for short in [*_Q, "x", "c", "e"]],
+    texts=[Text(None, on_note, goes_to=END)],
+    also=_register_keyboard,
+)
+register = FLOW.register

@@ -184,6 +184,10 @@ class FlowSpec(Generic[D]):
     # /transfer), for the typed-text steps.
     other_names: tuple[str, ...] = ()
     doc: str = ""
+    # What a stale or forged press gets instead of the one answer alone (the answer and more).
+    on_stale: Callable[[Update, Context], Coroutine[Any, Any, None]] | None = None
+    # Handlers of its own beside the commands and buttons (a keyboard label), added after them.
+    also: Callable[[CompanionApplication], None] | None = None
 
     def __post_init__(self) -> None:
         if self.action not in callbacks.ACTIONS:
@@ -251,7 +255,9 @@ class FlowSpec(Generic[D]):
         """The one answer for a press that no longer works, as this flow gives it: on the button,
         or as a message when the flow says so or the press was answered already."""
         query = update.callback_query
-        if self.stale is Stale.MESSAGE or query is None or was_answered(query):
+        if self.on_stale is not None:
+            await self.on_stale(update, context)
+        elif self.stale is Stale.MESSAGE or query is None or was_answered(query):
             if query is not None:
                 await answer_query(query)
             await reply(update, context, stale_text(), purpose="stale")
@@ -362,6 +368,8 @@ class FlowSpec(Generic[D]):
             if name in application.text_steps:
                 raise ValueError(f"two flows take typed words for {name}")
             application.text_steps[name] = handler
+        if self.also is not None:
+            self.also(application)
 
     # -- the diagram ----------------------------------------------------------------------------
 

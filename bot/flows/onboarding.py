@@ -3,30 +3,55 @@ language → who the coach is → privacy → the coaching agreement → the fir
 
 Every step is kept in the client's flow row, so an interrupted onboarding continues where it
 stopped, also after a restart. Declining the agreement erases what was stored and tells the coach.
+Every button carries the flow's version. The steps and buttons are declared in FLOW at the end of
+the module (drawn in docs/flows/onboarding.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from pydantic import BaseModel
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler
 
+from bot.flows.mechanism import END, VERSION, ButtonHandler, FlowSpec, Route, Text, code
 from bot.handlers.language import FLAGS
 from bot.handlers.replies import answer_query, answer_stale, close_question, escape, reply
 from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.keyboards import client_keyboard
 from bot.models.people import Organisation, Person
-from bot.runtime.context import CompanionApplication, Context
+from bot.runtime.context import Context
 from bot.services import enrolment, flows, outbox, people, schedules
 from bot.services.enrolment import Enrolment
 from bot.services.flows import Flow
 from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, format_time, set_locale, use_locale
 
-FLOW = "onboarding"
 ACTION = callbacks.ONBOARDING
+
+
+class Step(StrEnum):
+    LANGUAGE = "language"
+    COACH = "coach"  # who the coach is
+    PRIVACY = "privacy"
+    AGREEMENT = "agreement"
+    DECLINE = "decline"  # are you sure you do not join?
+    TIME = "time"  # the first check-in time
+    TIME_TYPED = "time_typed"  # waiting for the time, typed
+
+
+class OnboardingData(BaseModel):
+    coach_id: int
+    coaching_id: int
+    organisation_id: int
+    # What this invite added, so that declining takes away exactly that.
+    created: dict[str, Any] | None = None
+
+
 TIMES = {"0800": dt.time(8, 0), "0900": dt.time(9, 0), "1000": dt.time(10, 0)}
 _TIME_EMOJI = {"0800": "🌅", "0900": "☀️", "1000": "🕙"}
 
@@ -40,8 +65,8 @@ class _Who:
     organisation: str
 
 
-def _button(label: str, version: int, value: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.encode(ACTION, version, value))
+def _button(label: str, version: int, value: str) -> Button:
+    return Button.press(label, ACTION, version, value)
 
 
 def _step_view(
@@ -52,7 +77,7 @@ def _step_view(
     if step == "language":
         text = _("Welcome! 👋 Which language do you want? Choose one:")
         rows = [[_button(f"{FLAGS[c]} {LANGUAGE_NAMES[c]}", version, c)] for c in LOCALES]
-        return text, InlineKeyboardMarkup(rows)
+        return text, Keyboard.of(rows).markup()
     if step == "coach":
         text = "\n\n".join(
             [
@@ -64,7 +89,7 @@ def _step_view(
                 ),
             ]
         )
-        return text, InlineKeyboardMarkup([[_button(_("▶️ Continue"), version, "go")]])
+        return text, Keyboard.of([[_button(_("▶️ Continue"), version, "go")]]).markup()
     if step == "privacy":
         text = "\n".join(
             [
@@ -79,7 +104,7 @@ def _step_view(
                 _("• /mydata sends you everything saved about you. /forget erases it."),
             ]
         )
-        return text, InlineKeyboardMarkup([[_button(_("👍 I understand"), version, "ok")]])
+        return text, Keyboard.of([[_button(_("👍 I understand"), version, "ok")]]).markup()
     if step == "agreement":
         text = "\n".join(
             [
@@ -97,7 +122,7 @@ def _step_view(
             [_button(_("✅ Yes, I agree"), version, "yes")],
             [_button(_("❌ No, I do not accept"), version, "no")],
         ]
-        return text, InlineKeyboardMarkup(rows)
+        return text, Keyboard.of(rows).markup()
     if step == "decline":
         text = _(
             "Are you sure? Then I delete what you gave me here, and I tell {coach} "
@@ -107,7 +132,7 @@ def _step_view(
             [_button(_("❌ Yes, I do not join"), version, "decline")],
             [_button(_("↩️ Back to the agreement"), version, "back")],
         ]
-        return text, InlineKeyboardMarkup(rows)
+        return text, Keyboard.of(rows).markup()
     if step == "time":
         text = _(
             "Every weekday I ask you a few short questions, for example how you slept. "
@@ -118,18 +143,19 @@ def _step_view(
             for key, value in TIMES.items()
         ]
         rows = [buttons, [_button(_("⏰ Another time"), version, "other")]]
-        return text, InlineKeyboardMarkup(rows)
+        return text, Keyboard.of(rows).markup()
     if step == "time_typed":
         return _("Write the time, for example 8.30."), None
     raise ValueError(f"unknown onboarding step {step!r}")
 
 
-async def _who(context: Context, client_id: int, data: dict[str, object]) -> _Who:
+async def _who(context: Context, client_id: int, flow: Flow) -> _Who:
+    data = FLOW.load(flow)
     services = context.services
     async with services.db.session() as session:
         client = await session.get(Person, client_id)
-        coach = await session.get(Person, int(str(data["coach_id"])))
-        organisation = await session.get(Organisation, int(str(data["organisation_id"])))
+        coach = await session.get(Person, data.coach_id)
+        organisation = await session.get(Organisation, data.organisation_id)
     return _Who(
         client_name=(client.display_name if client else None) or "",
         coach_name=people.first_name(coach.display_name if coach else None) or _("your coach"),
@@ -138,7 +164,7 @@ async def _who(context: Context, client_id: int, data: dict[str, object]) -> _Wh
 
 
 async def _show(update: Update, context: Context, client_id: int, flow: Flow) -> None:
-    who = await _who(context, client_id, flow.data)
+    who = await _who(context, client_id, flow)
     text, keyboard = _step_view(flow.step, flow.version, who, flow.data)
     await reply(update, context, text, reply_markup=keyboard, purpose=f"onboarding-{flow.step}")
 
@@ -147,19 +173,17 @@ async def begin(update: Update, context: Context, joined: Enrolment) -> None:
     """The client has just opened the invite: start with the language."""
     services = context.services
     async with services.db.session() as session:
-        flow = await flows.set_step(
+        flow = await FLOW.move(
             session,
             person_id=joined.client_id,
-            flow=FLOW,
-            step="language",
+            step=Step.LANGUAGE,
             now=services.clock.now(),
-            data={
-                "coach_id": joined.coach_id,
-                "coaching_id": joined.coaching_id,
-                "organisation_id": joined.organisation_id,
-                # What this invite added, so that declining takes away exactly that.
-                "created": joined.created.as_data() if joined.created else None,
-            },
+            data=OnboardingData(
+                coach_id=joined.coach_id,
+                coaching_id=joined.coaching_id,
+                organisation_id=joined.organisation_id,
+                created=joined.created.as_data() if joined.created else None,
+            ),
         )
     await _show(update, context, joined.client_id, flow)
 
@@ -169,13 +193,10 @@ async def resume(update: Update, context: Context, client_id: int) -> bool:
     services = context.services
     async with services.db.session() as session:
         flow = await flows.current(session, person_id=client_id, now=services.clock.now())
-    if flow is None or flow.name != FLOW:
+    if flow is None or flow.name != FLOW.name:
         return False
-    if flow.step == "time_typed" and not flow.awaiting_text:
-        async with services.db.session() as session:
-            flow = await flows.set_step(
-                session, person_id=client_id, flow=FLOW, step="time", now=services.clock.now()
-            )
+    if flow.step == Step.TIME_TYPED and not flow.awaiting_text:
+        flow = await _to(context, client_id, flow, Step.TIME)
     await _show(update, context, client_id, flow)
     return True
 
@@ -202,96 +223,109 @@ def _label_of(update: Update) -> str:
     return ""
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """A button of an onboarding step."""
+async def _to(
+    context: Context, client_id: int, flow: Flow, step: Step, *, awaiting_text: bool = False
+) -> Flow:
+    """On to `step`, the flow's data kept."""
+    services = context.services
+    async with services.db.session() as session:
+        return await FLOW.move(
+            session,
+            person_id=client_id,
+            step=step,
+            now=services.clock.now(),
+            data=FLOW.load(flow),
+            awaiting_text=awaiting_text,
+        )
+
+
+async def _answered(update: Update, context: Context) -> int:
+    """The press answered and its question closed with the choice under it; the client."""
     query = update.callback_query
     assert query is not None
-    actor = context.require_actor()
-    services = context.services
-    _action, parts = callbacks.decode(query.data)
-    async with services.db.session() as session:
-        flow = (
-            await flows.current(session, person_id=actor.person_id, now=services.clock.now())
-            if actor.person_id is not None
-            else None
-        )
-    if (
-        actor.person_id is None
-        or flow is None
-        or flow.name != FLOW
-        or len(parts) != 2
-        or parts[0] != str(flow.version)
-    ):
-        await answer_stale(query)
-        if actor.person_id is not None and flow is not None and flow.name == FLOW:
-            await _show(update, context, actor.person_id, flow)
-        return
     await answer_query(query)
     await _close_question(update, _label_of(update))
-    await _advance(update, context, actor.person_id, flow, parts[1])
+    client_id = context.require_actor().person_id
+    assert client_id is not None
+    return client_id
 
 
-async def _advance(
-    update: Update, context: Context, client_id: int, flow: Flow, value: str
-) -> None:
+async def _next(update: Update, context: Context, flow: Flow, step: Step) -> None:
+    client_id = await _answered(update, context)
+    await _show(update, context, client_id, await _to(context, client_id, flow, step))
+
+
+async def _language(update: Update, context: Context, flow: Flow, locale: str) -> None:
+    client_id = await _answered(update, context)
     services = context.services
-    now = services.clock.now()
-    step = flow.step
-    following: str | None = None
-    if step == "language" and value in LOCALES:
-        async with services.db.session() as session:
-            await people.choose_locale(
-                session,
-                telegram_user_id=context.require_actor().telegram_user_id,
-                locale=value,
-                now=now,
-                default_timezone=services.settings.default_timezone,
-            )
-        set_locale(value)
-        following = "coach"
-    elif step == "coach" and value == "go":
-        following = "privacy"
-    elif step == "privacy" and value == "ok":
-        following = "agreement"
-    elif step == "agreement" and value == "yes":
-        async with services.db.session() as session:
-            await enrolment.accept_agreement(
-                session,
-                coaching_id=int(str(flow.data["coaching_id"])),
-                client_id=client_id,
-                now=now,
-            )
-        following = "time"
-    elif step == "agreement" and value == "no":
-        following = "decline"
-    elif step == "decline" and value == "back":
-        following = "agreement"
-    elif step == "decline" and value == "decline":
-        await _decline(update, context, client_id, flow)
-        return
-    elif step == "time" and value in TIMES:
-        await _finish(update, context, client_id, flow, TIMES[value])
-        return
-    elif step == "time" and value == "other":
-        async with services.db.session() as session:
-            flow = await flows.set_step(
-                session,
-                person_id=client_id,
-                flow=FLOW,
-                step="time_typed",
-                now=now,
-                awaiting_text=True,
-            )
-        await _show(update, context, client_id, flow)
-        return
-    if following is None:
-        await _show(update, context, client_id, flow)
-        return
     async with services.db.session() as session:
-        flow = await flows.set_step(
-            session, person_id=client_id, flow=FLOW, step=following, now=now
+        await people.choose_locale(
+            session,
+            telegram_user_id=context.require_actor().telegram_user_id,
+            locale=locale,
+            now=services.clock.now(),
+            default_timezone=services.settings.default_timezone,
         )
+    set_locale(locale)
+    await _show(update, context, client_id, await _to(context, client_id, flow, Step.COACH))
+
+
+async def _go(update: Update, context: Context, flow: Flow) -> None:
+    await _next(update, context, flow, Step.PRIVACY)
+
+
+async def _understood(update: Update, context: Context, flow: Flow) -> None:
+    await _next(update, context, flow, Step.AGREEMENT)
+
+
+async def _agree(update: Update, context: Context, flow: Flow) -> None:
+    client_id = await _answered(update, context)
+    services = context.services
+    async with services.db.session() as session:
+        await enrolment.accept_agreement(
+            session,
+            coaching_id=FLOW.load(flow).coaching_id,
+            client_id=client_id,
+            now=services.clock.now(),
+        )
+    await _show(update, context, client_id, await _to(context, client_id, flow, Step.TIME))
+
+
+async def _do_not_accept(update: Update, context: Context, flow: Flow) -> None:
+    await _next(update, context, flow, Step.DECLINE)
+
+
+async def _back(update: Update, context: Context, flow: Flow) -> None:
+    await _next(update, context, flow, Step.AGREEMENT)
+
+
+async def _do_not_join(update: Update, context: Context, flow: Flow) -> None:
+    await _decline(update, context, await _answered(update, context), flow)
+
+
+async def _time(update: Update, context: Context, flow: Flow, key: str) -> None:
+    await _finish(update, context, await _answered(update, context), flow, TIMES[key])
+
+
+async def _other_time(update: Update, context: Context, flow: Flow) -> None:
+    client_id = await _answered(update, context)
+    flow = await _to(context, client_id, flow, Step.TIME_TYPED, awaiting_text=True)
     await _show(update, context, client_id, flow)
+
+
+async def _stale(update: Update, context: Context) -> None:
+    """An old button: said so, and the step the client is at shown again."""
+    query = update.callback_query
+    assert query is not None
+    await answer_stale(query)
+    actor = context.require_actor()
+    if actor.person_id is None:
+        return
+    services = context.services
+    async with services.db.session() as session:
+        flow = await flows.current(session, person_id=actor.person_id, now=services.clock.now())
+    if flow is not None and flow.name == FLOW.name:
+        await _show(update, context, actor.person_id, flow)
 
 
 async def on_text(update: Update, context: Context, flow: Flow) -> None:
@@ -300,8 +334,8 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     assert actor.person_id is not None
     message = update.effective_message
     typed = schedules.parse_time(message.text or "") if message is not None else None
-    if flow.step != "time_typed" or typed is None:
-        if flow.step == "time_typed":
+    if flow.step != Step.TIME_TYPED or typed is None:
+        if flow.step == Step.TIME_TYPED:
             await reply(
                 update,
                 context,
@@ -326,8 +360,8 @@ async def _finish(
         await schedules.set_single_time(
             session, client_id=client_id, local_time=at, timezone=client.timezone, now=now
         )
-        await flows.clear(session, person_id=client_id, flow=FLOW)
-        coach = await session.get(Person, int(str(flow.data["coach_id"])))
+        await FLOW.end(session, person_id=client_id)
+        coach = await session.get(Person, FLOW.load(flow).coach_id)
         if coach is not None and coach.id is not None and coach.chat_id is not None:
             name = await people.name_as_seen_by(session, viewer_id=coach.id, person_id=client_id)
             with use_locale(coach.locale):
@@ -344,7 +378,7 @@ async def _finish(
                 subject_id=client_id,
                 purpose="client-joined",
             )
-    who = await _who(context, client_id, flow.data)
+    who = await _who(context, client_id, flow)
     text = "\n".join(
         [
             _("All set, {name}! ✅").format(name=escape(who.client_name)),
@@ -367,10 +401,11 @@ async def _decline(update: Update, context: Context, client_id: int, flow: Flow)
     no reason. A person who was there before keeps everything they had."""
     services = context.services
     now = services.clock.now()
-    coaching_id = int(str(flow.data["coaching_id"]))
-    organisation_id = int(str(flow.data["organisation_id"]))
+    data = FLOW.load(flow)
+    coaching_id = data.coaching_id
+    organisation_id = data.organisation_id
     async with services.db.session() as session:
-        coach = await session.get(Person, int(str(flow.data["coach_id"])))
+        coach = await session.get(Person, data.coach_id)
         name = None
         if coach is not None and coach.id is not None:
             name = await people.name_as_seen_by(session, viewer_id=coach.id, person_id=client_id)
@@ -379,13 +414,13 @@ async def _decline(update: Update, context: Context, client_id: int, flow: Flow)
         known_here = await enrolment.had_coaching_before(
             session, client_id=client_id, organisation_id=organisation_id, coaching_id=coaching_id
         )
-        await flows.clear(session, person_id=client_id, flow=FLOW)
+        await FLOW.end(session, person_id=client_id)
         declined = await enrolment.decline(
             session,
             client_id=client_id,
             coaching_id=coaching_id,
-            coach_id=int(str(flow.data["coach_id"])),
-            created=enrolment.Created.from_data(flow.data.get("created")),
+            coach_id=data.coach_id,
+            created=enrolment.Created.from_data(data.created),
             now=now,
         )
         if coach is not None and coach.id is not None and coach.chat_id is not None:
@@ -424,5 +459,41 @@ async def _decline(update: Update, context: Context, client_id: int, flow: Flow)
     services.wake_sender()
 
 
-def register(application: CompanionApplication) -> None:
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+def _on(step: Step, value: str, handler: ButtonHandler, goes_to: str, what: str) -> Route:
+    return Route((VERSION, value), handler, shown_in=(step,), goes_to=goes_to, what=what)
+
+
+FLOW = FlowSpec[OnboardingData](
+    name="onboarding",
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=OnboardingData,
+    guard=lambda context: context.require_actor().person_id is not None,
+    on_stale=_stale,
+    routes=[
+        Route(
+            (VERSION, code("locale", LOCALES)),
+            _language,
+            shown_in=(Step.LANGUAGE,),
+            goes_to=Step.COACH,
+            what="the language",
+        ),
+        _on(Step.COACH, "go", _go, Step.PRIVACY, "▶️ Continue"),
+        _on(Step.PRIVACY, "ok", _understood, Step.AGREEMENT, "👍 I understand"),
+        _on(Step.AGREEMENT, "yes", _agree, Step.TIME, "✅ Yes, I agree"),
+        _on(Step.AGREEMENT, "no", _do_not_accept, Step.DECLINE, "❌ No, I do not accept"),
+        _on(Step.DECLINE, "back", _back, Step.AGREEMENT, "↩️ Back to the agreement"),
+        _on(Step.DECLINE, "decline", _do_not_join, END, "❌ Yes, I do not join"),
+        Route(
+            (VERSION, code("time", TIMES)),
+            _time,
+            shown_in=(Step.TIME,),
+            goes_to=END,
+            what="the first check-in time",
+        ),
+        _on(Step.TIME, "other", _other_time, Step.TIME_TYPED, "⏰ Another time"),
+    ],
+    texts=[Text(None, on_text, goes_to=END)],
+)
+register = FLOW.register

@@ -49,7 +49,7 @@ def _where(flow_name: str | None, flow_step: str | None, message: Message) -> st
         return "note"
     if flow_name == "goal":
         return {"title": "goal", "step": "step", "reason": "reason"}.get(flow_step or "", "goal")
-    if flow_name == onboarding.FLOW:
+    if flow_name == onboarding.FLOW.name:
         return "joining"
     if flow_name is not None:
         return "answer"
@@ -90,7 +90,7 @@ async def route(update: Update, context: Context) -> None:
         if step is not None:
             await step(update, context, flow)
             return
-    if flow is not None and flow.name == onboarding.FLOW:
+    if flow is not None and flow.name == onboarding.FLOW.name:
         await onboarding.resume(update, context, actor.person_id)
         return
     if actor.is_coach:
