@@ -1,5 +1,5 @@
 """The composition root: build_application(settings) wires the bot, its services, and every
-handler and flow (registered here, in order, with the flows' typed-answer steps).
+handler and flow (registered here, in order; each flow registers its own typed-answer steps).
 
 `start_bot`/`stop_bot` run it inside an event loop someone else owns (tests, the demo);
 `companion run` uses PTB's own `run_polling` with the same post_init/post_shutdown hooks.
@@ -64,7 +64,7 @@ from bot.handlers import (
 from bot.handlers.menu import register_default_menus
 from bot.messages.notices import after_failed, after_held, after_sent, queue_unreachable_notice
 from bot.runtime.clock import Clock, SystemClock
-from bot.runtime.context import CompanionApplication, Context, Services, TextStep
+from bot.runtime.context import CompanionApplication, Context, Services
 from bot.runtime.db import Database
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.intake import Backlog
@@ -325,15 +325,6 @@ def register_handlers(application: CompanionApplication) -> None:
     messages.register(application)
     fallback.register(application)
     errors.register(application)
-    application.text_steps.update(text_steps())
-
-
-def text_steps() -> dict[str, TextStep]:
-    """Per flow, what handles a person's typed answer while the flow waits for one."""
-    return {
-        closing.SENTENCE_FLOW: closing.on_sentence,
-        closing.CHANGE_FLOW: closing.on_change_words,
-    }
 
 
 async def start_bot(application: CompanionApplication, *, poll_interval: float = 0.0) -> None:

@@ -11,28 +11,31 @@ language. Every id in a button is checked again against who may act on it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import unicodedata
+from enum import StrEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from pydantic import BaseModel
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler
 
+from bot.flows.mechanism import END, ID, ButtonHandler, FlowSpec, Route, Text, code
 from bot.handlers.replies import (
     answer_query,
-    answer_stale,
     close_question,
     edit_or_reply,
     escape,
     reply,
 )
-from bot.messages import callbacks, closing_notices, closing_pdf, closing_text
+from bot.messages import closing_notices, closing_pdf, closing_text
 from bot.messages.closing_notices import ACTION
-from bot.messages.pickers import CLIENTS_ACTION, encode, label
+from bot.messages.keyboard import Button, Keyboard
+from bot.messages.pickers import CLIENTS_ACTION, label
 from bot.models.coaching import ClosingSummary, Coaching, Outcome, SummaryStatus
 from bot.models.people import Person
-from bot.runtime.context import CompanionApplication, Context, require_coach
+from bot.runtime.context import Context, require_coach
 from bot.services import access, audit, caseload, closing, flows, people
 from bot.services.closing import NOT_OPEN, ClosingError, NotApprovedYet
 from bot.services.errors import STALE_BUTTON as STALE
@@ -44,6 +47,17 @@ _LOGGER = logging.getLogger(__name__)
 
 SENTENCE_FLOW = "closing-sentence"
 CHANGE_FLOW = "closing-change"
+
+
+class Step(StrEnum):
+    SENTENCE = "sentence"  # waiting for the coach's own sentence (a closing-sentence row)
+    WORDS = "words"  # waiting for the client's words of a change (a closing-change row)
+
+
+class ClosingData(BaseModel):
+    summary_id: int
+    client_id: int | None = None
+
 
 _OUTCOME_SIGN = {
     Outcome.OPEN_LABOUR_MARKET: "💼",
@@ -61,16 +75,12 @@ def file_name(client_name: str, end: str) -> str:
     return f"coaching-summary-{slug}-{end}.pdf"
 
 
-def _back(client_id: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        _("⬅️ Back to the card"), callback_data=encode(CLIENTS_ACTION, "c", client_id, 0)
-    )
+def _back(client_id: int) -> Button:
+    return Button.press(_("⬅️ Back to the card"), CLIENTS_ACTION, "c", client_id, 0)
 
 
-def _cancel(client_id: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        _("❌ Cancel"), callback_data=encode(CLIENTS_ACTION, "c", client_id, 0)
-    )
+def _cancel(client_id: int) -> Button:
+    return Button.press(_("❌ Cancel"), CLIENTS_ACTION, "c", client_id, 0)
 
 
 async def _check_closable(context: Context, coach_id: int, client_id: int) -> str:
@@ -91,9 +101,12 @@ async def _choose_outcome(update: Update, context: Context, client_id: int) -> N
     name = await _check_closable(context, coach_id, client_id)
     rows = [
         [
-            InlineKeyboardButton(
+            Button.press(
                 f"{_OUTCOME_SIGN[outcome]} {gettext(closing_text.OUTCOME[outcome])}",
-                callback_data=encode(ACTION, "k", client_id, outcome.value),
+                ACTION,
+                "k",
+                client_id,
+                outcome.value,
             )
         ]
         for outcome in Outcome
@@ -105,7 +118,7 @@ async def _choose_outcome(update: Update, context: Context, client_id: int) -> N
             _("How did the coaching end? Choose one."),
         ]
     )
-    await edit_or_reply(update, context, text, reply_markup=InlineKeyboardMarkup(rows))
+    await edit_or_reply(update, context, text, reply_markup=Keyboard.of(rows).markup())
 
 
 def _outcome(parts: list[str], index: int) -> Outcome | None:
@@ -129,17 +142,12 @@ async def _confirm(update: Update, context: Context, client_id: int, outcome: Ou
             ).format(name=name),
         ]
     )
-    keyboard = InlineKeyboardMarkup(
+    keyboard = Keyboard.of(
         [
-            [
-                InlineKeyboardButton(
-                    _("✅ Yes, end the coaching"),
-                    callback_data=encode(ACTION, "y", client_id, outcome.value),
-                )
-            ],
+            [Button.press(_("✅ Yes, end the coaching"), ACTION, "y", client_id, outcome.value)],
             [_cancel(client_id)],
         ]
-    )
+    ).markup()
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 
 
@@ -159,21 +167,16 @@ def _draft_view(
             ).format(name=who),
         ]
     )
-    keyboard = InlineKeyboardMarkup(
+    keyboard = Keyboard.of(
         [
+            [Button.press(_("✍️ Write my sentence"), ACTION, "a", summary.id)],
             [
-                InlineKeyboardButton(
-                    _("✍️ Write my sentence"), callback_data=encode(ACTION, "a", summary.id)
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    label(_("📨 Send to {name}").format(name=name)),
-                    callback_data=encode(ACTION, "s", summary.id),
+                Button.press(
+                    label(_("📨 Send to {name}").format(name=name)), ACTION, "s", summary.id
                 )
             ],
         ]
-    )
+    ).markup()
     return text, keyboard
 
 
@@ -223,15 +226,14 @@ async def _ask_sentence(update: Update, context: Context, summary_id: int) -> No
         )
         if summary.status in (SummaryStatus.SENT, SummaryStatus.APPROVED):
             raise ClosingError(f"summary {summary_id} is {summary.status}", user_message=STALE)
-        await flows.set_step(
+        await FLOW.move(
             session,
             person_id=coach_id,
-            flow=SENTENCE_FLOW,
-            step="sentence",
+            name=SENTENCE_FLOW,
+            step=Step.SENTENCE,
             now=now,
-            data={"summary_id": summary_id, "client_id": coaching.client_id},
+            data=ClosingData(summary_id=summary_id, client_id=coaching.client_id),
             awaiting_text=True,
-            merge=False,
         )
         name = await people.name_as_seen_by(
             session, viewer_id=coach_id, person_id=coaching.client_id
@@ -257,7 +259,7 @@ async def on_sentence(update: Update, context: Context, flow: Flow) -> None:
         return
     services = context.services
     now = services.clock.now()
-    summary_id = int(str(flow.data["summary_id"]))
+    summary_id = FLOW.load(flow).summary_id
     try:
         async with services.db.session() as session:
             summary = await closing.set_sentence(
@@ -298,7 +300,7 @@ async def _send(update: Update, context: Context, summary_id: int) -> None:
         "You can download it when {name} has approved it."
     ).format(name=escape(name or "?"))
     await edit_or_reply(
-        update, context, text, reply_markup=InlineKeyboardMarkup([[_back(client.id)]])
+        update, context, text, reply_markup=Keyboard.of([[_back(client.id)]]).markup()
     )
 
 
@@ -328,23 +330,17 @@ async def _view(update: Update, context: Context, client_id: int) -> None:
             update,
             context,
             _("There is no summary for this coaching."),
-            reply_markup=InlineKeyboardMarkup([[_back(client_id)]]),
+            reply_markup=Keyboard.of([[_back(client_id)]]).markup(),
         )
         return
     if summary.status == SummaryStatus.DRAFT:
         text, keyboard = _draft_view(summary, raw_name, await _first_name(context, coach_id))
         await edit_or_reply(update, context, text, reply_markup=keyboard)
         return
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     if summary.status == SummaryStatus.APPROVED:
         text = _("✅ {name} approved the summary. You can download it.").format(name=name)
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    _("📄 Download the summary"), callback_data=encode(ACTION, "d", client_id)
-                )
-            ]
-        )
+        rows.append([Button.press(_("📄 Download the summary"), ACTION, "d", client_id)])
     elif summary.status == SummaryStatus.CHANGE_REQUESTED:
         text = "\n\n".join(
             [
@@ -352,24 +348,12 @@ async def _view(update: Update, context: Context, client_id: int) -> None:
                 escape(summary.change_request or ""),
             ]
         )
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    _("✍️ Write my sentence"), callback_data=encode(ACTION, "a", summary.id)
-                )
-            ]
-        )
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    _("📨 Send again"), callback_data=encode(ACTION, "s", summary.id)
-                )
-            ]
-        )
+        rows.append([Button.press(_("✍️ Write my sentence"), ACTION, "a", summary.id)])
+        rows.append([Button.press(_("📨 Send again"), ACTION, "s", summary.id)])
     else:
         text = _waiting_text(name)
     rows.append([_back(client_id)])
-    await edit_or_reply(update, context, text, reply_markup=InlineKeyboardMarkup(rows))
+    await edit_or_reply(update, context, text, reply_markup=Keyboard.of(rows).markup())
 
 
 async def _choose_language(update: Update, context: Context, client_id: int) -> None:
@@ -397,18 +381,14 @@ async def _choose_language(update: Update, context: Context, client_id: int) -> 
         if locale in LOCALES and locale not in choices:
             choices.append(locale)
     rows = [
-        [
-            InlineKeyboardButton(
-                "📄 " + LANGUAGE_NAMES[locale], callback_data=encode(ACTION, "l", client_id, locale)
-            )
-        ]
+        [Button.press("📄 " + LANGUAGE_NAMES[locale], ACTION, "l", client_id, locale)]
         for locale in choices
     ]
     await reply(
         update,
         context,
         _("In which language do you want the summary of {name}?").format(name=name),
-        reply_markup=InlineKeyboardMarkup(rows),
+        reply_markup=Keyboard.of(rows).markup(),
         purpose="closing-language",
     )
 
@@ -500,15 +480,14 @@ async def _ask_change(update: Update, context: Context, summary_id: int) -> None
     now = services.clock.now()
     async with services.db.session() as session:
         await closing.own_summary(session, client_id=actor.person_id, summary_id=summary_id)
-        await flows.set_step(
+        await FLOW.move(
             session,
             person_id=actor.person_id,
-            flow=CHANGE_FLOW,
-            step="words",
+            name=CHANGE_FLOW,
+            step=Step.WORDS,
             now=now,
-            data={"summary_id": summary_id},
+            data=ClosingData(summary_id=summary_id),
             awaiting_text=True,
-            merge=False,
         )
     await reply(
         update,
@@ -531,7 +510,7 @@ async def on_change_words(update: Update, context: Context, flow: Flow) -> None:
         return
     services = context.services
     now = services.clock.now()
-    summary_id = int(str(flow.data["summary_id"]))
+    summary_id = FLOW.load(flow).summary_id
     try:
         async with services.db.session() as session:
             summary, coaching = await closing.request_change(
@@ -558,42 +537,64 @@ async def on_change_words(update: Update, context: Context, flow: Flow) -> None:
     )
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """A button of the closing: the coach's steps, or the client's answer to the summary."""
-    query = update.callback_query
-    assert query is not None
-    _action, parts = callbacks.decode(query.data)
-    kind = parts[0] if parts else ""
-    number = callbacks.number(parts, 1)
-    if number is None:
-        await answer_stale(query)
-        return
-    if kind == "ok":
-        await _approve(update, context, number)
-    elif kind == "ch":
-        await _ask_change(update, context, number)
-    elif kind == "o":
-        await _choose_outcome(update, context, number)
-    elif kind in ("k", "y") and (outcome := _outcome(parts, 2)) is not None:
-        if kind == "k":
-            await _confirm(update, context, number, outcome)
-        else:
-            await _close(update, context, number, outcome)
-    elif kind == "a":
-        await _ask_sentence(update, context, number)
-    elif kind == "s":
-        await _send(update, context, number)
-    elif kind == "v":
-        await _view(update, context, number)
-    elif kind == "d":
-        await _choose_language(update, context, number)
-    elif kind == "l" and len(parts) > 2:
-        await _download(update, context, number, parts[2])
-    else:
-        await answer_stale(query)
-        return
-    await answer_query(query)
+def _answered_after(handler: ButtonHandler) -> ButtonHandler:
+    """The press is answered once the handler has done its work (a refusal answers it before)."""
+
+    @functools.wraps(handler)
+    async def answered(update: Update, context: Context, *values: object) -> None:
+        await handler(update, context, *values)
+        query = update.callback_query
+        assert query is not None
+        await answer_query(query)
+
+    return answered
 
 
-def register(application: CompanionApplication) -> None:
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(ACTION)))
+_OUTCOME = code("outcome", [outcome.value for outcome in Outcome])
+
+
+async def _confirm_outcome(update: Update, context: Context, client_id: int, value: str) -> None:
+    await _confirm(update, context, client_id, Outcome(value))
+
+
+async def _close_with(update: Update, context: Context, client_id: int, value: str) -> None:
+    await _close(update, context, client_id, Outcome(value))
+
+
+FLOW = FlowSpec[ClosingData](
+    name=SENTENCE_FLOW,
+    other_names=(CHANGE_FLOW,),
+    action=ACTION,
+    doc=__doc__ or "",
+    steps=Step,
+    data=ClosingData,
+    routes=[
+        Route(("ok", ID), _answered_after(_approve), what="the client approves the summary"),
+        Route(
+            ("ch", ID),
+            _answered_after(_ask_change),
+            goes_to=Step.WORDS,
+            what="the client asks for a change",
+        ),
+        Route(("o", ID), _answered_after(_choose_outcome), what="the coach: choose the outcome"),
+        Route(("k", ID, _OUTCOME), _answered_after(_confirm_outcome), what="confirm the outcome"),
+        Route(("y", ID, _OUTCOME), _answered_after(_close_with), what="end the coaching"),
+        Route(
+            ("a", ID),
+            _answered_after(_ask_sentence),
+            goes_to=Step.SENTENCE,
+            what="the coach's own sentence",
+        ),
+        Route(("s", ID), _answered_after(_send), what="send the summary to the client"),
+        Route(("v", ID), _answered_after(_view), what="the summary's state"),
+        Route(("d", ID), _answered_after(_choose_language), what="download: choose the language"),
+        Route(
+            ("l", ID, code("locale", LOCALES)), _answered_after(_download), what="the summary PDF"
+        ),
+    ],
+    texts=[
+        Text(Step.SENTENCE, on_sentence, goes_to=END, flow=SENTENCE_FLOW),
+        Text(Step.WORDS, on_change_words, goes_to=END, flow=CHANGE_FLOW),
+    ],
+)
+register = FLOW.register

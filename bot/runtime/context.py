@@ -56,7 +56,7 @@ class CompanionApplication(Application[Any, Any, Any, Any, Any, Any]):
         super().__init__(**kwargs)
         self.services = services
         # Per flow name, what handles a person's typed answer while the flow waits for one
-        # (filled by the composition root, bot/app.py).
+        # (each flow adds its own when the composition root registers it, bot/flows/mechanism.py).
         self.text_steps: dict[str, TextStep] = {}
 
 
