@@ -14,7 +14,7 @@ from telegram import Update
 
 from bot.flows.mechanism import ID, FlowSpec, NoData, Route, Stale
 from bot.handlers.replies import edit_or_reply, escape
-from bot.messages import callbacks
+from bot.messages import callbacks, coping_notices
 from bot.runtime.context import Context, require_coach
 from bot.services import access, coping, people
 from bot.text.i18n import _
@@ -48,7 +48,7 @@ async def _answer(update: Update, context: Context, client_id: int, kind: str) -
                 session, coach_id=coach_id, client_id=client_id, now=now
             )
             if row is not None:
-                await coping.tell_client(session, client_id=client_id, row=row, now=now)
+                await coping_notices.tell_client(session, client_id=client_id, row=row, now=now)
     if kind == "n":
         text = _(
             "Okay, the plan of {name} stays as it is. You can change it at any time: /clients, "

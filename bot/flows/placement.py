@@ -20,7 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.flows.consent import queue_question
 from bot.flows.mechanism import END, ID, FlowSpec, Route, Text, code
 from bot.handlers.replies import edit_or_reply, escape, reply
-from bot.messages import callbacks
+from bot.messages import callbacks, coping_notices
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import CLIENTS_ACTION, label
 from bot.models.placements import Placement, PlacementKind
@@ -333,6 +333,10 @@ async def _save(update: Update, context: Context, flow: Flow, kind: PlacementKin
             hours_per_week=data.hours,
             kind=kind,
             now=now,
+        )
+        # The coach is offered to put emphasis on coping at work (agreed with the client).
+        await coping_notices.propose_coping_emphasis(
+            session, client_id=client_id, coach_id=coach_id, now=now
         )
         await FLOW.end(session, person_id=coach_id)
         assert placement.id is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.flows import placement
@@ -23,7 +23,7 @@ from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, esca
 from bot.messages import callbacks
 from bot.messages.closing_notices import ACTION as CLOSING_ACTION
 from bot.messages.keyboard import Button, Keyboard
-from bot.messages.pickers import CLIENTS_ACTION, NOTE_ACTION, encode, label, nav_row
+from bot.messages.pickers import CLIENTS_ACTION, NOTE_ACTION, label, nav_row
 from bot.models.checkins import GotUp, Sleep
 from bot.models.coaching import CoachingStatus, GoalArea
 from bot.models.goals import GoalStatus
@@ -258,61 +258,32 @@ def card_view(card: ClientCard, page: int, timezone: str) -> tuple[str, InlineKe
     else:
         blocks.append(_("💬 No new messages."))
 
-    first_row = [
-        InlineKeyboardButton(_("📝 Note"), callback_data=encode(NOTE_ACTION, "n", card.client_id))
-    ]
+    first_row = [Button.press(_("📝 Note"), NOTE_ACTION, "n", card.client_id)]
     if card.can_act:
-        first_row.append(
-            InlineKeyboardButton(
-                _("💬 Write"), callback_data=encode(CLIENTS_ACTION, "w", card.client_id)
-            )
-        )
+        first_row.append(Button.press(_("💬 Write"), CLIENTS_ACTION, "w", card.client_id))
     rows = [first_row]
     if card.can_act:
         # The client's rhythm: the same choices as the client's own /schedule and /pause.
         rows.append(
             [
-                InlineKeyboardButton(
-                    _("⏰ Check-in times"),
-                    callback_data=encode(callbacks.SCHEDULE, card.client_id, "v"),
-                ),
-                InlineKeyboardButton(
-                    _("⏸️ Pause"), callback_data=encode(callbacks.PAUSE, card.client_id, "v")
-                ),
+                Button.press(_("⏰ Check-in times"), callbacks.SCHEDULE, card.client_id, "v"),
+                Button.press(_("⏸️ Pause"), callbacks.PAUSE, card.client_id, "v"),
             ]
         )
     work_row = [
-        InlineKeyboardButton(
-            _("🎯 Goals"), callback_data=encode(COACH_GOAL_ACTION, "v", card.client_id)
-        ),
-        InlineKeyboardButton(_("📊 Plan"), callback_data=encode(PLAN_ACTION, "v", card.client_id)),
+        Button.press(_("🎯 Goals"), COACH_GOAL_ACTION, "v", card.client_id),
+        Button.press(_("📊 Plan"), PLAN_ACTION, "v", card.client_id),
     ]
     if card.checkins_shown:
         # The chart is drawn from the check-ins: not in follow-up.
-        work_row.append(
-            InlineKeyboardButton(
-                _("📈 Chart"), callback_data=encode(CHART_ACTION, "c", card.client_id)
-            )
-        )
+        work_row.append(Button.press(_("📈 Chart"), CHART_ACTION, "c", card.client_id))
     rows.append(work_row)
     if card.can_act and card.status in _CLOSING_BUTTON:
         # Ending the coaching, and afterwards its summary for the purchaser (bot/flows/closing.py).
         text, kind = _CLOSING_BUTTON[card.status]
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    gettext(text), callback_data=encode(CLOSING_ACTION, kind, card.client_id)
-                )
-            ]
-        )
-    rows.append(
-        [
-            InlineKeyboardButton(
-                _("⬅️ Back to the list"), callback_data=encode(CLIENTS_ACTION, "p", page)
-            )
-        ]
-    )
-    return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
+        rows.append([Button.press(gettext(text), CLOSING_ACTION, kind, card.client_id)])
+    rows.append([Button.press(_("⬅️ Back to the list"), CLIENTS_ACTION, "p", page)])
+    return "\n\n".join(blocks), Keyboard.of(rows).markup()
 
 
 async def _list(

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -29,6 +28,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.handlers.replies import answer_query, answer_stale, close_question, escape, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, forget, outbox, people, routing
 from bot.services.forget import CoachOfContact, CoachToTell, Eligibility, ForgottenContact
@@ -96,22 +96,12 @@ def _contact_question() -> str:
 
 
 def _buttons(person_id: int, stamp: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+    return Keyboard.of(
         [
-            [
-                InlineKeyboardButton(
-                    _("🗑️ Yes, erase everything"),
-                    callback_data=callbacks.encode(ACTION, YES, person_id, stamp),
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    _("↩️ No, keep"),
-                    callback_data=callbacks.encode(ACTION, NO, person_id, stamp),
-                )
-            ],
+            [Button.press(_("🗑️ Yes, erase everything"), ACTION, YES, person_id, stamp)],
+            [Button.press(_("↩️ No, keep"), ACTION, NO, person_id, stamp)],
         ]
-    )
+    ).markup()
 
 
 async def ask(update: Update, context: Context) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers import daily_limits
 from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
 from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.models.invites import Invite, InviteKind
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import invites, people
@@ -80,13 +81,12 @@ def _listing(
         lines.append(_("• {name} – until {date}").format(name=escape(name), date=until))
         rows.append(
             [
-                InlineKeyboardButton(
-                    _("🚫 Revoke: {name}").format(name=name)[:60],
-                    callback_data=callbacks.encode(ACTION, "rv", item.id or 0),
+                Button.press(
+                    _("🚫 Revoke: {name}").format(name=name)[:60], ACTION, "rv", item.id or 0
                 )
             ]
         )
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return "\n".join(lines), Keyboard.of(rows).markup()
 
 
 async def list_invites(update: Update, context: Context) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.menu import sync_chat_menu
 from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, reply
 from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.keyboards import client_keyboard
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import people
@@ -20,17 +21,9 @@ FLAGS = {"fi": "🇫🇮", "sv": "🇸🇪", "en": "🇬🇧"}
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    f"{FLAGS[code]} {LANGUAGE_NAMES[code]}",
-                    callback_data=callbacks.encode(ACTION, code),
-                )
-            ]
-            for code in LOCALES
-        ]
-    )
+    return Keyboard.of(
+        [[Button.press(f"{FLAGS[code]} {LANGUAGE_NAMES[code]}", ACTION, code)] for code in LOCALES]
+    ).markup()
 
 
 async def ask_language(update: Update, context: Context) -> None:

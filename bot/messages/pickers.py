@@ -54,7 +54,3 @@ def client_picker(
     if nav:
         rows.append(nav)
     return rows, page, pages
-
-
-def encode(action: str, *parts: str | int) -> str:
-    return callbacks.encode(action, *parts)

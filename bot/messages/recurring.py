@@ -24,7 +24,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.messages import callbacks
+from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import CLIENTS_ACTION, label
 from bot.models.checkins import NoticeKind
 from bot.models.people import Person, Preference
@@ -230,20 +230,17 @@ def digest_text(lines: list[DigestLine]) -> str | None:
     return "\n".join(blocks)
 
 
-def digest_buttons(lines: list[DigestLine]) -> list[list[dict[str, str]]]:
+def digest_buttons(lines: list[DigestLine]) -> Keyboard:
     """Buttons to the cards: those who need attention first, two to a row."""
     ordered = sorted(
         (line for line in lines if line.anything),
         key=lambda line: (not line.needs_attention, line.name.casefold(), line.client_id),
     )
     buttons = [
-        {
-            "text": label(f"👤 {line.name}"),
-            "callback_data": callbacks.encode(CLIENTS_ACTION, "c", line.client_id, 0),
-        }
+        Button.press(label(f"👤 {line.name}"), CLIENTS_ACTION, "c", line.client_id, 0)
         for line in ordered[:DIGEST_BUTTONS]
     ]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return Keyboard.of(buttons[i : i + 2] for i in range(0, len(buttons), 2))
 
 
 async def digest_message(
@@ -259,5 +256,5 @@ async def digest_message(
     return {
         "text": text,
         "parse_mode": ParseMode.HTML,
-        "reply_markup": {"inline_keyboard": digest_buttons(lines)},
+        "reply_markup": digest_buttons(lines).to_json(),
     }

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models.people import Person
 from bot.models.placements import Employer, EmployerContact, Placement, PlacementKind
-from bot.services import access, audit, coping, followup, people
+from bot.services import access, audit, followup, people
 from bot.services.errors import DomainError
 
 MAX_NAME = 200
@@ -182,10 +182,9 @@ async def record(
         object_type="placement",
         object_id=placement.id,
     )
-    # Work changes what support looks like: the follow-up begins from the start date, and the
-    # coach is offered to put emphasis on coping at work (confirmed with the client, as always).
+    # Work changes what support looks like: the follow-up begins from the start date (and the
+    # recording flow offers the coach to put emphasis on coping at work, with the client).
     await followup.start_follow_up(session, client_id=client_id, placement_id=placement.id, now=now)
-    await coping.propose_coping_emphasis(session, client_id=client_id, coach_id=coach_id, now=now)
     return placement
 
 

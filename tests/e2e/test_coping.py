@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from bot.devtools.demo_seed import seed
 from bot.devtools.harness import Harness
+from bot.messages import coping_notices
 from bot.models.checkins import Checkin
 from bot.models.coaching import Coaching, GoalArea, PlanEmphasis
 from bot.models.flags import Flag, FlagKind
@@ -24,7 +25,7 @@ from bot.models.people import Membership, Organisation, Person
 from bot.models.placements import Employer, EmployerContact, Placement, PlacementKind
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
-from bot.services import coping, people, schedules
+from bot.services import people, schedules
 from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
@@ -240,7 +241,7 @@ async def _record_placement(harness: Harness, world: World, now: dt.datetime) ->
             )
         )
         await session.flush()
-        offered = await coping.propose_coping_emphasis(
+        offered = await coping_notices.propose_coping_emphasis(
             session, client_id=world.client_id, coach_id=world.coach_id, now=now
         )
     harness.wake()
@@ -292,7 +293,7 @@ async def test_a_placement_offers_to_raise_coping_at_work_and_the_coach_confirms
     assert "already has moderate emphasis" in _last(coach)
     assert len(await _plan_rows(harness)) == 1
     async with harness.db.session() as session:
-        assert not await coping.propose_coping_emphasis(
+        assert not await coping_notices.propose_coping_emphasis(
             session, client_id=world.client_id, coach_id=world.coach_id, now=clock.now()
         )
 
