@@ -29,7 +29,7 @@ from bot.runtime.context import CompanionApplication, Context
 from bot.services import checkins, encouragement, flags
 from bot.services.checkins import CheckinClosed
 from bot.services.flows import Flow
-from bot.text.html_text import escape
+from bot.text.html_text import html
 from bot.text.i18n import N_, _
 
 ACTION = callbacks.CHECKIN
@@ -209,7 +209,7 @@ def summary_text(checkin: Checkin) -> str:
         if given in _COPING_LABELS[question]:
             lines.append(_(line).format(answer=_(_COPING_LABELS[question][given])))
     if checkin.note:
-        lines.append(_("Your words: {note}").format(note=escape(checkin.note)))
+        lines.append(html(_("Your words: {note}"), note=checkin.note))
     if checkin.voice_file_id:
         lines.append(_("🎤 Your voice message is saved."))
     if checkin.contact_requested:

@@ -41,6 +41,7 @@ from bot.services.closing import NOT_OPEN, ClosingError, NotApprovedYet
 from bot.services.errors import STALE_BUTTON as STALE
 from bot.services.flows import Flow
 from bot.services.handover import local_day
+from bot.text.html_text import html
 from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, gettext
 
 _LOGGER = logging.getLogger(__name__)
@@ -212,7 +213,7 @@ async def _close(update: Update, context: Context, client_id: int, outcome: Outc
     services.wake_sender()
     _LOGGER.info("coach %s closed the coaching of client %s", coach_id, client_id)
     text, keyboard = _draft_view(closed.summary, name or "?", await _first_name(context, coach_id))
-    text = _("✓ The coaching of {name} has ended.").format(name=escape(name or "?")) + "\n\n" + text
+    text = html(_("✓ The coaching of {name} has ended."), name=name or "?") + "\n\n" + text
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 
 
@@ -295,10 +296,13 @@ async def _send(update: Update, context: Context, summary_id: int) -> None:
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client.id)
     services.wake_sender()
     assert client.id is not None
-    text = _(
-        "📨 The summary is on its way to {name}. I tell you when {name} has read it. "
-        "You can download it when {name} has approved it."
-    ).format(name=escape(name or "?"))
+    text = html(
+        _(
+            "📨 The summary is on its way to {name}. I tell you when {name} has read it. "
+            "You can download it when {name} has approved it."
+        ),
+        name=name or "?",
+    )
     await edit_or_reply(
         update, context, text, reply_markup=Keyboard.of([[_back(client.id)]]).markup()
     )

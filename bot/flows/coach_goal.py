@@ -23,6 +23,7 @@ from bot.runtime.context import Context, require_coach
 from bot.services import access, goals, people
 from bot.services.flows import Flow
 from bot.services.goals import OPEN
+from bot.text.html_text import html
 from bot.text.i18n import _, gettext
 
 _LOGGER = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ async def show_goals(update: Update, context: Context, client_id: int) -> None:
         )
         items = await goals.goals_of(session, client_id=client_id, view=view)
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
-    lines = [_("🎯 Goals of {name}:").format(name=escape(name or "?"))]
+    lines = [html(_("🎯 Goals of {name}:"), name=name or "?")]
     if items:
         lines.extend(f"• {goal_line(goal, for_coach=True)}" for goal in items)
     else:

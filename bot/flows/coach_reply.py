@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from telegram import Message, Update
 
 from bot.flows.mechanism import END, ID, VERSION, FlowSpec, Route, Text
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, edit_or_reply, reply
 from bot.messages import callbacks
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.notices import queue_relay
@@ -20,6 +20,7 @@ from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, people, relay
 from bot.services.flows import Flow
 from bot.services.relay import Incoming
+from bot.text.html_text import html
 from bot.text.i18n import _
 
 REPLY_FLOW = "reply"
@@ -114,7 +115,7 @@ async def on_reply_button(update: Update, context: Context, message_id: int) -> 
     await reply(
         update,
         context,
-        _("Write your answer to {name}. /cancel stops.").format(name=escape(name or "?")),
+        html(_("Write your answer to {name}. /cancel stops."), name=name or "?"),
         purpose="reply-prompt",
     )
 
@@ -136,7 +137,7 @@ async def on_reply_text(update: Update, context: Context, flow: Flow) -> None:
         incoming=incoming_of(message),
         reply_to_id=data.reply_to_id or None,
     )
-    await reply(update, context, _("✓ Sent to {name}.").format(name=escape(name)), purpose="sent")
+    await reply(update, context, html(_("✓ Sent to {name}."), name=name), purpose="sent")
 
 
 async def ask_whom(update: Update, context: Context) -> None:
@@ -210,7 +211,7 @@ async def on_pick(update: Update, context: Context, client_id: int, flow: Flow) 
     async with services.db.session() as session:
         await PICK.end(session, person_id=coach_id)
     await answer_query(query)
-    await edit_or_reply(update, context, _("✓ Sent to {name}.").format(name=escape(name)))
+    await edit_or_reply(update, context, html(_("✓ Sent to {name}."), name=name))
 
 
 def incoming_of(message: Message) -> Incoming:

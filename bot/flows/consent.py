@@ -28,6 +28,7 @@ from bot.runtime.context import Context
 from bot.services import access, consents, outbox, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.handover import local_day
+from bot.text.html_text import html
 from bot.text.i18n import N_, _, format_date, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
@@ -299,8 +300,9 @@ async def _revoke(update: Update, context: Context, consent_id: int) -> None:
     if revoked is not None:
         _LOGGER.info("client %s revoked consent %s", client_id, consent_id)
         text = (
-            _("✓ Taken back. {employer} can no longer be in touch about you.").format(
-                employer=escape(revoked.employer_name)
+            html(
+                _("✓ Taken back. {employer} can no longer be in touch about you."),
+                employer=revoked.employer_name,
             )
             + "\n\n"
             + text

@@ -30,6 +30,7 @@ from bot.services.access import AccessDenied
 from bot.services.employer_line import Asked, EmptyQuestion, LinkEnded
 from bot.services.flows import Flow
 from bot.services.quotas import Quota
+from bot.text.html_text import html
 from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
@@ -111,10 +112,13 @@ async def _start(update: Update, context: Context, placement_id: int) -> None:
     await reply(
         update,
         context,
-        _(
-            "Write your question or what you need help with, about {employee}. "
-            "It goes to the job coach. /cancel stops."
-        ).format(employee=escape(allowed[placement_id].first_name)),
+        html(
+            _(
+                "Write your question or what you need help with, about {employee}. "
+                "It goes to the job coach. /cancel stops."
+            ),
+            employee=allowed[placement_id].first_name,
+        ),
         purpose="ask-prompt",
     )
 
@@ -188,12 +192,11 @@ async def _queue_to_coach(session: AsyncSession, *, asked: Asked, now: dt.dateti
     with use_locale(coach.locale):
         text = "\n\n".join(
             [
-                _("🚩 <b>{name}</b>: their employer asks for guidance.").format(
-                    name=escape(name or "?")
-                ),
-                _("{contact} from {employer} wrote:").format(
-                    contact=escape((contact.display_name if contact else None) or "?"),
-                    employer=escape(employer or "?"),
+                html(_("🚩 <b>{name}</b>: their employer asks for guidance."), name=name or "?"),
+                html(
+                    _("{contact} from {employer} wrote:"),
+                    contact=(contact.display_name if contact else None) or "?",
+                    employer=employer or "?",
                 ),
                 escape(message.text or ""),
             ]
@@ -239,10 +242,13 @@ async def _start_answer(update: Update, context: Context, message_id: int) -> No
     await reply(
         update,
         context,
-        _(
-            "Write your answer to {contact}. They see only your answer. "
-            "Do not write anything the client has not agreed to share. /cancel stops."
-        ).format(contact=escape((contact.display_name if contact else None) or "?")),
+        html(
+            _(
+                "Write your answer to {contact}. They see only your answer. "
+                "Do not write anything the client has not agreed to share. /cancel stops."
+            ),
+            contact=(contact.display_name if contact else None) or "?",
+        ),
         purpose="employer-answer-prompt",
     )
 
@@ -278,9 +284,10 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
                 with use_locale(contact.locale):
                     text = "\n\n".join(
                         [
-                            _("💬 The job coach {coach} answers about {employee}:").format(
-                                coach=escape((coach.display_name if coach else None) or "?"),
-                                employee=escape(first),
+                            html(
+                                _("💬 The job coach {coach} answers about {employee}:"),
+                                coach=(coach.display_name if coach else None) or "?",
+                                employee=first,
                             ),
                             escape(answered.message.text or ""),
                         ]
@@ -312,7 +319,7 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
     await reply(
         update,
         context,
-        _("✓ Sent to {name}.").format(name=escape(contact.display_name or "?")),
+        html(_("✓ Sent to {name}."), name=contact.display_name or "?"),
         purpose="employer-answer-sent",
     )
 

@@ -35,6 +35,7 @@ from bot.services.errors import stale_text
 from bot.services.flows import Flow
 from bot.services.meetings import MeetingGone
 from bot.services.quotas import Quota
+from bot.text.html_text import html
 from bot.text.i18n import _, format_datetime, use_locale
 
 _LOGGER = logging.getLogger(__name__)
@@ -117,8 +118,9 @@ async def _times(update: Update, context: Context, placement_id: int) -> None:
     await reply(
         update,
         context,
-        _("📅 A meeting about {employee}'s work with the job coach. When?").format(
-            employee=escape(allowed[placement_id].first_name)
+        html(
+            _("📅 A meeting about {employee}'s work with the job coach. When?"),
+            employee=allowed[placement_id].first_name,
         ),
         reply_markup=Keyboard.of(rows).markup(),
         purpose="meeting-times",
@@ -286,7 +288,7 @@ async def _coach_times(update: Update, context: Context, client_id: int) -> None
     await reply(
         update,
         context,
-        _("📅 A meeting with {name}'s employer. When?").format(name=escape(name or "?")),
+        html(_("📅 A meeting with {name}'s employer. When?"), name=name or "?"),
         reply_markup=Keyboard.of(rows).markup(),
         purpose="meeting-coach-times",
     )

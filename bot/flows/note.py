@@ -23,6 +23,7 @@ from bot.services import caseload, notes, people
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.notes import MAX_NOTE, EmptyNote, NoteTooLong
+from bot.text.html_text import html
 from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     await reply(
         update,
         context,
-        _("✓ Note saved. {name} can read it with /notes.").format(name=escape(name or "?")),
+        html(_("✓ Note saved. {name} can read it with /notes."), name=name or "?"),
         reply_markup=keyboard,
         purpose="note-saved",
     )

@@ -29,6 +29,7 @@ from bot.runtime.context import Context
 from bot.services import enrolment, flows, outbox, people, schedules
 from bot.services.enrolment import Enrolment
 from bot.services.flows import Flow
+from bot.text.html_text import html
 from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, format_time, set_locale, use_locale
 
 ACTION = callbacks.ONBOARDING
@@ -98,8 +99,9 @@ def _step_view(
                 _("• I save your answers and your messages."),
                 _("• {coach} sees your check-ins and messages.").format(coach=coach),
                 _("• An employer never sees them."),
-                _("• This chat is not the official client record of {organisation}.").format(
-                    organisation=escape(who.organisation)
+                html(
+                    _("• This chat is not the official client record of {organisation}."),
+                    organisation=who.organisation,
                 ),
                 _("• /mydata sends you everything saved about you. /forget erases it."),
             ]
@@ -365,8 +367,8 @@ async def _finish(
         if coach is not None and coach.id is not None and coach.chat_id is not None:
             name = await people.name_as_seen_by(session, viewer_id=coach.id, person_id=client_id)
             with use_locale(coach.locale):
-                text = _("✅ {name} joined. They accepted the coaching agreement.").format(
-                    name=escape(name or "")
+                text = html(
+                    _("✅ {name} joined. They accepted the coaching agreement."), name=name or ""
                 )
             await outbox.enqueue(
                 session,
@@ -381,13 +383,13 @@ async def _finish(
     who = await _who(context, client_id, flow)
     text = "\n".join(
         [
-            _("All set, {name}! ✅").format(name=escape(who.client_name)),
+            html(_("All set, {name}! ✅"), name=who.client_name),
             "",
             _("What happens next:"),
             _("• Every weekday at {time} I ask how you are. It takes a minute.").format(
                 time=format_time(at)
             ),
-            _("• You can write to {coach} here at any time.").format(coach=escape(who.coach_name)),
+            html(_("• You can write to {coach} here at any time."), coach=who.coach_name),
             _("• /help shows everything I can do."),
         ]
     )
@@ -426,15 +428,21 @@ async def _decline(update: Update, context: Context, client_id: int, flow: Flow)
         if coach is not None and coach.id is not None and coach.chat_id is not None:
             with use_locale(coach.locale):
                 if known_here:
-                    text = _(
-                        "{name} did not accept the coaching agreement. I removed the new "
-                        "coaching. Their earlier coaching here stays as it was."
-                    ).format(name=escape(name or ""))
+                    text = html(
+                        _(
+                            "{name} did not accept the coaching agreement. I removed the new "
+                            "coaching. Their earlier coaching here stays as it was."
+                        ),
+                        name=name or "",
+                    )
                 else:
-                    text = _(
-                        "{name} did not accept the coaching agreement. "
-                        "Nothing about them was saved."
-                    ).format(name=escape(name or ""))
+                    text = html(
+                        _(
+                            "{name} did not accept the coaching agreement. "
+                            "Nothing about them was saved."
+                        ),
+                        name=name or "",
+                    )
             await outbox.enqueue(
                 session,
                 chat_id=coach.chat_id,

@@ -28,7 +28,7 @@ from bot.flows.rhythm_access import (
     rhythm_command,
     turn_page,
 )
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, edit_or_reply, reply
 from bot.messages import callbacks
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.rhythm_notices import queue_pause_notice
@@ -39,6 +39,7 @@ from bot.services import pauses
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.pauses import PauseError
+from bot.text.html_text import html
 from bot.text.i18n import N_, _
 
 _LOGGER = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def from_day_code(text: str) -> dt.date | None:
 def _title(whose: Whose) -> str:
     if whose.is_self:
         return _("⏸️ A pause in your check-ins")
-    return _("⏸️ A pause in the check-ins of {name}").format(name=escape(whose.name))
+    return html(_("⏸️ A pause in the check-ins of {name}"), name=whose.name)
 
 
 def pause_text(pause: CheckinPause) -> str:
@@ -179,7 +180,7 @@ async def pause_command(update: Update, context: Context) -> None:
 def _told_text(whose: Whose) -> str:
     if whose.is_self:
         return _("Your coach is told.")
-    return _("{name} is told.").format(name=escape(whose.name))
+    return html(_("{name} is told."), name=whose.name)
 
 
 async def _make(

@@ -19,7 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.flows.consent import queue_question
 from bot.flows.mechanism import END, ID, FlowSpec, Route, Text, code
-from bot.handlers.replies import edit_or_reply, escape, reply
+from bot.handlers.replies import edit_or_reply, reply
 from bot.messages import callbacks, coping_notices
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import CLIENTS_ACTION, label
@@ -30,6 +30,7 @@ from bot.services.employers import make_link
 from bot.services.flows import Flow
 from bot.services.handover import local_day
 from bot.services.placements import BadPlacement
+from bot.text.html_text import html
 from bot.text.i18n import N_, _, format_date, gettext
 
 _LOGGER = logging.getLogger(__name__)
@@ -70,9 +71,7 @@ MAX_EMPLOYER_BUTTONS = 8
 def placement_lines(placement: Placement, employer: str, contact: str | None) -> list[str]:
     """The current placement as the card shows it."""
     lines = [
-        _("💼 Work: {title} at {employer}").format(
-            title=escape(placement.job_title), employer=escape(employer)
-        ),
+        html(_("💼 Work: {title} at {employer}"), title=placement.job_title, employer=employer),
         _("From {date}, {kind}").format(
             date=format_date(placement.start_date), kind=gettext(KIND_NAMES[placement.kind])
         ),
@@ -80,7 +79,7 @@ def placement_lines(placement: Placement, employer: str, contact: str | None) ->
     if placement.hours_per_week is not None:
         lines.append(_("{hours} hours a week").format(hours=f"{placement.hours_per_week:g}"))
     if contact:
-        lines.append(_("Contact person: {name}").format(name=escape(contact)))
+        lines.append(html(_("Contact person: {name}"), name=contact))
     return lines
 
 
@@ -184,7 +183,7 @@ async def _begin(update: Update, context: Context, client_id: int) -> None:
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     lines = [
-        _("💼 New work for {name}.").format(name=escape(name or "?")),
+        html(_("💼 New work for {name}."), name=name or "?"),
         _("Which employer? Write the name of the workplace."),
     ]
     if buttons:
@@ -354,13 +353,19 @@ async def _save(update: Update, context: Context, flow: Flow, kind: PlacementKin
         context,
         "\n\n".join(
             [
-                _("✓ Saved: {title} at {employer}.").format(
-                    title=escape(placement.job_title), employer=escape(employer or "?")
+                html(
+                    _("✓ Saved: {title} at {employer}."),
+                    title=placement.job_title,
+                    employer=employer or "?",
                 ),
-                _(
-                    "I asked {name} whether {employer} may be in touch with you about their "
-                    "work. I will tell you the answer."
-                ).format(name=escape(name or "?"), employer=escape(employer or "?")),
+                html(
+                    _(
+                        "I asked {name} whether {employer} may be in touch with you about their "
+                        "work. I will tell you the answer."
+                    ),
+                    name=name or "?",
+                    employer=employer or "?",
+                ),
             ]
         ),
         reply_markup=keyboard,
@@ -381,8 +386,9 @@ async def _link(update: Update, context: Context, client_id: int) -> None:
         context,
         "\n\n".join(
             [
-                _("🔗 A link for the contact person at {employer}:").format(
-                    employer=escape(link.employer_name)
+                html(
+                    _("🔗 A link for the contact person at {employer}:"),
+                    employer=link.employer_name,
                 ),
                 url,
                 _("It works once, until {date}. Send it to the contact person yourself.").format(

@@ -31,6 +31,7 @@ from bot.runtime.context import Context, require_coach
 from bot.services import access, outbox, people, plan
 from bot.services.checkins import local_day
 from bot.services.flows import Flow
+from bot.text.html_text import html
 from bot.text.i18n import N_, _, format_date, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ async def show_plan(update: Update, context: Context, client_id: int) -> None:
     blocks = [
         "\n".join(
             [
-                _("📊 Plan of {name}:").format(name=escape(name or "?")),
+                html(_("📊 Plan of {name}:"), name=name or "?"),
                 *_area_lines(levels, LEVEL_WORDS),
             ]
         )

@@ -33,7 +33,7 @@ from bot.flows.rhythm_access import (
     turn_page,
 )
 from bot.handlers.day_picker import decode_days, preset_rows, toggle_rows
-from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
+from bot.handlers.replies import answer_query, edit_or_reply, reply
 from bot.messages import callbacks
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.rhythm_notices import queue_schedule_notice
@@ -58,6 +58,7 @@ from bot.services.schedule_changes import (
     hhmm,
 )
 from bot.services.schedules import parse_time
+from bot.text.html_text import html
 from bot.text.i18n import N_, _
 
 _LOGGER = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def main_text(view: ScheduleView, whose: Whose, *, pause: tuple[dt.date, dt.date
     if whose.is_self:
         lines = [_("⏰ Your check-ins")]
     else:
-        lines = [_("⏰ Check-ins of {name}").format(name=escape(whose.name))]
+        lines = [html(_("⏰ Check-ins of {name}"), name=whose.name)]
     if not view.times:
         lines.append(
             _("You have no check-in time yet.") if whose.is_self else _("No check-in time yet.")

@@ -31,6 +31,7 @@ from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, caseload, flows, people
 from bot.services.caseload import CaseloadEntry, CheckinLine, ClientCard, Standing
 from bot.services.handover import last_day_before, local_day
+from bot.text.html_text import html
 from bot.text.i18n import N_, _, format_date, format_time, gettext, ngettext
 
 _LOGGER = logging.getLogger(__name__)
@@ -82,13 +83,13 @@ def standing_line(standing: Standing, timezone: str) -> str | None:
     until = last_day_before(standing.until, timezone) if standing.until else None
     if standing.answered_by is not None:
         if until is None:
-            return _("🔁 {coach} answers for now.").format(coach=escape(standing.answered_by))
+            return html(_("🔁 {coach} answers for now."), coach=standing.answered_by)
         return _("🔁 {coach} answers until {date}.").format(
             coach=escape(standing.answered_by), date=format_date(until)
         )
     if standing.covering_for is not None:
         if until is None:
-            return _("🔁 You stand in for {coach}.").format(coach=escape(standing.covering_for))
+            return html(_("🔁 You stand in for {coach}."), coach=standing.covering_for)
         return _("🔁 You stand in for {coach} until {date}.").format(
             coach=escape(standing.covering_for), date=format_date(until)
         )
@@ -345,7 +346,7 @@ async def _start_writing(update: Update, context: Context, client_id: int) -> No
     await reply(
         update,
         context,
-        _("Write your message to {name}. /cancel stops.").format(name=escape(name or "?")),
+        html(_("Write your message to {name}. /cancel stops."), name=name or "?"),
         purpose="write-prompt",
     )
 

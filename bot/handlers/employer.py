@@ -8,23 +8,27 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers.replies import escape, reply
+from bot.handlers.replies import reply
 from bot.runtime.context import Context
 from bot.services.employers import Joined
+from bot.text.html_text import html
 from bot.text.i18n import _
 
 
 def welcome_text(joined: Joined, name: str | None) -> str:
     """A short, plain onboarding: language, who the coach is, what the employer gets."""
-    greeting = _("Welcome, {name}! 👋").format(name=escape(name)) if name else _("Welcome! 👋")
+    greeting = html(_("Welcome, {name}! 👋"), name=name) if name else _("Welcome! 👋")
     return "\n\n".join(
         [
             greeting,
-            _("You are now in touch with job coaching as a contact person of {employer}.").format(
-                employer=escape(joined.employer_name)
+            html(
+                _("You are now in touch with job coaching as a contact person of {employer}."),
+                employer=joined.employer_name,
             ),
-            _("Your employee is {employee}. Their job coach is {coach}.").format(
-                employee=escape(joined.employee_first_name), coach=escape(joined.coach_name)
+            html(
+                _("Your employee is {employee}. Their job coach is {coach}."),
+                employee=joined.employee_first_name,
+                coach=joined.coach_name,
             ),
             _("What you get here:")
             + "\n"

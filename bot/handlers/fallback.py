@@ -8,9 +8,10 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.handlers.replies import answer_query, answer_stale, escape, reply, was_answered
+from bot.handlers.replies import answer_query, answer_stale, reply, was_answered
 from bot.handlers.start import stranger_text
 from bot.runtime.context import CompanionApplication, Context
+from bot.text.html_text import html
 from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
@@ -30,9 +31,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        _("I do not know the command {command}. /help shows what I can do.").format(
-            command=escape(command)
-        ),
+        html(_("I do not know the command {command}. /help shows what I can do."), command=command),
         purpose="unknown-command",
     )
 

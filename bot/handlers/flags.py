@@ -24,7 +24,7 @@ from bot.services import client_words, flags, people, routing
 from bot.services.access import AccessDenied
 from bot.services.crisis import Tier
 from bot.services.people import Actor
-from bot.text.html_text import escape
+from bot.text.html_text import escape, html
 from bot.text.i18n import _, use_locale
 
 CONTACT_ACTION = callbacks.CONTACT
@@ -101,7 +101,7 @@ async def ask_for_contact(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        _("OK. I told {coach} that you want them to contact you.").format(coach=escape(coach_name)),
+        html(_("OK. I told {coach} that you want them to contact you."), coach=coach_name),
         purpose="contact-requested",
     )
     services.wake_dispatcher()

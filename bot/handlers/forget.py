@@ -32,6 +32,7 @@ from bot.messages.keyboard import Button, Keyboard
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, forget, outbox, people, routing
 from bot.services.forget import CoachOfContact, CoachToTell, Eligibility, ForgottenContact
+from bot.text.html_text import html
 from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
@@ -219,8 +220,8 @@ async def on_answer(update: Update, context: Context) -> None:
     lines = [_("✅ Done. I erased everything I had saved about you.")]
     if done.coaches:
         lines.append(
-            _("I told {coach} that you erased your data.").format(
-                coach=escape(coach_name or _("your coach"))
+            html(
+                _("I told {coach} that you erased your data."), coach=coach_name or _("your coach")
             )
         )
     lines.append(_("If you want to use me again, ask your coach for a new invite link."))
@@ -272,13 +273,14 @@ async def queue_contact_erased_notice(
 ) -> None:
     """Tell a coach, in their language, that an employer's contact person erased their data."""
     with use_locale(coach.locale):
-        text = _(
-            "🗑️ {contact} from {employer} erased their data from the bot. The questions they "
-            "sent you are gone, and meetings they proposed but nobody agreed to are cancelled. "
-            "Agreed meetings stay. They no longer hear from me about your clients."
-        ).format(
-            contact=escape(done.contact_name or _("An employer's contact person")),
-            employer=escape(", ".join(done.employers) or "?"),
+        text = html(
+            _(
+                "🗑️ {contact} from {employer} erased their data from the bot. The questions they "
+                "sent you are gone, and meetings they proposed but nobody agreed to are cancelled. "
+                "Agreed meetings stay. They no longer hear from me about your clients."
+            ),
+            contact=done.contact_name or _("An employer's contact person"),
+            employer=", ".join(done.employers) or "?",
         )
     await outbox.enqueue(
         session,
@@ -331,10 +333,13 @@ async def queue_erasure_notice(
 ) -> None:
     """Tell a coach, in their language, that their client erased their data (no content)."""
     with use_locale(told.locale):
-        text = _(
-            "🗑️ {name} erased their data from the bot. Their check-ins, messages, goals and "
-            "your notes about them are gone. I can no longer pass messages between you."
-        ).format(name=escape(told.client_name or _("A client")))
+        text = html(
+            _(
+                "🗑️ {name} erased their data from the bot. Their check-ins, messages, goals and "
+                "your notes about them are gone. I can no longer pass messages between you."
+            ),
+            name=told.client_name or _("A client"),
+        )
     await outbox.enqueue(
         session,
         chat_id=told.chat_id,

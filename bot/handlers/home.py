@@ -7,10 +7,11 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.handlers.messages import on_message
-from bot.handlers.replies import escape, reply
+from bot.handlers.replies import reply
 from bot.messages.keyboards import MESSAGE_COACH, client_keyboard, label_filter
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows, people, routing
+from bot.text.html_text import html
 from bot.text.i18n import _
 
 
@@ -46,10 +47,13 @@ async def message_my_coach(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        _(
-            "Write your message here. I will pass it on to {coach}. "
-            "You can also send a photo or a voice message."
-        ).format(coach=escape(coach)),
+        html(
+            _(
+                "Write your message here. I will pass it on to {coach}. "
+                "You can also send a photo or a voice message."
+            ),
+            coach=coach,
+        ),
         reply_markup=client_keyboard(),
         purpose="message-coach",
     )

@@ -15,6 +15,7 @@ from bot.services import invites, people
 from bot.services.access import AccessDenied
 from bot.services.errors import stale_text
 from bot.services.quotas import Quota
+from bot.text.html_text import html
 from bot.text.i18n import _, format_date
 
 ACTION = callbacks.INVITE
@@ -51,7 +52,7 @@ async def invite(update: Update, context: Context) -> None:
     link = invites.deep_link(context.bot.username, token)
     valid_until = format_date(created.expires_at.astimezone(services.settings.tz).date())
     if name:
-        intro = _("Here is a one-time invite link for {name}:").format(name=escape(name))
+        intro = html(_("Here is a one-time invite link for {name}:"), name=name)
     else:
         intro = _("Here is a one-time invite link for a new client:")
     text = "\n\n".join(

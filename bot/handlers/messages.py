@@ -26,6 +26,7 @@ from bot.models.messaging import ContentKind
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, after_coaching, flows, people, relay
 from bot.services.after_coaching import WhoAnswers
+from bot.text.html_text import html
 from bot.text.i18n import _, format_datetime
 
 _CONTENT = (
@@ -188,7 +189,7 @@ async def _from_coach(update: Update, context: Context, coach_id: int, message: 
         incoming=incoming_of(message),
         reply_to_id=original.id,
     )
-    await reply(update, context, _("✓ Sent to {name}.").format(name=escape(name)), purpose="sent")
+    await reply(update, context, html(_("✓ Sent to {name}."), name=name), purpose="sent")
 
 
 async def on_edit(update: Update, context: Context) -> None:

@@ -10,12 +10,13 @@ from telegram.ext import CommandHandler, MessageHandler, filters
 from bot.flows import consent, onboarding
 from bot.handlers import employer
 from bot.handlers.menu import MenuKind, help_lines, kind_of
-from bot.handlers.replies import escape, reply
+from bot.handlers.replies import reply
 from bot.messages.keyboards import HELP, client_keyboard, label_filter
 from bot.models.invites import InviteKind
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import employers, enrolment, invites
 from bot.services.invites import Refusal
+from bot.text.html_text import html
 from bot.text.i18n import N_, _, gettext
 
 REFUSALS = {
@@ -64,10 +65,7 @@ async def start(update: Update, context: Context) -> None:
     if not actor.is_known and not actor.is_employer:
         await reply(update, context, stranger_text(), purpose="start")
         return
-    if actor.name:
-        greeting = _("Hello, {name}! 👋").format(name=escape(actor.name))
-    else:
-        greeting = _("Hello! 👋")
+    greeting = html(_("Hello, {name}! 👋"), name=actor.name) if actor.name else _("Hello! 👋")
     text = "\n\n".join([greeting, _("Good to see you. /help shows what I can do.")])
     await reply(
         update,
@@ -155,8 +153,9 @@ async def _open_invite(update: Update, context: Context, token: str) -> bool:
         await reply(
             update,
             context,
-            _("Welcome, {name}! You are now a coach here. /help shows what you can do.").format(
-                name=escape(coach.display_name or "")
+            html(
+                _("Welcome, {name}! You are now a coach here. /help shows what you can do."),
+                name=coach.display_name or "",
             ),
             purpose="coach-joined",
         )

@@ -28,7 +28,7 @@ from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrge
 from bot.models.people import Organisation, Person
 from bot.services import access, checkins, crisis_lines, flags, outbox, people, routing
 from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
-from bot.text.html_text import escape
+from bot.text.html_text import escape, html
 from bot.text.i18n import N_, _, current_locale, format_date, format_time, use_locale
 
 ACTION = callbacks.FLAG
@@ -140,8 +140,9 @@ async def flag_text(
     if flag.escalation_level > 0 and flag.status == FlagStatus.OPEN:
         coach = await session.get(Person, flag.coach_id) if flag.coach_id else None
         lines.append(
-            _("Nobody has taken this yet. Their coach is {coach}.").format(
-                coach=escape(people.first_name(coach.display_name if coach else None) or "–")
+            html(
+                _("Nobody has taken this yet. Their coach is {coach}."),
+                coach=people.first_name(coach.display_name if coach else None) or "–",
             )
         )
     # The last check-ins only for someone who reads them (not a coach in follow-up, not one who
@@ -217,7 +218,7 @@ async def escalation_text(
     escaped = escape(name)
     lines = [
         _("🆘 Urgent: {name} needs someone now.").format(name=f"<b>{escaped}</b>"),
-        _("Nobody has taken this yet. Their coach is {coach}.").format(coach=escape(coach_name)),
+        html(_("Nobody has taken this yet. Their coach is {coach}."), coach=coach_name),
         "",
         _("Reach {name} or {coach} on Telegram.").format(
             name=_mention(client, name), coach=_mention(coach, coach_name)
@@ -317,9 +318,13 @@ async def queue_cover_notices(
             name=escape(name or "?"),
             until=moment_text(cover.valid_until, coach.timezone),
         )
-        back_text = _(
-            "✅ Your handover to {substitute} has ended. Your clients' messages come to you again."
-        ).format(substitute=escape(substitute.display_name or "?"))
+        back_text = html(
+            _(
+                "✅ Your handover to {substitute} has ended. "
+                "Your clients' messages come to you again."
+            ),
+            substitute=substitute.display_name or "?",
+        )
     await outbox.enqueue(
         session,
         chat_id=coach.chat_id,
@@ -516,7 +521,7 @@ async def crisis_text(session: AsyncSession, *, client_id: int | None, now: dt.d
     main, own = lines.main, lines.own
     paragraphs = [
         _("💛 I am worried about you."),
-        _("If you are in danger now, call {emergency}.").format(emergency=escape(lines.emergency)),
+        html(_("If you are in danger now, call {emergency}."), emergency=lines.emergency),
     ]
     named = {"line": escape(main.name), "number": escape(main.number)}
     if own is None:
@@ -532,9 +537,7 @@ async def crisis_text(session: AsyncSession, *, client_id: int | None, now: dt.d
         )
     else:
         first = [
-            _("You can call {line} at {number}.").format(
-                line=escape(own.name), number=escape(own.number)
-            ),
+            html(_("You can call {line} at {number}."), line=own.name, number=own.number),
             _answers(own),
         ]
         paragraphs.append(" ".join(part for part in first if part))

@@ -21,7 +21,7 @@ from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.people import Person
 from bot.models.placements import FollowUpAudience, FollowUpContact, Placement
 from bot.services import followup, outbox, people, quiet
-from bot.text.html_text import escape
+from bot.text.html_text import html
 from bot.text.i18n import N_, _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def thanks_text(*, flagged: bool) -> str:
 
 def employer_text(first_name: str | None) -> str:
     if first_name:
-        head = _("👋 Hello! A short question about {name}'s work.").format(name=escape(first_name))
+        head = html(_("👋 Hello! A short question about {name}'s work."), name=first_name)
     else:
         head = _("👋 Hello! A short question about your new employee's work.")
     return "\n\n".join(

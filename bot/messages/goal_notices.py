@@ -18,7 +18,7 @@ from bot.messages.keyboard import Button, Keyboard
 from bot.models.goals import Goal
 from bot.models.people import Person
 from bot.services import access, outbox, people
-from bot.text.html_text import escape
+from bot.text.html_text import escape, html
 from bot.text.i18n import _, use_locale
 
 ACTION = callbacks.GOAL
@@ -187,10 +187,10 @@ async def proposal(session: AsyncSession, *, goal: Goal, coach_id: int, now: dt.
     with use_locale(client.locale):
         text = "\n\n".join(
             [
-                _("🎯 {coach} suggests a goal for you:").format(
-                    coach=escape(
-                        people.first_name(coach.display_name if coach else None) or _("your coach")
-                    )
+                html(
+                    _("🎯 {coach} suggests a goal for you:"),
+                    coach=people.first_name(coach.display_name if coach else None)
+                    or _("your coach"),
                 ),
                 _("{title} – {area}").format(title=quote(goal.title), area=area_name(goal.area)),
                 _("Do you want this goal? It is your choice."),

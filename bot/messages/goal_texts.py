@@ -10,7 +10,7 @@ import datetime as dt
 
 from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
-from bot.text.html_text import escape
+from bot.text.html_text import escape, html
 from bot.text.i18n import N_, _, format_date, gettext
 
 # The five areas in the thesis's order, with a short code for callback data.
@@ -128,7 +128,7 @@ def months_ahead(today: dt.date, months: int) -> dt.date:
 
 def quote(title: str) -> str:
     """A goal's title in quotes, escaped for HTML."""
-    return _("“{title}”").format(title=escape(title))
+    return html(_("“{title}”"), title=title)
 
 
 def goal_line(goal: Goal, *, for_coach: bool = False) -> str:

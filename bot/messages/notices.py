@@ -20,7 +20,7 @@ from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
 from bot.models.people import Person
 from bot.services import flags, outbox, people, relay, routing
 from bot.services.relay import Relay
-from bot.text.html_text import escape
+from bot.text.html_text import escape, html
 from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,10 +41,13 @@ async def queue_unreachable_notice(
             continue
         name = await people.name_as_seen_by(session, viewer_id=target.id, person_id=person_id)
         with use_locale(target.locale):
-            text = _(
-                "{name} cannot get my messages right now. They may have blocked me or "
-                "removed the chat. What I have for them waits until they write to me again."
-            ).format(name=escape(name or _("A person")))
+            text = html(
+                _(
+                    "{name} cannot get my messages right now. They may have blocked me or "
+                    "removed the chat. What I have for them waits until they write to me again."
+                ),
+                name=name or _("A person"),
+            )
         await outbox.enqueue(
             session,
             chat_id=target.chat_id,
@@ -186,8 +189,8 @@ async def after_sent(
     if client is None or client.chat_id is None or coach is None:
         return
     with use_locale(client.locale):
-        text = _("✓ {coach} got your message now.").format(
-            coach=escape(people.first_name(coach.display_name) or "")
+        text = html(
+            _("✓ {coach} got your message now."), coach=people.first_name(coach.display_name) or ""
         )
     await outbox.enqueue(
         session,
@@ -248,10 +251,13 @@ async def after_failed(session: AsyncSession, *, purpose: str, now: dt.datetime)
     else:
         name = people.first_name(recipient.display_name if recipient else None)
     with use_locale(author.locale):
-        text = _(
-            "⚠️ Telegram did not accept this message, so {name} did not get it. "
-            "Please send it again, perhaps in shorter parts."
-        ).format(name=escape(name or _("the recipient")))
+        text = html(
+            _(
+                "⚠️ Telegram did not accept this message, so {name} did not get it. "
+                "Please send it again, perhaps in shorter parts."
+            ),
+            name=name or _("the recipient"),
+        )
     if message.text:
         # Its beginning, in case the message itself is gone (the author may have deleted it).
         start = message.text if len(message.text) <= EXCERPT else message.text[:EXCERPT] + "…"

@@ -1,7 +1,8 @@
 """HTML for Telegram messages (parse_mode HTML): escaping, what a reader sees, and length.
 
 Every message the bot composes is HTML, so every value a person supplied goes in through
-`escape` (the one helper for it: markup-like characters escaped, direction controls isolated).
+`escape` (the one helper for it: markup-like characters escaped, direction controls isolated),
+best by building the message with `html`, which escapes each value by construction.
 `plain_text` turns such HTML back into the words Telegram shows, to compare or count them, and
 `split_html` cuts a text too long for one message into parts that each fit, at paragraphs or
 sentences, never inside a tag or an entity.
@@ -9,7 +10,7 @@ sentences, never inside a tag or an entity.
 
 from __future__ import annotations
 
-import html
+import html as html_lib
 import re
 
 # Telegram's HTML: tags, and the entities &lt; &gt; &amp; &quot; and numeric ones.
@@ -33,10 +34,25 @@ def escape(value: object) -> str:
     Every value a person wrote (a name, a title, their words) goes through this before it is put
     into a message; the bot's own words and markup never do.
     """
-    text = html.escape(str(value), quote=False)
+    text = html_lib.escape(str(value), quote=False)
     if _DIRECTION_CONTROLS.isdisjoint(text):
         return text
     return isolate(text)
+
+
+class Html(str):
+    """Markup the bot composed itself (a quote, a bold name): `html` puts it in as it is."""
+
+
+def html(template: str, /, **values: object) -> str:
+    """The bot's own words (`template`, HTML with `{name}` places) with each value put in escaped,
+    so a name or someone's words can never become markup; an `Html` value goes in as it is."""
+    return template.format(
+        **{
+            key: value if isinstance(value, Html) else escape(value)
+            for key, value in values.items()
+        }
+    )
 
 
 def isolate(text: str) -> str:
@@ -57,7 +73,7 @@ def isolate(text: str) -> str:
 
 def plain_text(markup: str) -> str:
     """The text Telegram shows for HTML that the bot composed (tags gone, entities read)."""
-    return html.unescape(_TAG.sub("", markup))
+    return html_lib.unescape(_TAG.sub("", markup))
 
 
 def shown_length(markup: str) -> int:
@@ -121,7 +137,7 @@ def split_html(markup: str, limit: int = TEXT_LIMIT) -> list[str]:
             sizes.append(0)
             kinds.append(0)
         else:
-            shown = html.unescape(token)
+            shown = html_lib.unescape(token)
             sizes.append(_units(shown))
             kind = 0
             if shown == "\n":
