@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 
-from bot.flows.mechanism import END, ID, ButtonHandler, FlowSpec, Route, Text, code
+from bot.flows.mechanism import END, ID, ButtonHandler, FlowSpec, Route, Text, code, typed_words
 from bot.handlers.replies import (
     answer_query,
     close_question,
@@ -255,8 +255,8 @@ async def on_sentence(update: Update, context: Context, flow: Flow) -> None:
     coach_id = require_coach(context)
     message = update.effective_message
     assert message is not None
-    if not message.text:
-        await reply(update, context, _("Please write the sentence as text."), purpose="retry")
+    ask = _("Please write the sentence as text.")
+    if await typed_words(update, context, purpose="retry", ask=ask) is None:
         return
     services = context.services
     now = services.clock.now()
@@ -509,8 +509,8 @@ async def on_change_words(update: Update, context: Context, flow: Flow) -> None:
     actor = context.require_actor()
     message = update.effective_message
     assert message is not None and actor.person_id is not None
-    if not message.text or not message.text.strip():
-        await reply(update, context, _("Please write it as text."), purpose="retry")
+    typed = await typed_words(update, context, purpose="retry", blank=False)
+    if typed is None:
         return
     services = context.services
     now = services.clock.now()
@@ -521,7 +521,7 @@ async def on_change_words(update: Update, context: Context, flow: Flow) -> None:
                 session,
                 client_id=actor.person_id,
                 summary_id=summary_id,
-                text=message.text,
+                text=typed,
                 now=now,
             )
             await closing_notices.queue_change_request(

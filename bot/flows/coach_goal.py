@@ -13,7 +13,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 from telegram import Update
 
-from bot.flows.mechanism import END, ID, FlowSpec, Route, Stale, Text, code
+from bot.flows.mechanism import END, ID, FlowSpec, Route, Stale, Text, code, typed_words
 from bot.handlers.replies import edit_or_reply, escape, reply
 from bot.messages import callbacks, goal_notices
 from bot.messages.goal_texts import AREA_BUTTONS, AREA_CODES, LET_GO_REASONS, goal_line, quote
@@ -209,13 +209,7 @@ async def _let_go(
 
 
 async def _typed(update: Update, context: Context) -> str | None:
-    """The words typed, or None (and a request for text) when the message has none."""
-    message = update.effective_message
-    assert message is not None
-    if not message.text:
-        await reply(update, context, _("Please write it as text."), purpose="goal-retry")
-        return None
-    return message.text
+    return await typed_words(update, context, purpose="goal-retry")
 
 
 async def on_reason(update: Update, context: Context, flow: Flow) -> None:

@@ -14,13 +14,13 @@ import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 
 from bot.flows.mechanism import ID, Command, FlowSpec, NoData, Route, code
 from bot.handlers.replies import edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import CLIENTS_ACTION
+from bot.messages.send import send_text
 from bot.models.consent import DisclosedItem
 from bot.models.people import Person
 from bot.models.placements import Placement
@@ -105,14 +105,8 @@ async def queue_question(session: AsyncSession, *, placement: Placement, now: dt
             title=placement.job_title,
         )
         markup = question_buttons(placement.id)
-    await outbox.enqueue(
-        session,
-        chat_id=client.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML, "reply_markup": markup},
-        now=now,
-        person_id=client.id,
-        purpose="consent-question",
+    await send_text(
+        session, to=client, text=text, keyboard=markup, now=now, purpose="consent-question"
     )
 
 
@@ -132,13 +126,12 @@ async def tell_coach(
         markup = Keyboard.column(
             Button.press(_("👤 Open the card"), CLIENTS_ACTION, "c", client_id, 0)
         ).to_json()
-    await outbox.enqueue(
+    await send_text(
         session,
-        chat_id=coach.chat_id,
-        method="sendMessage",
-        payload={"text": body, "parse_mode": ParseMode.HTML, "reply_markup": markup},
+        to=coach,
+        text=body,
+        keyboard=markup,
         now=now,
-        person_id=coach.id,
         subject_id=client_id,
         purpose="consent-notice",
     )

@@ -15,17 +15,17 @@ from enum import StrEnum
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
-from telegram.constants import ParseMode
 
-from bot.flows.mechanism import END, ID, Command, FlowSpec, Route, Text
+from bot.flows.mechanism import END, ID, Command, FlowSpec, Route, Text, typed_words
 from bot.handlers import daily_limits
 from bot.handlers.replies import escape, reply
 from bot.messages import callbacks
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import label
+from bot.messages.send import send_text
 from bot.models.people import Person
 from bot.runtime.context import Context, require_coach, require_employer
-from bot.services import employer_line, employers, flows, outbox, people, placements
+from bot.services import employer_line, employers, flows, people, placements
 from bot.services.access import AccessDenied
 from bot.services.employer_line import Asked, EmptyQuestion, LinkEnded
 from bot.services.flows import Flow
@@ -128,8 +128,8 @@ async def on_question(update: Update, context: Context, flow: Flow) -> None:
     contact_id = require_employer(context)
     message = update.effective_message
     assert message is not None
-    if not message.text:
-        await reply(update, context, _("Please write it as text."), purpose="ask-retry")
+    typed = await typed_words(update, context, purpose="ask-retry")
+    if typed is None:
         return
     if await daily_limits.reached(update, context, quota=Quota.ASK, person_id=contact_id):
         return
@@ -142,7 +142,7 @@ async def on_question(update: Update, context: Context, flow: Flow) -> None:
                 session,
                 contact_person_id=contact_id,
                 placement_id=placement_id,
-                text=message.text,
+                text=typed,
                 chat_id=message.chat_id,
                 message_id=message.message_id,
                 now=now,
@@ -205,17 +205,12 @@ async def _queue_to_coach(session: AsyncSession, *, asked: Asked, now: dt.dateti
         if asked.flag is not None and asked.flag.id is not None:
             row.append(Button.press(_("✅ Done"), callbacks.FLAG, asked.flag.id, "done"))
     # The row carries the employer's words: an erasure of the contact takes it back by this id.
-    message.header_outbox_id = await outbox.enqueue(
+    message.header_outbox_id = await send_text(
         session,
-        chat_id=coach.chat_id,
-        method="sendMessage",
-        payload={
-            "text": text,
-            "parse_mode": ParseMode.HTML,
-            "reply_markup": Keyboard.row(*row).to_json(),
-        },
+        to=coach,
+        text=text,
+        keyboard=Keyboard.row(*row).to_json(),
         now=now,
-        person_id=coach.id,
         subject_id=message.client_id,
         purpose=f"employer-request:{message.id}",
     )
@@ -258,8 +253,8 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
     coach_id = require_coach(context)
     message = update.effective_message
     assert message is not None
-    if not message.text:
-        await reply(update, context, _("Please write it as text."), purpose="answer-retry")
+    typed = await typed_words(update, context, purpose="answer-retry")
+    if typed is None:
         return
     services = context.services
     now = services.clock.now()
@@ -269,7 +264,7 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
                 session,
                 coach_id=coach_id,
                 question_id=FLOW.load(flow).question_id or 0,
-                text=message.text,
+                text=typed,
                 chat_id=message.chat_id,
                 message_id=message.message_id,
                 now=now,
@@ -292,13 +287,11 @@ async def on_answer(update: Update, context: Context, flow: Flow) -> None:
                             escape(answered.message.text or ""),
                         ]
                     )
-                await outbox.enqueue(
+                await send_text(
                     session,
-                    chat_id=contact.chat_id,
-                    method="sendMessage",
-                    payload={"text": text, "parse_mode": ParseMode.HTML},
+                    to=contact,
+                    text=text,
                     now=now,
-                    person_id=contact.id,
                     subject_id=answered.message.client_id,
                     purpose=f"employer-answer:{answered.message.id}",
                 )

@@ -15,7 +15,18 @@ from enum import StrEnum
 from pydantic import BaseModel
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.flows.mechanism import END, ID, Command, FlowSpec, Route, Stale, Text, code, number
+from bot.flows.mechanism import (
+    END,
+    ID,
+    Command,
+    FlowSpec,
+    Route,
+    Stale,
+    Text,
+    code,
+    number,
+    typed_words,
+)
 from bot.handlers.replies import (
     edit_or_reply,
     escape,
@@ -585,13 +596,7 @@ async def _no(update: Update, context: Context, goal_id: int) -> None:
 
 
 async def _typed(update: Update, context: Context) -> str | None:
-    """The words typed, or None (and a request for text) when the message has none."""
-    message = update.effective_message
-    assert message is not None
-    if not message.text:
-        await reply(update, context, _("Please write it as text."), purpose="goal-retry")
-        return None
-    return message.text
+    return await typed_words(update, context, purpose="goal-retry")
 
 
 async def on_title(update: Update, context: Context, flow: Flow) -> None:

@@ -37,6 +37,7 @@ from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows
 from bot.services.errors import StaleButton, stale_text
 from bot.services.flows import Flow
+from bot.text.i18n import _
 
 T = TypeVar("T")
 D = TypeVar("D", bound=BaseModel)
@@ -51,6 +52,20 @@ END = "idle"
 
 class NoData(BaseModel):
     """The data of a flow that keeps none."""
+
+
+async def typed_words(
+    update: Update, context: Context, *, purpose: str, ask: str | None = None, blank: bool = True
+) -> str | None:
+    """The words a person typed at a step that waits for them; None, after asking for them as
+    text, when the message holds none (a photo, a sticker; also only spaces unless `blank`)."""
+    message = update.effective_message
+    assert message is not None
+    text = message.text
+    if not text or (not blank and not text.strip()):
+        await reply(update, context, ask or _("Please write it as text."), purpose=purpose)
+        return None
+    return text
 
 
 # -- the parts of a button ----------------------------------------------------------------------

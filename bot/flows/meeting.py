@@ -16,7 +16,6 @@ from enum import StrEnum
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
-from telegram.constants import ParseMode
 
 from bot.flows.employer_ask import nobody_text
 from bot.flows.mechanism import END, ID, MINUTE, Command, FlowSpec, Route, Text
@@ -26,10 +25,11 @@ from bot.messages import callbacks
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.meeting_notices import when_text
 from bot.messages.pickers import label
+from bot.messages.send import send_text
 from bot.models.people import Person
 from bot.models.placements import Meeting
 from bot.runtime.context import Context, require_coach, require_employer
-from bot.services import access, employers, meetings, outbox, people, placements, routing
+from bot.services import access, employers, meetings, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.errors import stale_text
 from bot.services.flows import Flow
@@ -179,13 +179,12 @@ async def _ask_coach(session: AsyncSession, *, meeting: Meeting, now: dt.datetim
             Button.press(_("✅ Confirm"), ACTION, "c", meeting.id),
             Button.press(_("❌ Not possible"), ACTION, "x", meeting.id),
         ).to_json()
-    await outbox.enqueue(
+    await send_text(
         session,
-        chat_id=coach.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML, "reply_markup": markup},
+        to=coach,
+        text=text,
+        keyboard=markup,
         now=now,
-        person_id=coach.id,
         subject_id=meeting.client_id,
         purpose="meeting-proposal",
     )
@@ -196,15 +195,7 @@ async def _send(
 ) -> None:
     if person.chat_id is None:
         return
-    await outbox.enqueue(
-        session,
-        chat_id=person.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML},
-        now=now,
-        person_id=person.id,
-        purpose=purpose,
-    )
+    await send_text(session, to=person, text=text, now=now, purpose=purpose)
 
 
 async def _decide(update: Update, context: Context, meeting_id: int, confirm: bool) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import BaseModel
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 
 from bot.flows.mechanism import END, VERSION, ButtonHandler, FlowSpec, Route, Text, code
 from bot.handlers.language import FLAGS
@@ -24,9 +23,10 @@ from bot.handlers.replies import answer_query, answer_stale, close_question, esc
 from bot.messages import callbacks
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.keyboards import client_keyboard
+from bot.messages.send import send_text
 from bot.models.people import Organisation, Person
 from bot.runtime.context import Context
-from bot.services import enrolment, flows, outbox, people, schedules
+from bot.services import enrolment, flows, people, schedules
 from bot.services.enrolment import Enrolment
 from bot.services.flows import Flow
 from bot.text.html_text import html
@@ -370,15 +370,8 @@ async def _finish(
                 text = html(
                     _("✅ {name} joined. They accepted the coaching agreement."), name=name or ""
                 )
-            await outbox.enqueue(
-                session,
-                chat_id=coach.chat_id,
-                method="sendMessage",
-                payload={"text": text, "parse_mode": ParseMode.HTML},
-                now=now,
-                person_id=coach.id,
-                subject_id=client_id,
-                purpose="client-joined",
+            await send_text(
+                session, to=coach, text=text, now=now, subject_id=client_id, purpose="client-joined"
             )
     who = await _who(context, client_id, flow)
     text = "\n".join(
@@ -443,15 +436,7 @@ async def _decline(update: Update, context: Context, client_id: int, flow: Flow)
                         ),
                         name=name or "",
                     )
-            await outbox.enqueue(
-                session,
-                chat_id=coach.chat_id,
-                method="sendMessage",
-                payload={"text": text, "parse_mode": ParseMode.HTML},
-                now=now,
-                person_id=coach.id,
-                purpose="client-declined",
-            )
+            await send_text(session, to=coach, text=text, now=now, purpose="client-declined")
     if declined is enrolment.Declined.ERASED:
         text = _(
             "OK. You did not join, and I deleted what you gave me. "

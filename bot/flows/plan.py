@@ -18,7 +18,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.flows.mechanism import END, ID, Command, FlowSpec, Route, Stale, Text, code, number
+from bot.flows.mechanism import (
+    END,
+    ID,
+    Command,
+    FlowSpec,
+    Route,
+    Stale,
+    Text,
+    code,
+    number,
+    typed_words,
+)
 from bot.handlers.replies import edit_or_reply, escape, reply
 from bot.handlers.start import stranger_text
 from bot.messages import callbacks
@@ -338,10 +349,8 @@ async def _in_words(
 async def on_reason(update: Update, context: Context, flow: Flow) -> None:
     """The coach's typed reason for a change of emphasis."""
     require_coach(context)
-    message = update.effective_message
-    assert message is not None
-    if not message.text or not message.text.strip():
-        await reply(update, context, _("Please write it as text."), purpose="plan-retry")
+    typed = await typed_words(update, context, purpose="plan-retry", blank=False)
+    if typed is None:
         return
     data = FLOW.load(flow)
     await _save(
@@ -350,7 +359,7 @@ async def on_reason(update: Update, context: Context, flow: Flow) -> None:
         client_id=data.client_id,
         area=AREA_CODES[data.area],
         level=data.level,
-        reason=message.text,
+        reason=typed,
     )
 
 

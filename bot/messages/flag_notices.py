@@ -23,6 +23,7 @@ from telegram.constants import ParseMode
 from bot.messages import callbacks
 from bot.messages.handover_notices import coach_name_for_client, day_text
 from bot.messages.keyboard import Button, Keyboard
+from bot.messages.send import send_text
 from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Organisation, Person
@@ -168,13 +169,12 @@ async def queue_flag(
     with use_locale(recipient.locale):
         text = await flag_text(session, flag=flag, recipient=recipient, now=now)
         markup = _buttons(flag.id)
-    await outbox.enqueue(
+    await send_text(
         session,
-        chat_id=recipient.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML, "reply_markup": markup},
+        to=recipient,
+        text=text,
+        keyboard=markup,
         now=now,
-        person_id=recipient.id,
         subject_id=flag.client_id,
         purpose=purpose,
         dedup_key=f"{purpose}:{recipient.id}",
@@ -243,13 +243,12 @@ async def queue_escalation(
     with use_locale(recipient.locale):
         text = await escalation_text(session, flag=flag, recipient=recipient, now=now)
         markup = _escalation_buttons(flag.id)
-    await outbox.enqueue(
+    await send_text(
         session,
-        chat_id=recipient.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML, "reply_markup": markup},
+        to=recipient,
+        text=text,
+        keyboard=markup,
         now=now,
-        person_id=recipient.id,
         subject_id=flag.client_id,
         purpose=purpose,
         dedup_key=f"{purpose}:{recipient.id}",
@@ -295,13 +294,11 @@ async def queue_cover_notices(
             (start, START_KEY, now, "handover-start"),
             (back, END_KEY, cover.valid_until, "handover-end"),
         ):
-            await outbox.enqueue(
+            await send_text(
                 session,
-                chat_id=client.chat_id,
-                method="sendMessage",
-                payload={"text": text, "parse_mode": ParseMode.HTML},
+                to=client,
+                text=text,
                 now=now,
-                person_id=client.id,
                 purpose=purpose,
                 dedup_key=f"{key}:{cover.row_id}",
                 not_before=when,
@@ -325,23 +322,14 @@ async def queue_cover_notices(
             ),
             substitute=substitute.display_name or "?",
         )
-    await outbox.enqueue(
-        session,
-        chat_id=coach.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML},
-        now=now,
-        person_id=coach.id,
-        subject_id=cover.client_id,
-        purpose="flag-covered",
+    await send_text(
+        session, to=coach, text=text, now=now, subject_id=cover.client_id, purpose="flag-covered"
     )
-    await outbox.enqueue(
+    await send_text(
         session,
-        chat_id=coach.chat_id,
-        method="sendMessage",
-        payload={"text": back_text, "parse_mode": ParseMode.HTML},
+        to=coach,
+        text=back_text,
         now=now,
-        person_id=coach.id,
         purpose="handover-back",
         dedup_key=f"{BACK_KEY}:{cover.row_id}",
         not_before=cover.valid_until,

@@ -15,9 +15,10 @@ from telegram.constants import ParseMode
 from bot.messages import callbacks
 from bot.messages.goal_texts import DATE_CHOICES, PROGRESS_BUTTONS, area_name, quote, reason_text
 from bot.messages.keyboard import Button, Keyboard
+from bot.messages.send import send_text
 from bot.models.goals import Goal
 from bot.models.people import Person
-from bot.services import access, outbox, people
+from bot.services import access, people
 from bot.text.html_text import escape, html
 from bot.text.i18n import _, use_locale
 
@@ -81,16 +82,7 @@ async def _to_coach(
     name = await people.name_as_seen_by(session, viewer_id=coach.id, person_id=client_id)
     with use_locale(coach.locale):
         text = text_of(escape(name or "?"))
-    await outbox.enqueue(
-        session,
-        chat_id=coach.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML},
-        now=now,
-        person_id=coach.id,
-        subject_id=client_id,
-        purpose=purpose,
-    )
+    await send_text(session, to=coach, text=text, now=now, subject_id=client_id, purpose=purpose)
     return True
 
 
@@ -166,15 +158,7 @@ async def let_go_by_coach(
                 _("That is okay. Plans change. /goals shows your goals."),
             ]
         )
-    await outbox.enqueue(
-        session,
-        chat_id=client.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML},
-        now=now,
-        person_id=client.id,
-        purpose=f"goal-let-go:{goal.id}",
-    )
+    await send_text(session, to=client, text=text, now=now, purpose=f"goal-let-go:{goal.id}")
     return True
 
 
@@ -202,17 +186,12 @@ async def proposal(session: AsyncSession, *, goal: Goal, coach_id: int, now: dt.
                 Button.press(_("❌ No thanks"), ACTION, "n", goal.id),
             ]
         ]
-    await outbox.enqueue(
+    await send_text(
         session,
-        chat_id=client.chat_id,
-        method="sendMessage",
-        payload={
-            "text": text,
-            "parse_mode": ParseMode.HTML,
-            "reply_markup": Keyboard.of(rows).to_json(),
-        },
+        to=client,
+        text=text,
+        keyboard=Keyboard.of(rows).to_json(),
         now=now,
-        person_id=client.id,
         purpose=f"goal-proposal:{goal.id}",
         dedup_key=f"goal-proposal:{goal.id}",
     )

@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram.constants import ParseMode
 
+from bot.messages.send import send_text
 from bot.models.people import Person
-from bot.services import outbox, people
+from bot.services import people
 from bot.services.handover import (
     BACK_KEY,
     END_KEY,
@@ -63,13 +63,11 @@ async def _send(
 ) -> None:
     if person.chat_id is None or person.forgotten_at is not None:
         return
-    await outbox.enqueue(
+    await send_text(
         session,
-        chat_id=person.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML},
+        to=person,
+        text=text,
         now=now,
-        person_id=person.id,
         purpose=purpose,
         dedup_key=dedup_key,
         not_before=not_before,

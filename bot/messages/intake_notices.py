@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
+from bot.messages.send import send_text
 from bot.models.people import Membership, Person, Role
 from bot.models.transport import InboxStatus, InboxUpdate, OutboxMessage
 from bot.services import outbox, people
@@ -190,13 +191,11 @@ async def report_unreadable(
         first = min(update_ids)
         with use_locale(admin.locale):
             text = _report_text(await _unreadable_from(session, first))
-        await outbox.enqueue(
+        await send_text(
             session,
-            chat_id=admin.chat_id,
-            method="sendMessage",
-            payload={"text": text, "parse_mode": ParseMode.HTML},
+            to=admin,
+            text=text,
             now=now,
-            person_id=admin.id,
             purpose=UNREADABLE_REPORT,
             dedup_key=f"{UNREADABLE_REPORT}:{admin.id}:{first}",
             not_before=not_before,

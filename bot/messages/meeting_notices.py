@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram.constants import ParseMode
 
+from bot.messages.send import send_text
 from bot.models.people import Person
-from bot.services import employers, meetings, outbox, people
+from bot.services import employers, meetings, people
 from bot.text.html_text import escape
 from bot.text.i18n import _, format_datetime, use_locale
 
@@ -48,13 +48,11 @@ async def queue_reminders(
                 text = _("⏰ Reminder: a meeting about {name}'s work at {when}.").format(
                     name=escape(name), when=when
                 )
-        await outbox.enqueue(
+        await send_text(
             session,
-            chat_id=person.chat_id,
-            method="sendMessage",
-            payload={"text": text, "parse_mode": ParseMode.HTML},
+            to=person,
+            text=text,
             now=now,
-            person_id=person.id,
             subject_id=meeting.client_id,
             purpose="meeting-reminder",
             dedup_key=f"meeting:{meeting.id}:reminder:{person.id}",

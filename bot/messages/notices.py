@@ -14,6 +14,7 @@ from telegram.constants import ParseMode
 
 from bot.messages import callbacks, flag_notices
 from bot.messages.keyboard import Button, Keyboard
+from bot.messages.send import send_text
 from bot.models.checkins import Checkin
 from bot.models.flags import Flag, FlagEventKind, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
@@ -48,13 +49,11 @@ async def queue_unreachable_notice(
                 ),
                 name=name or _("A person"),
             )
-        await outbox.enqueue(
+        await send_text(
             session,
-            chat_id=target.chat_id,
-            method="sendMessage",
-            payload={"text": text, "parse_mode": ParseMode.HTML},
+            to=target,
+            text=text,
             now=now,
-            person_id=target.id,
             subject_id=person_id,
             purpose="unreachable-notice",
         )
@@ -192,13 +191,11 @@ async def after_sent(
         text = html(
             _("✓ {coach} got your message now."), coach=people.first_name(coach.display_name) or ""
         )
-    await outbox.enqueue(
+    await send_text(
         session,
-        chat_id=client.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML},
+        to=client,
+        text=text,
         now=now,
-        person_id=client.id,
         purpose="relay-arrived",
         dedup_key=f"relay-arrived:{delivered.id}",
     )

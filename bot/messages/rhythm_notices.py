@@ -11,12 +11,12 @@ import datetime as dt
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram.constants import ParseMode
 
 from bot.messages.rhythm_text import date_text, days_text, reason_text, times_text
+from bot.messages.send import send_text
 from bot.models.checkins import CheckinPause
 from bot.models.people import Person
-from bot.services import access, outbox, people
+from bot.services import access, people
 from bot.services.schedule_changes import ScheduleView
 from bot.text.html_text import escape
 from bot.text.i18n import _, use_locale
@@ -35,16 +35,7 @@ async def _send(
 ) -> bool:
     if person.id is None or person.chat_id is None or person.forgotten_at is not None:
         return False
-    await outbox.enqueue(
-        session,
-        chat_id=person.chat_id,
-        method="sendMessage",
-        payload={"text": text, "parse_mode": ParseMode.HTML},
-        now=now,
-        person_id=person.id,
-        subject_id=subject_id,
-        purpose=purpose,
-    )
+    await send_text(session, to=person, text=text, now=now, subject_id=subject_id, purpose=purpose)
     return True
 
 
