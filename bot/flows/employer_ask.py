@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -56,34 +57,55 @@ def nobody_text() -> str:
     )
 
 
-async def ask_command(update: Update, context: Context) -> None:
-    """/ask: choose the employee (if several), then write."""
+async def pick_employee(
+    update: Update,
+    context: Context,
+    start: Callable[[Update, Context, int], Awaitable[None]],
+    *,
+    choose: tuple[str, str],
+    question: str,
+    purpose: str,
+) -> None:
+    """An employer contact's command: straight on with their one employee, or a button for each
+    (`choose`: the action and kind the buttons send with the placement); others are refused
+    without naming anyone."""
     actor = context.require_actor()
     if not actor.is_employer or actor.person_id is None:
-        await reply(update, context, nobody_text(), purpose="ask-refused")
+        await reply(update, context, nobody_text(), purpose=f"{purpose}-refused")
         return
     services = context.services
-    now = services.clock.now()
     async with services.db.session() as session:
         employees = await employers.employees_of(
-            session, contact_person_id=actor.person_id, now=now
+            session, contact_person_id=actor.person_id, now=services.clock.now()
         )
     if not employees:
-        await reply(update, context, nobody_text(), purpose="ask-refused")
+        await reply(update, context, nobody_text(), purpose=f"{purpose}-refused")
         return
     if len(employees) == 1:
-        await _start(update, context, employees[0].placement_id)
+        await start(update, context, employees[0].placement_id)
         return
     rows = [
-        [Button.press(label(f"👤 {employee.first_name}"), ACTION, "p", employee.placement_id)]
+        [Button.press(label(f"👤 {employee.first_name}"), *choose, employee.placement_id)]
         for employee in employees
     ]
     await reply(
         update,
         context,
-        _("Whom is your question about?"),
+        question,
         reply_markup=Keyboard.of(rows).markup(),
-        purpose="ask-pick",
+        purpose=f"{purpose}-pick",
+    )
+
+
+async def ask_command(update: Update, context: Context) -> None:
+    """/ask: choose the employee (if several), then write."""
+    await pick_employee(
+        update,
+        context,
+        _start,
+        choose=(ACTION, "p"),
+        question=_("Whom is your question about?"),
+        purpose="ask",
     )
 
 

@@ -17,14 +17,13 @@ from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 
-from bot.flows.employer_ask import nobody_text
+from bot.flows.employer_ask import pick_employee
 from bot.flows.mechanism import END, ID, MINUTE, Command, FlowSpec, Route, Text
 from bot.handlers import daily_limits
 from bot.handlers.replies import edit_or_reply, escape, reply
 from bot.messages import callbacks
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.meeting_notices import when_text
-from bot.messages.pickers import label
 from bot.messages.send import send_text
 from bot.models.people import Person
 from bot.models.placements import Meeting
@@ -55,30 +54,13 @@ class MeetingData(BaseModel):
 
 async def meeting_command(update: Update, context: Context) -> None:
     """/meeting: choose the employee (if several), then a time."""
-    actor = context.require_actor()
-    if not actor.is_employer or actor.person_id is None:
-        await reply(update, context, nobody_text(), purpose="meeting-refused")
-        return
-    services = context.services
-    async with services.db.session() as session:
-        employees = await employers.employees_of(
-            session, contact_person_id=actor.person_id, now=services.clock.now()
-        )
-    if not employees:
-        await reply(update, context, nobody_text(), purpose="meeting-refused")
-        return
-    if len(employees) == 1:
-        await _times(update, context, employees[0].placement_id)
-        return
-    rows = [
-        [Button.press(label(f"👤 {e.first_name}"), ACTION, "e", e.placement_id)] for e in employees
-    ]
-    await reply(
+    await pick_employee(
         update,
         context,
-        _("Whom is the meeting about?"),
-        reply_markup=Keyboard.of(rows).markup(),
-        purpose="meeting-pick",
+        _times,
+        choose=(ACTION, "e"),
+        question=_("Whom is the meeting about?"),
+        purpose="meeting",
     )
 
 
