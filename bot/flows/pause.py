@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -246,105 +247,102 @@ async def _page(update: Update, context: Context, page: int) -> None:
     await turn_page(update, context, page, action=ACTION, title=PICK_TITLE)
 
 
-async def _refused(update: Update, context: Context, whose: Whose, exc: PauseError) -> None:
-    """A day that is over, too far ahead or in the wrong order: said, and the pause shown."""
-    query = update.callback_query
-    assert query is not None
-    await answer_query(query, refusal_text(exc))
-    await show(update, context, whose)
+Act = Callable[[Whose], Awaitable[object]]
 
 
-async def _show(update: Update, context: Context, client_id: int) -> None:
-    whose = await authorise(context, client_id)
-    query = update.callback_query
-    assert query is not None
-    await answer_query(query)
-    await show(update, context, whose)
-
-
-async def _first_day(update: Update, context: Context, client_id: int, start: dt.date) -> None:
-    """The first day chosen: how long?"""
+async def _pressed(
+    update: Update, context: Context, client_id: int, act: Act | None, then: Act | None = None
+) -> None:
+    """A press for `client_id`'s pause: `act`, the press answered, then `then`. A day that is
+    over, too far ahead or in the wrong order is said on the button, and the pause shown."""
     whose = await authorise(context, client_id)
     query = update.callback_query
     assert query is not None
     try:
-        await _check(context, whose, start, None)
+        if act is not None:
+            await act(whose)
     except PauseError as exc:
-        await _refused(update, context, whose, exc)
+        await answer_query(query, refusal_text(exc))
+        await show(update, context, whose)
         return
     await answer_query(query)
-    text, keyboard = length_view(whose, start)
+    if then is not None:
+        await then(whose)
+
+
+async def _edit(update: Update, context: Context, view: tuple[str, InlineKeyboardMarkup]) -> None:
+    text, keyboard = view
     await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
+async def _show(update: Update, context: Context, client_id: int) -> None:
+    await _pressed(update, context, client_id, None, lambda whose: show(update, context, whose))
+
+
+async def _first_day(update: Update, context: Context, client_id: int, start: dt.date) -> None:
+    """The first day chosen: how long?"""
+    await _pressed(
+        update,
+        context,
+        client_id,
+        lambda whose: _check(context, whose, start, None),
+        lambda whose: _edit(update, context, length_view(whose, start)),
+    )
 
 
 async def _last_day(
     update: Update, context: Context, client_id: int, start: dt.date, end: dt.date
 ) -> None:
     """The last day chosen: why?"""
-    whose = await authorise(context, client_id)
-    query = update.callback_query
-    assert query is not None
-    try:
-        await _check(context, whose, start, end)
-    except PauseError as exc:
-        await _refused(update, context, whose, exc)
-        return
-    await answer_query(query)
-    text, keyboard = reason_view(whose, start, end)
-    await edit_or_reply(update, context, text, reply_markup=keyboard)
+    await _pressed(
+        update,
+        context,
+        client_id,
+        lambda whose: _check(context, whose, start, end),
+        lambda whose: _edit(update, context, reason_view(whose, start, end)),
+    )
 
 
 async def _reason(
     update: Update, context: Context, client_id: int, start: dt.date, end: dt.date, code: str
 ) -> None:
     """The reason chosen: the pause is made."""
-    whose = await authorise(context, client_id)
-    query = update.callback_query
-    assert query is not None
-    try:
-        await _make(update, context, whose, start, end, REASON_CODES[code])
-    except PauseError as exc:
-        await _refused(update, context, whose, exc)
-        return
-    await answer_query(query)
+    reason = REASON_CODES[code]
+    await _pressed(
+        update, context, client_id, lambda whose: _make(update, context, whose, start, end, reason)
+    )
 
 
 async def _end_now(update: Update, context: Context, client_id: int, pause_id: int) -> None:
-    whose = await authorise(context, client_id)
-    query = update.callback_query
-    assert query is not None
-    try:
-        await _end(update, context, whose, pause_id)
-    except PauseError as exc:
-        await _refused(update, context, whose, exc)
-        return
-    await answer_query(query)
+    await _pressed(update, context, client_id, lambda whose: _end(update, context, whose, pause_id))
 
 
 async def _done(update: Update, context: Context, client_id: int) -> None:
-    await authorise(context, client_id)
-    query = update.callback_query
-    assert query is not None
-    await answer_query(query)
-    pause, _today = await _pause_and_today(context, client_id)
-    text = pause_text(pause) if pause is not None else _("No pause.")
-    await edit_or_reply(update, context, text)
+    async def done(_whose: Whose) -> None:
+        pause, _today = await _pause_and_today(context, client_id)
+        await edit_or_reply(update, context, pause_text(pause) if pause else _("No pause."))
+
+    await _pressed(update, context, client_id, None, done)
 
 
 async def _type_first(update: Update, context: Context, client_id: int) -> None:
-    whose = await authorise(context, client_id)
-    query = update.callback_query
-    assert query is not None
-    await answer_query(query)
-    await _ask_for_day(update, context, whose, Step.START, None)
+    await _pressed(
+        update,
+        context,
+        client_id,
+        None,
+        lambda whose: _ask_for_day(update, context, whose, Step.START, None),
+    )
 
 
 async def _type_last(update: Update, context: Context, client_id: int, start: dt.date) -> None:
-    whose = await authorise(context, client_id)
-    query = update.callback_query
-    assert query is not None
-    await answer_query(query)
-    await _ask_for_day(update, context, whose, Step.END, start)
+    await _pressed(
+        update,
+        context,
+        client_id,
+        None,
+        lambda whose: _ask_for_day(update, context, whose, Step.END, start),
+    )
 
 
 async def _check(context: Context, whose: Whose, start: dt.date, end: dt.date | None) -> None:

@@ -303,6 +303,9 @@ async def _weekdays(update: Update, context: Context, client_id: int, days: str)
     await _save(update, context, client_id, change)
 
 
+View = tuple[str, InlineKeyboardMarkup]
+
+
 async def _shown(update: Update, context: Context, client_id: int) -> tuple[Whose, ScheduleView]:
     """Whose times, after the press is answered, and the times as they are now."""
     whose = await authorise(context, client_id)
@@ -313,44 +316,53 @@ async def _shown(update: Update, context: Context, client_id: int) -> tuple[Whos
     return whose, view
 
 
+async def _picker(
+    update: Update,
+    context: Context,
+    client_id: int,
+    picker: Callable[[ScheduleView, Whose], View | None],
+) -> None:
+    """A picker in place of the pressed message; the times and days when it has nothing to
+    offer (the time is gone, there are no times)."""
+    whose, view = await _shown(update, context, client_id)
+    shown = picker(view, whose)
+    if shown is None:
+        await show(update, context, whose)
+        return
+    text, keyboard = shown
+    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+
 async def _show(update: Update, context: Context, client_id: int) -> None:
-    whose, _view = await _shown(update, context, client_id)
-    await show(update, context, whose)
+    await _picker(update, context, client_id, lambda view, whose: None)
 
 
 async def _time(update: Update, context: Context, client_id: int, old: str) -> None:
     """The time picker for a time the client has (or a new one)."""
-    whose, view = await _shown(update, context, client_id)
-    if old != NEW and from_hhmm(old) not in view.times:
-        await show(update, context, whose)
-        return
-    text, keyboard = time_picker(view, whose, old)
-    await edit_or_reply(update, context, text, reply_markup=keyboard)
+
+    def picker(view: ScheduleView, whose: Whose) -> View | None:
+        if old != NEW and from_hhmm(old) not in view.times:
+            return None
+        return time_picker(view, whose, old)
+
+    await _picker(update, context, client_id, picker)
 
 
 async def _which(update: Update, context: Context, client_id: int) -> None:
     """Which of several times to change."""
-    whose, view = await _shown(update, context, client_id)
-    if not view.times:
-        await show(update, context, whose)
-        return
-    text, keyboard = change_picker(view, whose)
-    await edit_or_reply(update, context, text, reply_markup=keyboard)
+    await _picker(
+        update, context, client_id, lambda view, w: change_picker(view, w) if view.times else None
+    )
 
 
 async def _days(update: Update, context: Context, client_id: int) -> None:
-    whose, view = await _shown(update, context, client_id)
-    if not view.times:
-        await show(update, context, whose)
-        return
-    text, keyboard = days_view(view, whose)
-    await edit_or_reply(update, context, text, reply_markup=keyboard)
+    await _picker(
+        update, context, client_id, lambda view, w: days_view(view, w) if view.times else None
+    )
 
 
 async def _toggle(update: Update, context: Context, client_id: int, days: str) -> None:
-    whose, _view = await _shown(update, context, client_id)
-    text, keyboard = toggle_view(whose, days)
-    await edit_or_reply(update, context, text, reply_markup=keyboard)
+    await _picker(update, context, client_id, lambda view, whose: toggle_view(whose, days))
 
 
 async def _done(update: Update, context: Context, client_id: int) -> None:
