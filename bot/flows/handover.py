@@ -739,9 +739,12 @@ FLOW = FlowSpec[MoveData](
         ),
         Route((VERSION, "ok"), _ok, shown_in=(Step.CONFIRM,), goes_to=END, what="confirm"),
     ],
+    # Words typed at a step that waits for none show the step again (on_text).
     texts=[
-        Text(None, on_text, goes_to=Step.CONFIRM),
-        Text(None, on_text, goes_to=Step.CONFIRM, flow=TRANSFER_FLOW),
+        Text(Step.FIRST_TYPED, on_text, goes_to=Step.LAST),
+        Text(Step.LAST_TYPED, on_text, goes_to=Step.CONFIRM),
+        Text(None, on_text),
+        Text(None, on_text, flow=TRANSFER_FLOW),
     ],
 )
 

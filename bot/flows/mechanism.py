@@ -405,7 +405,7 @@ class FlowSpec(Generic[D]):
             others = [str(step) for step in self.steps or () if step not in named]
             for source in [text.step] if text.step is not None else others:
                 lines.append(f"    {source} --> {text.goes_to or source} : typed words")
-        return "\n".join(lines)
+        return "\n".join(dict.fromkeys(lines))  # each arrow once, in the order declared
 
     def markdown(self) -> str:
         """docs/flows/NAME.md: what the flow is, its diagram and its buttons."""
@@ -415,7 +415,8 @@ class FlowSpec(Generic[D]):
             for route in self.routes
         ]
         texts = [
-            f"| {text.step or 'any'} | `{text.handler.__name__}` | {text.goes_to or '–'} |"
+            f"| {text.flow or self.name} | {text.step or 'any other'} | `{text.handler.__name__}` "
+            f"| {text.goes_to or '–'} |"
             for text in self.texts
         ]
         parts = [
@@ -441,8 +442,8 @@ class FlowSpec(Generic[D]):
                 "",
                 "## Typed words",
                 "",
-                "| step | handler | leads to |",
-                "|---|---|---|",
+                "| row | step | handler | leads to |",
+                "|---|---|---|---|",
                 *texts,
             ]
         return "\n".join(part for part in parts) + "\n"
