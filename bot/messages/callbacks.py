@@ -170,5 +170,7 @@ def day(text: str) -> dt.date | None:
 
 
 def pattern(action: str) -> str:
-    """A regex for CallbackQueryHandler matching this action."""
+    """A regex for CallbackQueryHandler matching this action (one of the table's)."""
+    if action not in ACTIONS:
+        raise ValueError(f"callback action {action!r} is not in the table of actions")
     return rf"^{re.escape(action)}(:|$)"
