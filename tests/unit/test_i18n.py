@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.text.i18n import _, format_datetime, resolve_locale, use_locale
+from bot.text.dates import format_datetime
+from bot.text.i18n import _, resolve_locale, use_locale
 
 
 def test_app_language_maps_to_our_locales() -> None:
