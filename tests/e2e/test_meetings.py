@@ -102,7 +102,7 @@ async def test_a_typed_time_and_a_forged_placement(harness: Harness, desk: Desk)
     await say(harness, boss, "/meeting")
     await press(harness, boss, "🕒 Another time")
     [retry] = await say(harness, boss, "next week sometime")
-    assert "Write it like 15.1.2027 13:00" in (retry.text or "")
+    assert "Write the day and time like 15/1/2027 13:00" in (retry.text or "")
     await say(harness, boss, "10.3.2026 14:30")
     async with harness.db.session() as session:
         [meeting] = (await session.exec(select(Meeting))).all()
