@@ -34,7 +34,7 @@ from bot.handlers.replies import (
     reply,
 )
 from bot.handlers.start import stranger_text
-from bot.messages import callbacks, goal_notices
+from bot.messages import goal_notices
 from bot.messages.goal_notices import ACTION, progress_rows
 from bot.messages.goal_texts import (
     AREA_BUTTONS,
@@ -58,7 +58,8 @@ from bot.services import flows, goals
 from bot.services.checkins import local_day
 from bot.services.flows import Flow
 from bot.services.goals import ACTIVE, OPEN
-from bot.text.i18n import _, format_date, gettext
+from bot.text.dates import format_date
+from bot.text.i18n import _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,10 +75,6 @@ class GoalData(BaseModel):
     area: str | None = None  # the new goal's area code
     title: str | None = None  # the new goal's title
     goal_id: int | None = None  # the goal a step or a reason is for
-
-
-def _data(*parts: str | int) -> str:
-    return callbacks.encode(ACTION, *parts)
 
 
 def _area_rows() -> list[list[Button]]:

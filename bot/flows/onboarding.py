@@ -29,8 +29,9 @@ from bot.runtime.context import Context
 from bot.services import enrolment, flows, people, schedules
 from bot.services.enrolment import Enrolment
 from bot.services.flows import Flow
+from bot.text.dates import format_time, read_time
 from bot.text.html_text import html
-from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, format_time, set_locale, use_locale
+from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, set_locale, use_locale
 
 ACTION = callbacks.ONBOARDING
 
@@ -147,7 +148,9 @@ def _step_view(
         rows = [buttons, [_button(_("⏰ Another time"), version, "other")]]
         return text, Keyboard.of(rows).markup()
     if step == "time_typed":
-        return _("Write the time, for example 8.30."), None
+        return _("Write the time, for example {example}.").format(
+            example=format_time(dt.time(8, 30))
+        ), None
     raise ValueError(f"unknown onboarding step {step!r}")
 
 
@@ -335,13 +338,14 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     actor = context.require_actor()
     assert actor.person_id is not None
     message = update.effective_message
-    typed = schedules.parse_time(message.text or "") if message is not None else None
+    reading = read_time(message.text or "") if message is not None else None
+    typed = reading.time if reading is not None else None
     if flow.step != Step.TIME_TYPED or typed is None:
         if flow.step == Step.TIME_TYPED:
             await reply(
                 update,
                 context,
-                _("I did not understand that time. Write it like 8.30."),
+                reading.refusal if reading is not None else "",
                 purpose="onboarding-time-retry",
             )
             return

@@ -42,8 +42,9 @@ from bot.runtime.context import Context, require_coach
 from bot.services import access, outbox, people, plan
 from bot.services.checkins import local_day
 from bot.services.flows import Flow
+from bot.text.dates import format_date
 from bot.text.html_text import html
-from bot.text.i18n import N_, _, format_date, gettext, use_locale
+from bot.text.i18n import N_, _, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

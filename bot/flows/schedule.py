@@ -57,7 +57,7 @@ from bot.services.schedule_changes import (
     from_hhmm,
     hhmm,
 )
-from bot.services.schedules import parse_time
+from bot.text.dates import format_time, read_time
 from bot.text.html_text import html
 from bot.text.i18n import N_, _
 
@@ -403,7 +403,9 @@ async def _ask_for_time(update: Update, context: Context, whose: Whose, old: str
     await reply(
         update,
         context,
-        _("Write the time, for example 8.30. /cancel stops."),
+        _("Write the time, for example {example}. /cancel stops.").format(
+            example=format_time(dt.time(8, 30))
+        ),
         purpose="schedule-typed",
     )
 
@@ -416,7 +418,8 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     services = context.services
     data = FLOW.load(flow)
     client_id, old = data.client_id, data.old
-    typed = parse_time(message.text or "")
+    reading = read_time(message.text or "")
+    typed = reading.time
     if typed is None:
         async with services.db.session() as session:
             await FLOW.move(
@@ -430,7 +433,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         await reply(
             update,
             context,
-            _("I did not understand that time. Write it like 8.30."),
+            reading.refusal,
             purpose="schedule-typed-retry",
         )
         return

@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.flows import placement
 from bot.flows.coach_goal import ACTION as COACH_GOAL_ACTION
-from bot.flows.coach_reply import REPLY_FLOW
+from bot.flows.coach_reply import REPLY, ReplyData, ReplyStep
 from bot.flows.plan import ACTION as PLAN_ACTION
 from bot.handlers.progress import CHART_ACTION
 from bot.handlers.replies import answer_query, answer_stale, edit_or_reply, escape, reply
@@ -28,11 +28,12 @@ from bot.models.checkins import GotUp, Sleep
 from bot.models.coaching import CoachingStatus, GoalArea
 from bot.models.goals import GoalStatus
 from bot.runtime.context import CompanionApplication, Context, require_coach
-from bot.services import access, caseload, flows, people
+from bot.services import access, caseload, people
 from bot.services.caseload import CaseloadEntry, CheckinLine, ClientCard, Standing
 from bot.services.handover import last_day_before, local_day
+from bot.text.dates import format_date, format_time
 from bot.text.html_text import html
-from bot.text.i18n import N_, _, format_date, format_time, gettext, ngettext
+from bot.text.i18n import N_, _, gettext, ngettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -332,15 +333,13 @@ async def _start_writing(update: Update, context: Context, client_id: int) -> No
     async with services.db.session() as session:
         await caseload.require_on_desk(session, coach_id=coach_id, client_id=client_id, now=now)
         await access.require_act(session, coach_id=coach_id, client_id=client_id, now=now)
-        await flows.set_step(
+        await REPLY.move(
             session,
             person_id=coach_id,
-            flow=REPLY_FLOW,
-            step="answer",
+            step=ReplyStep.ANSWER,
             now=now,
-            data={"client_id": client_id, "reply_to_id": None},
+            data=ReplyData(client_id=client_id),
             awaiting_text=True,
-            merge=False,
         )
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
     await reply(

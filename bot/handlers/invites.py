@@ -15,8 +15,9 @@ from bot.services import invites, people
 from bot.services.access import AccessDenied
 from bot.services.errors import stale_text
 from bot.services.quotas import Quota
+from bot.text.dates import format_date
 from bot.text.html_text import html
-from bot.text.i18n import _, format_date
+from bot.text.i18n import _
 
 ACTION = callbacks.INVITE
 MAX_NAME = 100

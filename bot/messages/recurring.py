@@ -258,3 +258,16 @@ async def digest_message(
         "parse_mode": ParseMode.HTML,
         "reply_markup": digest_buttons(lines).to_json(),
     }
+
+
+class RecurringNotices:
+    """The job of the weekly summaries to clients and the morning digests to coaches."""
+
+    def __init__(self, *, limit: int = 500) -> None:
+        self._limit = limit
+
+    async def next_due(self, session: AsyncSession, *, now: dt.datetime) -> dt.datetime | None:
+        return await next_due(session)
+
+    async def run(self, session: AsyncSession, now: dt.datetime) -> int:
+        return await send_due(session, now=now, limit=self._limit)
