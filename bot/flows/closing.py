@@ -28,8 +28,8 @@ from bot.models.people import Person
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, audit, caseload, closing, flows, people
 from bot.services.closing import NOT_OPEN, STALE, ClosingError, NotApprovedYet
+from bot.services.days import local_day
 from bot.services.flows import Flow
-from bot.services.handover import local_day
 from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, gettext
 
 _LOGGER = logging.getLogger(__name__)

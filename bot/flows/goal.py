@@ -39,14 +39,13 @@ from bot.messages.goal_texts import (
     STATUS_WORDS,
     area_name,
     goal_line,
-    months_ahead,
     quote,
 )
 from bot.messages.pickers import label
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import flows, goals
-from bot.services.checkins import local_day
+from bot.services.days import add_months, local_day, zone_of
 from bot.services.flows import Flow
 from bot.services.goals import ACTIVE, OPEN
 from bot.text.i18n import N_, _, format_date, gettext
@@ -196,8 +195,8 @@ async def _create(update: Update, context: Context, client_id: int, months: int)
         if flow is None or flow.name != FLOW or flow.step != "date":
             raise goals.GoalNotOpen(0)
         area = AREA_CODES[str(flow.data["area"])]
-        today = local_day(now, actor.timezone or "Europe/Helsinki")
-        target = months_ahead(today, months) if months else None
+        today = local_day(now, zone_of(actor))
+        target = add_months(today, months) if months else None
         goal = await goals.add_goal(
             session,
             client_id=client_id,
@@ -370,8 +369,8 @@ async def _new_date(
     services = context.services
     now = services.clock.now()
     actor = context.require_actor()
-    today = local_day(now, actor.timezone or "Europe/Helsinki")
-    target = months_ahead(today, months) if months else None
+    today = local_day(now, zone_of(actor))
+    target = add_months(today, months) if months else None
     async with services.db.session() as session:
         goal = await goals.set_target(
             session, goal_id=goal_id, client_id=client_id, target_date=target, now=now

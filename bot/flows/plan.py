@@ -29,7 +29,7 @@ from bot.models.coaching import GoalArea, PlanEmphasis
 from bot.models.people import Person
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, flows, outbox, people, plan
-from bot.services.checkins import local_day
+from bot.services.days import local_day, zone_of
 from bot.services.flows import Flow
 from bot.text.i18n import N_, _, format_date, gettext, use_locale
 
@@ -145,7 +145,7 @@ async def plan_command(update: Update, context: Context) -> None:
     async with context.services.db.session() as session:
         levels = await plan.levels_of(session, client_id=actor.person_id)
         rows = await plan.history(session, client_id=actor.person_id)
-    text = client_view(levels, rows, actor.timezone or "Europe/Helsinki")
+    text = client_view(levels, rows, zone_of(actor))
     await reply(update, context, text, purpose="plan")
 
 
@@ -162,7 +162,7 @@ async def show_plan(update: Update, context: Context, client_id: int) -> None:
         levels = await plan.levels_of(session, client_id=client_id, view=view)
         rows = await plan.history(session, client_id=client_id, view=view)
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
-    timezone = context.require_actor().timezone or "Europe/Helsinki"
+    timezone = zone_of(context.require_actor())
     blocks = [
         "\n".join(
             [

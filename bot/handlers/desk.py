@@ -30,7 +30,7 @@ from bot.models.goals import GoalStatus
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, caseload, flows, people
 from bot.services.caseload import CaseloadEntry, CheckinLine, ClientCard, Standing
-from bot.services.handover import last_day_before, local_day
+from bot.services.days import last_day_before, local_day
 from bot.text.i18n import N_, _, format_date, format_time, gettext, ngettext
 
 _LOGGER = logging.getLogger(__name__)

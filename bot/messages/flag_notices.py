@@ -25,7 +25,7 @@ from bot.messages.handover_notices import coach_name_for_client, day_text
 from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Organisation, Person
-from bot.services import access, checkins, crisis_lines, flags, outbox, people, routing
+from bot.services import access, checkins, crisis_lines, days, flags, outbox, people, routing
 from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
 from bot.text.html_text import escape
 from bot.text.i18n import N_, _, current_locale, format_date, format_time, use_locale
@@ -539,7 +539,7 @@ async def crisis_text(session: AsyncSession, *, client_id: int | None, now: dt.d
         number=organisation.crisis_line_number if organisation else None,
         settings=organisation.settings if organisation else None,
     )
-    timezone = organisation.timezone if organisation else "Europe/Helsinki"
+    timezone = days.zone_of(organisation)
     main, own = lines.main, lines.own
     paragraphs = [
         _("💛 I am worried about you."),
