@@ -15,8 +15,6 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import get_day_names
 from babel.lists import format_list
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
@@ -27,8 +25,9 @@ from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrge
 from bot.models.people import Organisation, Person
 from bot.services import access, checkins, crisis_lines, days, flags, outbox, people, routing
 from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
+from bot.text.dates import format_date, format_time, weekday_names
 from bot.text.html_text import escape
-from bot.text.i18n import N_, _, current_locale, format_date, format_time, use_locale
+from bot.text.i18n import N_, _, current_locale, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -482,7 +481,7 @@ def _days_text(days: tuple[int, ...]) -> str:
     """Days as the current language writes them short: "Mon–Fri", "ma ja ke"."""
     if len(days) == 7:
         return _("every day")
-    names = get_day_names("abbreviated", locale=Locale.parse(current_locale()))
+    names = weekday_names("abbreviated")
     runs: list[list[int]] = []
     for day in days:
         if runs and day == runs[-1][-1] + 1:

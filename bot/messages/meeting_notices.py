@@ -12,8 +12,9 @@ from telegram.constants import ParseMode
 
 from bot.models.people import Person
 from bot.services import employers, meetings, outbox, people
+from bot.text.dates import format_datetime
 from bot.text.html_text import escape
-from bot.text.i18n import _, format_datetime, use_locale
+from bot.text.i18n import _, use_locale
 
 
 def when_text(when: dt.datetime, person: Person) -> str:
