@@ -80,7 +80,7 @@ from bot.runtime.intake import Backlog
 from bot.runtime.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.runtime.sender import OutboxSender
 from bot.runtime.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
-from bot.services import checkins, crisis_words, outbox, retention, state
+from bot.services import checkins, crisis_words, days, outbox, retention, state
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ def new_worker_id(kind: str) -> str:
 def build_services(
     settings: Settings, *, clock: Clock | None = None, db: Database | None = None, kind: str
 ) -> Services:
+    days.use_default_zone(settings.default_timezone)
     return Services(
         settings=settings,
         db=db or Database(settings.resolved_database_url),

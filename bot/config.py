@@ -74,6 +74,11 @@ def file_base_url(base_url: str) -> str:
     return stripped + "/file/bot"
 
 
+# The zone of people and organisations who have none of their own, unless DEFAULT_TIMEZONE
+# says otherwise; the one place the name is written.
+DEFAULT_TIMEZONE = "Europe/Helsinki"
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told from outside."""
 
@@ -85,7 +90,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default="")
     data_dir: Path = Path("data")
     telegram_api_base_url: str = TELEGRAM_API_BASE_URL
-    default_timezone: str = "Europe/Helsinki"
+    default_timezone: str = DEFAULT_TIMEZONE
     default_locale: LocaleCode = "fi"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # The username saved at the last start is used by offline commands; this overrides it.

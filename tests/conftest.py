@@ -21,6 +21,7 @@ from bot.config import normalise_database_url
 from bot.runtime.clock import ManualClock
 from bot.runtime.db import Database
 from bot.runtime.schema import upgrade
+from tests.support.waiting import until
 
 if TYPE_CHECKING:
     from bot.devtools.harness import Harness
@@ -94,16 +95,10 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 WaitUntil = Callable[..., Awaitable[None]]
 
 
-async def _wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:  # noqa: ASYNC109
-    """Poll a condition about the outside world (a process, the sandbox) until it holds."""
-    async with asyncio.timeout(timeout):
-        while not condition():  # noqa: ASYNC110 - the condition has no event to wait on
-            await asyncio.sleep(0.02)
-
-
 @pytest.fixture
 def wait_until() -> WaitUntil:
-    return _wait_until
+    """Poll a condition about the outside world (a process, the sandbox) until it holds."""
+    return until
 
 
 @pytest.fixture

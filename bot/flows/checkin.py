@@ -26,7 +26,7 @@ from bot.messages.keyboards import CHECK_IN, label_filter
 from bot.models.checkins import Checkin
 from bot.models.flags import FlagKind
 from bot.runtime.context import CompanionApplication, Context
-from bot.services import checkins, encouragement, flags
+from bot.services import checkins, days, encouragement, flags
 from bot.services.checkins import CheckinClosed
 from bot.services.flows import Flow
 from bot.text.dates import format_datetime
@@ -372,7 +372,7 @@ async def _raise_flags(
     at work; a contact request is a flag of its own."""
     if code in ("m", "x"):
         flag = await flags.after_mood(
-            session, client_id=client_id, timezone=timezone or "Europe/Helsinki", now=now
+            session, client_id=client_id, timezone=timezone or days.default_zone(), now=now
         )
         return flag is not None
     if code in ("w", "k"):

@@ -38,9 +38,9 @@ from bot.models.people import Person
 from bot.runtime.context import Context, require_coach
 from bot.services import access, audit, caseload, closing, flows, people
 from bot.services.closing import NOT_OPEN, ClosingError, NotApprovedYet
+from bot.services.days import local_day
 from bot.services.errors import STALE_BUTTON as STALE
 from bot.services.flows import Flow
-from bot.services.handover import local_day
 from bot.text.html_text import html
 from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, gettext
 

@@ -27,7 +27,7 @@ from bot.models.placements import Placement
 from bot.runtime.context import Context
 from bot.services import access, consents, outbox, people, placements, routing
 from bot.services.access import AccessDenied
-from bot.services.handover import local_day
+from bot.services.days import local_day
 from bot.text.dates import format_date
 from bot.text.html_text import html
 from bot.text.i18n import N_, _, gettext, use_locale

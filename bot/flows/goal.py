@@ -47,7 +47,6 @@ from bot.messages.goal_texts import (
     STATUS_WORDS,
     area_name,
     goal_line,
-    months_ahead,
     quote,
 )
 from bot.messages.keyboard import Button, Keyboard
@@ -55,7 +54,7 @@ from bot.messages.pickers import label
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
 from bot.runtime.context import Context
 from bot.services import flows, goals
-from bot.services.checkins import local_day
+from bot.services.days import add_months, local_day, zone_of
 from bot.services.flows import Flow
 from bot.services.goals import ACTIVE, OPEN
 from bot.text.dates import format_date
@@ -214,8 +213,8 @@ async def _create(update: Update, context: Context, client_id: int, months: int)
         if data.area not in AREA_CODES or data.title is None:
             raise goals.GoalNotOpen(0)
         area = AREA_CODES[data.area]
-        today = local_day(now, actor.timezone or "Europe/Helsinki")
-        target = months_ahead(today, months) if months else None
+        today = local_day(now, zone_of(actor))
+        target = add_months(today, months) if months else None
         goal = await goals.add_goal(
             session,
             client_id=client_id,
@@ -396,8 +395,8 @@ async def _new_date(
     services = context.services
     now = services.clock.now()
     actor = context.require_actor()
-    today = local_day(now, actor.timezone or "Europe/Helsinki")
-    target = months_ahead(today, months) if months else None
+    today = local_day(now, zone_of(actor))
+    target = add_months(today, months) if months else None
     async with services.db.session() as session:
         goal = await goals.set_target(
             session, goal_id=goal_id, client_id=client_id, target_date=target, now=now

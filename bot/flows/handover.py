@@ -41,7 +41,7 @@ from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import HANDOVER_ACTION, MOVE_ACTION, client_picker, label
 from bot.models.people import Person
 from bot.runtime.context import CompanionApplication, Context, require_coach
-from bot.services import access, flows, handover, people
+from bot.services import access, days, flows, handover, people
 from bot.services.access import AccessDenied
 from bot.services.errors import DomainError
 from bot.services.flows import Flow
@@ -96,7 +96,7 @@ async def _today(context: Context, coach_id: int) -> tuple[dt.date, str]:
     now = services.clock.now()
     async with services.db.session() as session:
         timezone = await handover.organisation_timezone(session, coach_id=coach_id, now=now)
-    return handover.local_day(now, timezone), timezone
+    return days.local_day(now, timezone), timezone
 
 
 async def _names_of(context: Context, coach_id: int, client_ids: list[int]) -> list[str]:

@@ -26,9 +26,9 @@ from bot.messages.pickers import CLIENTS_ACTION, label
 from bot.models.placements import Placement, PlacementKind
 from bot.runtime.context import Context, require_coach
 from bot.services import access, caseload, flows, invites, people, placements
+from bot.services.days import local_day
 from bot.services.employers import make_link
 from bot.services.flows import Flow
-from bot.services.handover import local_day
 from bot.services.placements import BadPlacement
 from bot.text.dates import date_example, format_date, read_date
 from bot.text.html_text import html

@@ -40,7 +40,7 @@ from bot.models.coaching import GoalArea, PlanEmphasis
 from bot.models.people import Person
 from bot.runtime.context import Context, require_coach
 from bot.services import access, outbox, people, plan
-from bot.services.checkins import local_day
+from bot.services.days import local_day, zone_of
 from bot.services.flows import Flow
 from bot.text.dates import format_date
 from bot.text.html_text import html
@@ -156,7 +156,7 @@ async def plan_command(update: Update, context: Context) -> None:
     async with context.services.db.session() as session:
         levels = await plan.levels_of(session, client_id=actor.person_id)
         rows = await plan.history(session, client_id=actor.person_id)
-    text = client_view(levels, rows, actor.timezone or "Europe/Helsinki")
+    text = client_view(levels, rows, zone_of(actor))
     await reply(update, context, text, purpose="plan")
 
 
@@ -173,7 +173,7 @@ async def show_plan(update: Update, context: Context, client_id: int) -> None:
         levels = await plan.levels_of(session, client_id=client_id, view=view)
         rows = await plan.history(session, client_id=client_id, view=view)
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
-    timezone = context.require_actor().timezone or "Europe/Helsinki"
+    timezone = zone_of(context.require_actor())
     blocks = [
         "\n".join(
             [

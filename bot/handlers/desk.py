@@ -30,7 +30,7 @@ from bot.models.goals import GoalStatus
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, caseload, people
 from bot.services.caseload import CaseloadEntry, CheckinLine, ClientCard, Standing
-from bot.services.handover import last_day_before, local_day
+from bot.services.days import last_day_before, local_day
 from bot.text.dates import format_date, format_time
 from bot.text.html_text import html
 from bot.text.i18n import N_, _, gettext, ngettext

@@ -12,7 +12,7 @@ from bot.handlers.start import stranger_text
 from bot.messages.keyboards import client_keyboard
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import notes
-from bot.services.handover import local_day
+from bot.services.days import local_day
 from bot.services.notes import NoteView
 from bot.text.dates import format_date
 from bot.text.i18n import _

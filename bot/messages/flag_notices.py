@@ -26,7 +26,7 @@ from bot.messages.send import send_text
 from bot.models.checkins import Checkin, CheckinStatus
 from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Organisation, Person
-from bot.services import access, checkins, crisis_lines, flags, outbox, people, routing
+from bot.services import access, checkins, crisis_lines, days, flags, outbox, people, routing
 from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
 from bot.text.dates import format_date, format_time, weekday_names
 from bot.text.html_text import escape, html
@@ -526,7 +526,7 @@ async def crisis_text(session: AsyncSession, *, client_id: int | None, now: dt.d
         number=organisation.crisis_line_number if organisation else None,
         settings=organisation.settings if organisation else None,
     )
-    timezone = organisation.timezone if organisation else "Europe/Helsinki"
+    timezone = days.zone_of(organisation)
     main, own = lines.main, lines.own
     paragraphs = [
         _("💛 I am worried about you."),

@@ -6,8 +6,6 @@ Message ids are English; each text is translated when it is shown, in the reader
 
 from __future__ import annotations
 
-import datetime as dt
-
 from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
 from bot.text.dates import format_date
@@ -113,18 +111,6 @@ STATUS_WORDS_COACH = {
 
 def area_name(area: GoalArea) -> str:
     return gettext(AREA_BUTTONS[area])
-
-
-def months_ahead(today: dt.date, months: int) -> dt.date:
-    """The same day `months` later (the month's last day when it has no such day)."""
-    month = today.month - 1 + months
-    year, month = today.year + month // 12, month % 12 + 1
-    for day in (today.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise ValueError("no such date")
 
 
 def quote(title: str) -> str:

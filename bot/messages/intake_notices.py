@@ -18,6 +18,7 @@ from bot.messages.send import send_text
 from bot.models.people import Membership, Person, Role
 from bot.models.transport import InboxStatus, InboxUpdate, OutboxMessage
 from bot.services import outbox, people
+from bot.services.assignments import member_at
 from bot.text.i18n import _, ngettext, resolve_locale, use_locale
 
 _LOGGER = logging.getLogger(__name__)
@@ -111,8 +112,7 @@ async def _admins(session: AsyncSession, *, now: dt.datetime) -> list[Person]:
         .join(Membership, col(Membership.person_id) == col(Person.id))
         .where(
             Membership.role == Role.ADMIN,
-            col(Membership.active_from) <= now,
-            sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+            member_at(now),
             col(Person.chat_id).is_not(None),
         )
         .distinct()

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from bot.config import DEFAULT_TIMEZONE
 from bot.models.base import BigInt, JSONType, UTCDateTime, enum_column, utcnow
 
 
@@ -71,7 +72,7 @@ class CheckinScheduleBase(SQLModel):
     local_time: dt.time
     # ISO weekdays, Monday = 1, e.g. "12345" or "1234567".
     weekdays: str = Field(default="12345", max_length=7)
-    timezone: str = Field(default="Europe/Helsinki", max_length=64)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
     active: bool = Field(default=True)
 
 

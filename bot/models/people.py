@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from bot.config import DEFAULT_TIMEZONE
 from bot.models.base import BigInt, JSONType, UTCDateTime, enum_column, utcnow
 
 
@@ -35,7 +36,7 @@ class Locale(enum.StrEnum):
 
 class OrganisationBase(SQLModel):
     name: str = Field(max_length=200)
-    timezone: str = Field(default="Europe/Helsinki", max_length=64)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
     locale: str = Field(default="fi", sa_type=enum_column(8))
     # Crisis contacts shown to a client in distress; per organisation because they differ by region.
     emergency_number: str = Field(default="112", max_length=32)
@@ -68,7 +69,7 @@ class PersonBase(SQLModel):
     locale: str = Field(default="fi", sa_type=enum_column(8))
     # True once the person picked a language themselves; until then it follows their app.
     locale_chosen: bool = Field(default=False)
-    timezone: str = Field(default="Europe/Helsinki", max_length=64)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
 
 
 class Person(PersonBase, table=True):

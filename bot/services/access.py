@@ -69,6 +69,7 @@ from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Membership, Person, Role
 from bot.models.placements import EmployerContact, Placement, PlacementContact
 from bot.services import routing
+from bot.services.assignments import LIVE, OPEN, member_at, valid_at
 from bot.services.errors import DomainError
 from bot.text.i18n import N_
 
@@ -131,15 +132,6 @@ def own_view(client_id: int) -> View:
     )
 
 
-def _valid(now: dt.datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        col(CoachAssignment.valid_from) <= now,
-        sa.or_(col(CoachAssignment.valid_until).is_(None), col(CoachAssignment.valid_until) > now),
-    )
-
-
-_LIVE = [CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE, CoachingStatus.CLOSED]
-_OPEN = (CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE)
 _CLIENT_LINE = (RelayDirection.CLIENT_TO_COACH, RelayDirection.COACH_TO_CLIENT)
 
 
@@ -152,8 +144,7 @@ def _works_there(now: dt.datetime) -> sa.ColumnElement[bool]:
             col(Membership.person_id) == col(CoachAssignment.coach_id),
             col(Membership.organisation_id) == col(Coaching.organisation_id),
             col(Membership.role).in_([Role.COACH, Role.ADMIN]),
-            col(Membership.active_from) <= now,
-            sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+            member_at(now),
         )
         .exists()
     )
@@ -184,7 +175,7 @@ def _stays(coachings: Iterable[Coaching]) -> list[list[Coaching]]:
 
 def _sight_of(coaching: Coaching, latest: Coaching, now: dt.datetime) -> Sight | None:
     """What a coaching gives its coaches now."""
-    if coaching.status in _OPEN:
+    if coaching.status in OPEN:
         return Sight.COACHING
     if coaching.status != CoachingStatus.CLOSED:
         return None
@@ -281,8 +272,8 @@ async def views(
         .where(
             CoachAssignment.coach_id == coach_id,
             col(CoachAssignment.client_id) != coach_id,
-            _valid(now),
-            col(Coaching.status).in_(_LIVE),
+            valid_at(now),
+            col(Coaching.status).in_(LIVE),
             _works_there(now),
         )
     )
@@ -324,8 +315,8 @@ async def readers_of_client(
                 .where(
                     CoachAssignment.client_id == client_id,
                     col(CoachAssignment.coach_id) != client_id,
-                    _valid(now),
-                    col(Coaching.status).in_(_LIVE),
+                    valid_at(now),
+                    col(Coaching.status).in_(LIVE),
                     _works_there(now),
                 )
             )
@@ -493,8 +484,8 @@ async def is_responsible(
             CoachAssignment.coach_id == coach_id,
             CoachAssignment.client_id == client_id,
             CoachAssignment.kind == AssignmentKind.RESPONSIBLE,
-            _valid(now),
-            col(Coaching.status).in_(_LIVE),
+            valid_at(now),
+            col(Coaching.status).in_(LIVE),
         )
     )
     return rows.first() is not None
@@ -508,8 +499,7 @@ async def admin_organisations(
         select(Membership.organisation_id).where(
             Membership.person_id == person_id,
             Membership.role == Role.ADMIN,
-            col(Membership.active_from) <= now,
-            sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+            member_at(now),
         )
     )
     return sorted(set(rows.all()))
@@ -533,8 +523,7 @@ async def can_manage_coach(
             Membership.person_id == coach_id,
             col(Membership.role).in_([Role.COACH, Role.ADMIN]),
             col(Membership.organisation_id).in_(organisations),
-            col(Membership.active_from) <= now,
-            sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+            member_at(now),
         )
     )
     return rows.first() is not None

@@ -22,12 +22,11 @@ from bot.models.coaching import CoachAssignment, Coaching, CoachingStatus
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Organisation, Person
 from bot.services import outbox, people
+from bot.services.assignments import OPEN
 from bot.services.relay import Relay
 from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
-
-_OPEN = (CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +48,7 @@ async def closed_coaching(session: AsyncSession, *, client_id: int) -> Coaching 
             .order_by(col(Coaching.id).desc())
         )
     ).all()
-    if not coachings or any(c.status in _OPEN for c in coachings):
+    if not coachings or any(c.status in OPEN for c in coachings):
         return None
     latest = coachings[0]
     return latest if latest.status == CoachingStatus.CLOSED and latest.closed_at else None

@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,8 +31,9 @@ from bot.models.checkins import (
 from bot.models.coaching import GoalArea
 from bot.models.people import Person
 from bot.services import access, flags, plan
+from bot.services.days import end_of_day, local_day
 from bot.services.errors import DomainError
-from bot.services.schedules import next_occurrence, resolve_local
+from bot.services.schedules import next_occurrence
 from bot.services.sql import among, dialect_name, table_of
 
 # The questions of a rhythm check-in, in the order they are asked. The note is optional.
@@ -136,17 +136,6 @@ _DUE_COLUMNS = (
     col(CheckinSchedule.timezone),
     col(CheckinSchedule.next_due_at),
 )
-
-
-def local_day(when: dt.datetime, timezone: str) -> dt.date:
-    return when.astimezone(ZoneInfo(timezone)).date()
-
-
-def end_of_day(when: dt.datetime, timezone: str) -> dt.datetime:
-    """Midnight after `when` in the timezone, as UTC."""
-    zone = ZoneInfo(timezone)
-    tomorrow = when.astimezone(zone).date() + dt.timedelta(days=1)
-    return resolve_local(dt.datetime.combine(tomorrow, dt.time(0, 0)), zone)
 
 
 def window_end(due_at: dt.datetime, timezone: str, schedules: Sequence[Recurring]) -> dt.datetime:

@@ -35,8 +35,8 @@ from bot.models.coaching import (
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus
 from bot.models.people import Locale, Organisation, Person
 from bot.services import access, people
+from bot.services.days import local_day, zone_of
 from bot.services.errors import STALE_BUTTON, DomainError
-from bot.services.handover import local_day
 from bot.text.i18n import N_
 
 MAX_SENTENCE = 500
@@ -211,7 +211,7 @@ async def draft_content(
     client = await session.get(Person, coaching.client_id)
     coach = await session.get(Person, coach_id)
     organisation = await session.get(Organisation, coaching.organisation_id)
-    timezone = client.timezone if client else "Europe/Helsinki"
+    timezone = zone_of(client)
     start = coaching.agreement_accepted_at or coaching.started_at or coaching.created_at
     end = coaching.closed_at or now
     name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=coaching.client_id)

@@ -43,7 +43,7 @@ from bot.models.placements import (
     Placement,
     PlacementContact,
 )
-from bot.services import people
+from bot.services import days, people
 from bot.services.errors import DomainError
 
 FORMAT = "companion-mydata/1"
@@ -64,7 +64,7 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Helsinki")
+        return ZoneInfo(days.default_zone())
 
 
 class _Writer:

@@ -31,6 +31,8 @@ from bot.models.coaching import Coaching
 from bot.models.flags import Flag, FlagEvent, FlagEventKind, FlagKind, FlagStatus, FlagUrgency
 from bot.models.people import Membership, Organisation, Person, Preference, Role
 from bot.services import access, handover, reachability, routing
+from bot.services.assignments import member_at
+from bot.services.days import zone_of
 from bot.services.schedules import resolve_local
 from bot.services.sql import insert_ignoring_conflicts, table_of
 
@@ -105,7 +107,7 @@ async def working_moment_for(
     )
     return next_working_moment(
         now,
-        timezone=person.timezone if person else "Europe/Helsinki",
+        timezone=zone_of(person),
         days=days,
         start=start,
         end=end,
@@ -367,8 +369,7 @@ async def admins_of(
         .where(
             Membership.organisation_id == organisation_id,
             Membership.role == Role.ADMIN,
-            col(Membership.active_from) <= now,
-            sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+            member_at(now),
         )
         .order_by(col(Person.id))
     )
@@ -458,7 +459,7 @@ async def _start_of_tomorrow(
     session: AsyncSession, *, person_id: int, now: dt.datetime
 ) -> dt.datetime:
     person = await session.get(Person, person_id)
-    zone = ZoneInfo(person.timezone if person else "Europe/Helsinki")
+    zone = ZoneInfo(zone_of(person))
     tomorrow = (now + dt.timedelta(days=1)).astimezone(zone).date()
     return resolve_local(dt.datetime.combine(tomorrow, dt.time(0, 0)), zone)
 

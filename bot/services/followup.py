@@ -39,6 +39,7 @@ from bot.models.placements import (
     PlacementContact,
 )
 from bot.services import flags
+from bot.services.days import add_months, local_day
 from bot.services.errors import DomainError
 from bot.services.schedules import resolve_local
 from bot.services.sql import insert_ignoring_conflicts, table_of
@@ -107,18 +108,6 @@ class Rhythm:
         )
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later (the month's last day when it is shorter)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def _step(day: dt.date, unit: str, n: int) -> dt.date:
     return add_months(day, n) if unit == "m" else day + dt.timedelta(days=n)
 
@@ -148,10 +137,6 @@ def plan_days(anchor: dt.date, end: dt.date, rhythm: Rhythm) -> list[dt.date]:
 def at_hour(day: dt.date, timezone: str, rhythm: Rhythm) -> dt.datetime:
     """The moment of a contact on a local day, as UTC."""
     return resolve_local(dt.datetime.combine(day, dt.time(rhythm.hour)), ZoneInfo(timezone))
-
-
-def local(when: dt.datetime, timezone: str) -> dt.date:
-    return when.astimezone(ZoneInfo(timezone)).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +190,7 @@ async def context_for(
     )
     placement = await session.get(Placement, placement_id) if placement_id else None
     closed = (
-        local(coaching.closed_at, person.timezone)
+        local_day(coaching.closed_at, person.timezone)
         if coaching is not None
         and coaching.status == CoachingStatus.CLOSED
         and coaching.closed_at is not None
@@ -459,7 +444,7 @@ async def cancel(session: AsyncSession, *, contact: FollowUpContact) -> None:
 def _tightened_until(ctx: Context) -> dt.date | None:
     if ctx.plan is None or ctx.plan.tightened_at is None:
         return None
-    return add_months(local(ctx.plan.tightened_at, ctx.timezone), ctx.rhythm.tighten_months)
+    return add_months(local_day(ctx.plan.tightened_at, ctx.timezone), ctx.rhythm.tighten_months)
 
 
 async def schedule_next(
@@ -484,7 +469,7 @@ async def schedule_next(
     if ctx is None or (ctx.plan is not None and ctx.plan.opted_out_at is not None):
         return None
     until = _tightened_until(ctx)
-    day = local(contact.due_at, ctx.timezone)
+    day = local_day(contact.due_at, ctx.timezone)
     while True:
         day = next_day(day, anchor=ctx.anchor, rhythm=ctx.rhythm, tightened_until=until)
         if day > ctx.end:
@@ -521,7 +506,7 @@ async def tighten(session: AsyncSession, *, client_id: int, now: dt.datetime) ->
     ctx = await context_for(session, client_id=client_id, placement_id=scheduled.placement_id)
     if ctx is None:
         return
-    due = at_hour(local(now, ctx.timezone) + dt.timedelta(days=7), ctx.timezone, ctx.rhythm)
+    due = at_hour(local_day(now, ctx.timezone) + dt.timedelta(days=7), ctx.timezone, ctx.rhythm)
     taken = (
         await session.exec(
             select(FollowUpContact.id).where(

@@ -27,7 +27,7 @@ from bot.models.flags import Flag, FlagKind
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus, GoalStep
 from bot.models.people import Person
 from bot.services import access, flags
-from bot.services.checkins import end_of_day, local_day
+from bot.services.days import end_of_day, local_day, zone_of
 from bot.services.errors import DomainError
 from bot.text.i18n import N_
 
@@ -107,8 +107,7 @@ def first_question_at(
 
 
 async def _timezone(session: AsyncSession, client_id: int) -> str:
-    person = await session.get(Person, client_id)
-    return person.timezone if person is not None else "Europe/Helsinki"
+    return zone_of(await session.get(Person, client_id))
 
 
 async def _coaching_id(session: AsyncSession, client_id: int) -> int | None:
@@ -529,7 +528,7 @@ async def claim_due(
     for goal_id, client_id, title, old, target, raised, every in due:
         assert goal_id is not None
         person = persons.get(client_id)
-        timezone = person.timezone if person is not None else "Europe/Helsinki"
+        timezone = zone_of(person)
         today = local_day(now, timezone)
         has_checkin = any(local_day(d, timezone) == today for d in checkin_days[client_id])
         last_asked = asked.get(client_id)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -31,13 +30,14 @@ from bot.models.coaching import (
 from bot.models.people import Membership, Organisation, Person, Role
 from bot.models.transport import OutboxMessage, OutboxStatus
 from bot.services import access, audit, people
+from bot.services.assignments import LIVE, member_at, valid_at
+from bot.services.days import last_day_before, local_day, start_of_day, zone_of
 from bot.services.errors import DomainError
 from bot.text import dates
 from bot.text.i18n import N_
 
 # The longest a handover may run, and how far ahead it may start.
 MAX_DAYS = 366
-_LIVE = [CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE, CoachingStatus.CLOSED]
 _COACH_ROLES = [Role.COACH, Role.ADMIN]
 
 # The outbox keys of a handover's notices, so that a cancel can stop or hurry them.
@@ -106,36 +106,7 @@ class Transferred:
     to_coach_id: int
 
 
-def _valid(now: dt.datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        col(CoachAssignment.valid_from) <= now,
-        sa.or_(col(CoachAssignment.valid_until).is_(None), col(CoachAssignment.valid_until) > now),
-    )
-
-
-def _member_now(now: dt.datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        col(Membership.active_from) <= now,
-        sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
-    )
-
-
 # -- days and dates ---------------------------------------------------------------------------
-
-
-def start_of_day(day: dt.date, timezone: str) -> dt.datetime:
-    """The first moment of a local calendar day, in UTC (midnight exists in every zone we use)."""
-    local = dt.datetime.combine(day, dt.time(0, 0), tzinfo=ZoneInfo(timezone))
-    return local.astimezone(dt.UTC)
-
-
-def local_day(when: dt.datetime, timezone: str) -> dt.date:
-    return when.astimezone(ZoneInfo(timezone)).date()
-
-
-def last_day_before(until: dt.datetime, timezone: str) -> dt.date:
-    """The last local day a period ending at `until` (exclusive) covers."""
-    return local_day(until - dt.timedelta(microseconds=1), timezone)
 
 
 def parse_date(text: str, *, today: dt.date) -> dt.date | None:
@@ -157,7 +128,7 @@ async def coach_organisations(
         select(Membership.organisation_id).where(
             Membership.person_id == coach_id,
             col(Membership.role).in_(_COACH_ROLES),
-            _member_now(now),
+            member_at(now),
         )
     )
     return sorted(set(rows.all()))
@@ -171,7 +142,7 @@ async def is_coach_in(
             Membership.person_id == person_id,
             Membership.organisation_id == organisation_id,
             Membership.role == Role.COACH,
-            _member_now(now),
+            member_at(now),
         )
     )
     return rows.first() is not None
@@ -188,7 +159,7 @@ async def colleagues(session: AsyncSession, *, coach_id: int, now: dt.datetime) 
         .where(
             col(Membership.organisation_id).in_(organisations),
             Membership.role == Role.COACH,
-            _member_now(now),
+            member_at(now),
             Person.id != coach_id,
             col(Person.forgotten_at).is_(None),
         )
@@ -208,7 +179,7 @@ async def organisation_timezone(session: AsyncSession, *, coach_id: int, now: dt
     if organisation is not None:
         return organisation.timezone
     person = await session.get(Person, coach_id)
-    return person.timezone if person is not None else "Europe/Helsinki"
+    return zone_of(person)
 
 
 async def _responsible_rows(
@@ -220,8 +191,8 @@ async def _responsible_rows(
         .where(
             CoachAssignment.coach_id == coach_id,
             CoachAssignment.kind == AssignmentKind.RESPONSIBLE,
-            _valid(now),
-            col(Coaching.status).in_(_LIVE),
+            valid_at(now),
+            col(Coaching.status).in_(LIVE),
         )
         .order_by(col(CoachAssignment.client_id))
     )
@@ -528,9 +499,9 @@ async def current_covers(
     rows = await session.exec(
         select(CoachAssignment).where(
             col(CoachAssignment.client_id).in_(list(client_ids)),
-            _valid(now),
+            valid_at(now),
             col(CoachAssignment.coaching_id).in_(
-                select(Coaching.id).where(col(Coaching.status).in_(_LIVE))
+                select(Coaching.id).where(col(Coaching.status).in_(LIVE))
             ),
         )
     )
@@ -573,7 +544,7 @@ async def _answering_coaching(session: AsyncSession, *, client_id: int) -> Coach
     closed one (as routing decides)."""
     rows = (
         await session.exec(
-            select(Coaching).where(Coaching.client_id == client_id, col(Coaching.status).in_(_LIVE))
+            select(Coaching).where(Coaching.client_id == client_id, col(Coaching.status).in_(LIVE))
         )
     ).all()
     if not rows:

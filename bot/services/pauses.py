@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models.checkins import Checkin, CheckinPause, CheckinStatus, PauseReason
 from bot.models.people import Person
 from bot.services import handover
+from bot.services.days import local_day
 from bot.services.errors import STALE_BUTTON, DomainError
 from bot.services.schedules import resolve_local
 from bot.text.i18n import N_
@@ -47,11 +48,6 @@ class PauseError(DomainError):
     """A pause the rules refuse; the person is told why in their language."""
 
 
-def local_today(now: dt.datetime, timezone: str) -> dt.date:
-    """The person's calendar day at `now`."""
-    return now.astimezone(ZoneInfo(timezone)).date()
-
-
 def parse_date(text: str, *, today: dt.date) -> dt.date | None:
     """A day as people type it (24.12., 24.12.2026, 24/12/26, 2026-12-24); None if unclear.
 
@@ -71,7 +67,7 @@ async def current(
     session: AsyncSession, *, client_id: int, now: dt.datetime
 ) -> CheckinPause | None:
     """The client's pause that has not yet ended (going on now, or the next one)."""
-    today = local_today(now, await _timezone(session, client_id))
+    today = local_day(now, await _timezone(session, client_id))
     rows = await session.exec(
         select(CheckinPause)
         .where(CheckinPause.client_id == client_id, col(CheckinPause.ends_on) >= today)
@@ -96,7 +92,7 @@ def check_days(*, starts_on: dt.date, ends_on: dt.date | None, today: dt.date) -
 
 async def today_of(session: AsyncSession, *, client_id: int, now: dt.datetime) -> dt.date:
     """The client's calendar day now."""
-    return local_today(now, await _timezone(session, client_id))
+    return local_day(now, await _timezone(session, client_id))
 
 
 async def start_pause(
@@ -111,7 +107,7 @@ async def start_pause(
 ) -> CheckinPause:
     """Pause the client's check-ins from `starts_on` to `ends_on` (both included)."""
     timezone = await _timezone(session, client_id)
-    today = local_today(now, timezone)
+    today = local_day(now, timezone)
     check_days(starts_on=starts_on, ends_on=ends_on, today=today)
     if await current(session, client_id=client_id, now=now) is not None:
         raise PauseError(f"client {client_id} already has a pause", user_message=ALREADY_PAUSED)
@@ -167,7 +163,7 @@ async def end_pause(
     removed. Returns the pause as it was before it ended (for the notices).
     """
     timezone = await _timezone(session, client_id)
-    today = local_today(now, timezone)
+    today = local_day(now, timezone)
     pause = await session.get(CheckinPause, pause_id)
     if pause is None or pause.client_id != client_id or pause.ends_on < today:
         raise PauseError(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import DEFAULT_TIMEZONE
 from bot.models.people import Membership, Organisation, Person, Role
+from bot.services.assignments import member_at
 from bot.services.errors import DomainError
 from bot.text.i18n import LOCALES, resolve_locale
 
@@ -22,7 +23,7 @@ class Actor:
     locale: str
     person_id: int | None = None
     name: str | None = None
-    timezone: str = "Europe/Helsinki"
+    timezone: str = DEFAULT_TIMEZONE
     locale_chosen: bool = False
     app_locale: str = "fi"
     command_menu: str | None = None
@@ -44,17 +45,10 @@ class Actor:
         return Role.CLIENT in self.roles
 
 
-def _active(now: dt.datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        col(Membership.active_from) <= now,
-        sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
-    )
-
-
 async def roles_of(session: AsyncSession, *, person_id: int, now: dt.datetime) -> frozenset[Role]:
     """The roles a person holds today in any organisation."""
     rows = await session.exec(
-        select(Membership.role).where(Membership.person_id == person_id, _active(now))
+        select(Membership.role).where(Membership.person_id == person_id, member_at(now))
     )
     return frozenset(Role(r) for r in rows.all())
 
@@ -234,7 +228,7 @@ async def list_coaches(session: AsyncSession, *, now: dt.datetime) -> list[Coach
         select(Person, Organisation, Membership)
         .join(Membership, col(Membership.person_id) == col(Person.id))
         .join(Organisation, col(Organisation.id) == col(Membership.organisation_id))
-        .where(col(Membership.role).in_([Role.COACH, Role.ADMIN]), _active(now))
+        .where(col(Membership.role).in_([Role.COACH, Role.ADMIN]), member_at(now))
         .order_by(col(Organisation.name), col(Person.display_name))
     )
     listing: dict[tuple[int, str], CoachListing] = {}
@@ -284,7 +278,7 @@ async def coach_organisation_id(
         .where(
             Membership.person_id == coach_id,
             col(Membership.role).in_([Role.COACH, Role.ADMIN]),
-            _active(now),
+            member_at(now),
         )
         .order_by(col(Membership.organisation_id))
     )

@@ -8,21 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models.coaching import AssignmentKind, CoachAssignment, Coaching, CoachingStatus
+from bot.models.coaching import CoachAssignment, Coaching, CoachingStatus
 from bot.models.people import Membership, Person, Role
-
-_OPEN = (CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE)
-
-
-def _valid(now: dt.datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        col(CoachAssignment.valid_from) <= now,
-        sa.or_(col(CoachAssignment.valid_until).is_(None), col(CoachAssignment.valid_until) > now),
-    )
+from bot.services.assignments import LIVE, OPEN, answering, member_at, valid_at
 
 
 async def current_coach(
@@ -37,10 +28,8 @@ async def current_coach(
         .join(Coaching, col(Coaching.id) == col(CoachAssignment.coaching_id))
         .where(
             CoachAssignment.client_id == client_id,
-            _valid(now),
-            col(Coaching.status).in_(
-                [CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE, CoachingStatus.CLOSED]
-            ),
+            valid_at(now),
+            col(Coaching.status).in_(LIVE),
         )
         .order_by(col(CoachAssignment.valid_from).desc())
     )
@@ -52,32 +41,19 @@ async def current_coach(
     ordered = sorted(
         found,
         key=lambda row: (
-            row[2].status not in _OPEN,
+            row[2].status not in OPEN,
             -row[2].created_at.timestamp(),
             -(row[2].id or 0),
         ),
     )
-    chosen = ordered[0][2].id
-    person, _assignment, coaching = next(
-        (
-            row
-            for row in ordered
-            if row[2].id == chosen and row[1].kind == AssignmentKind.SUBSTITUTE
-        ),
-        ordered[0],
-    )
+    chosen = [row for row in ordered if row[2].id == ordered[0][2].id]
+    current = answering([row[1] for row in chosen])
+    person, _assignment, coaching = next(row for row in chosen if row[1] is current)
     if coaching.status == CoachingStatus.CLOSED:
         return await _still_there_or_admin(
             session, coach=person, organisation_id=coaching.organisation_id, now=now
         )
     return person
-
-
-def _active_membership(now: dt.datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        col(Membership.active_from) <= now,
-        sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
-    )
 
 
 async def _still_there_or_admin(
@@ -90,7 +66,7 @@ async def _still_there_or_admin(
             Membership.person_id == coach.id,
             Membership.organisation_id == organisation_id,
             col(Membership.role).in_([Role.COACH, Role.ADMIN]),
-            _active_membership(now),
+            member_at(now),
         )
     )
     if staying.first() is not None:
@@ -101,7 +77,7 @@ async def _still_there_or_admin(
         .where(
             Membership.organisation_id == organisation_id,
             Membership.role == Role.ADMIN,
-            _active_membership(now),
+            member_at(now),
         )
         .order_by(col(Person.id))
     )
@@ -112,8 +88,7 @@ async def admins_for(session: AsyncSession, *, person_id: int, now: dt.datetime)
     """The admins of every organisation the person works in or is coached in."""
     organisations = select(Membership.organisation_id).where(
         Membership.person_id == person_id,
-        col(Membership.active_from) <= now,
-        sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+        member_at(now),
     )
     rows = await session.exec(
         select(Person)
@@ -121,8 +96,7 @@ async def admins_for(session: AsyncSession, *, person_id: int, now: dt.datetime)
         .where(
             col(Membership.organisation_id).in_(organisations),
             Membership.role == Role.ADMIN,
-            col(Membership.active_from) <= now,
-            sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
+            member_at(now),
             Person.id != person_id,
         )
         .distinct()

@@ -29,11 +29,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from bot.models.checkins import Checkin, CheckinStatus, GotUp, NoticeKind, RecurringNotice
-from bot.models.coaching import AssignmentKind, CoachAssignment, Coaching, CoachingStatus
+from bot.models.coaching import CoachAssignment, Coaching, CoachingStatus
 from bot.models.flags import Flag, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.people import Membership, Person, Preference, Role
-from bot.services import access, pauses, people
+from bot.services import access, days, pauses, people
+from bot.services.assignments import LIVE, answering, member_at, valid_at
 from bot.services.schedules import next_occurrence, resolve_local
 from bot.services.sql import dialect_name, insert_ignoring_conflicts, table_of
 
@@ -46,15 +47,7 @@ DIGEST_LATE = dt.timedelta(hours=8)
 DIGEST_LOOKBACK = dt.timedelta(days=4)
 ENSURE_BATCH = 2000
 
-_LIVE = [CoachingStatus.ONBOARDING, CoachingStatus.ACTIVE, CoachingStatus.CLOSED]
 _ANSWERED = (CheckinStatus.ANSWERED, CheckinStatus.PARTIAL)
-
-
-def _active_membership(now: dt.datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        col(Membership.active_from) <= now,
-        sa.or_(col(Membership.active_until).is_(None), col(Membership.active_until) > now),
-    )
 
 
 def next_weekly(*, timezone: str, after: dt.datetime) -> dt.datetime | None:
@@ -90,7 +83,7 @@ def _client_query(now: dt.datetime) -> Select[int | None, str]:
         .join(Coaching, col(Coaching.client_id) == col(Person.id))
         .where(
             col(Membership.role) == Role.CLIENT,
-            _active_membership(now),
+            member_at(now),
             col(Coaching.status) == CoachingStatus.ACTIVE,
             col(Person.forgotten_at).is_(None),
         )
@@ -105,7 +98,7 @@ def _coach_query(now: dt.datetime) -> Select[int | None, str]:
         .join(Membership, col(Membership.person_id) == col(Person.id))
         .where(
             col(Membership.role) == Role.COACH,
-            _active_membership(now),
+            member_at(now),
             col(Person.forgotten_at).is_(None),
         )
         .distinct()
@@ -417,14 +410,11 @@ async def clients_answered_for(
     """The clients this coach answers for now (as routing.current_coach decides, in one query)
     and still sees (access.views): their own clients unless a substitute stands in, and the
     clients they stand in for."""
-    valid = sa.and_(
-        col(CoachAssignment.valid_from) <= now,
-        sa.or_(col(CoachAssignment.valid_until).is_(None), col(CoachAssignment.valid_until) > now),
-    )
+    valid = valid_at(now)
     mine = (
         select(CoachAssignment.client_id)
         .join(Coaching, col(Coaching.id) == col(CoachAssignment.coaching_id))
-        .where(CoachAssignment.coach_id == coach_id, valid, col(Coaching.status).in_(_LIVE))
+        .where(CoachAssignment.coach_id == coach_id, valid, col(Coaching.status).in_(LIVE))
     )
     rows = (
         await session.exec(
@@ -433,7 +423,7 @@ async def clients_answered_for(
             .where(
                 col(CoachAssignment.client_id).in_(mine),
                 valid,
-                col(Coaching.status).in_(_LIVE),
+                col(Coaching.status).in_(LIVE),
             )
             .order_by(col(CoachAssignment.valid_from).desc(), col(CoachAssignment.id).desc())
         )
@@ -443,9 +433,7 @@ async def clients_answered_for(
         by_client[row.client_id].append(row)
     answered_for = []
     for client_id, assignments in by_client.items():
-        substitutes = [a for a in assignments if a.kind == AssignmentKind.SUBSTITUTE]
-        current = substitutes[0] if substitutes else assignments[0]
-        if current.coach_id == coach_id:
+        if answering(assignments).coach_id == coach_id:
             answered_for.append(client_id)
     # Only those the coach still sees (in coaching or follow-up; not by the door alone).
     seen = await access.views(session, coach_id=coach_id, now=now, client_ids=answered_for)
@@ -521,7 +509,7 @@ async def digest(
     )
     lines = []
     for client_id in client_ids:
-        today = pauses.local_today(now, timezones.get(client_id) or "Europe/Helsinki")
+        today = days.local_day(now, timezones.get(client_id) or days.default_zone())
         name = await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
         lines.append(
             DigestLine(

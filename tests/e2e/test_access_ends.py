@@ -36,15 +36,9 @@ from bot.models import (
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import enrolment, handover, people
-from tests.support.privacy_world import (
-    A_ID,
-    ORGANISATION,
-    World,
-    assert_no_trace,
-    build_world,
-    say,
-    texts,
-)
+from tests.support.actors import say, texts
+from tests.support.traces import assert_no_trace
+from tests.support.world import A_ID, ORGANISATION, World, build_world
 
 pytestmark = pytest.mark.asyncio
 

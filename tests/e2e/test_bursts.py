@@ -13,7 +13,7 @@ from bot.devtools.harness import Harness
 from bot.models.messaging import RelayedMessage, RelayStatus
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage
-from tests.support.privacy_world import World, build_world
+from tests.support.world import World, build_world
 
 pytestmark = pytest.mark.asyncio
 

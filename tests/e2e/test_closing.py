@@ -36,7 +36,8 @@ from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus
 from bot.models.people import Person
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
-from tests.support.desk_world import Desk, build, everything, labels, press, say, texts
+from tests.support.actors import everything, labels, press, say, text_of
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 
@@ -306,7 +307,7 @@ async def test_closing_drafts_a_summary_the_client_approves_before_the_coach_dow
     assert labels(shown) == ["✍️ Write my sentence", "📨 Send to Liisa <L&L>"]
 
     # The client is told kindly, and nothing of the draft yet.
-    ended = texts(liisa.bot_messages()[liisa_before:])
+    ended = text_of(liisa.bot_messages()[liisa_before:])
     assert ended == (
         "🌱 Your coaching has now ended. Thank you for the work you did!\n\n"
         "The daily check-ins stop now. Follow-up goes on: Kaisa may ask how you are doing "
@@ -470,7 +471,7 @@ async def test_closing_drafts_a_summary_the_client_approves_before_the_coach_dow
 
     # Messages still reach the coach after the closing.
     await say(harness, liisa, "Thank you for everything")
-    assert "Thank you for everything" in texts(kaisa.bot_messages()[-2:])
+    assert "Thank you for everything" in text_of(kaisa.bot_messages()[-2:])
 
     # No check-in comes the next morning.
     checkins_before = len(await _all_checkins(harness, liisa_id))
@@ -510,7 +511,7 @@ async def test_the_pdf_is_laid_out_in_the_chosen_language_even_without_a_unicode
 
 
 def _refused(user: SandboxUser, before: int) -> None:
-    shown = texts(user.bot_messages()[before:])
+    shown = text_of(user.bot_messages()[before:])
     answers = [str(a) for a in user.callback_answers]
     assert shown == "This is not available to you." or (
         shown == "" and "This is not available to you." in answers[-1]

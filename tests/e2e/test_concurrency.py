@@ -44,8 +44,10 @@ async def test_one_slow_chat_does_not_hold_up_another_and_keeps_its_own_order(
     await ben.send_text("/fast")
 
     # Ben's update is handled while Anna's first one is still running...
-    await wait_until(lambda: (ben.id, "/fast") in handled)
-    await asyncio.sleep(0.2)
+    processor = harness.app.services.processor
+    assert processor is not None
+    # Both of Anna's updates are in the processor, the second waiting for the first.
+    await wait_until(lambda: (ben.id, "/fast") in handled and processor.in_flight == 2)
     assert handled == [(ben.id, "/fast")]
     # ...and Anna's second update waits for her first.
     release.set()

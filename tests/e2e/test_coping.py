@@ -26,6 +26,7 @@ from bot.models.placements import Employer, EmployerContact, Placement, Placemen
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import people, schedules
+from tests.support.actors import press, say
 from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
@@ -70,16 +71,6 @@ async def world(harness: Harness, clock: ManualClock) -> AsyncIterator[World]:
     yield World(coach, client, ids.client_id, ids.coach_id, ids.organisation_id)
 
 
-async def _press(harness: Harness, user: SandboxUser, label: str) -> None:
-    await user.press(label)
-    await harness.settle()
-
-
-async def _say(harness: Harness, user: SandboxUser, text: str) -> None:
-    await user.send_text(text)
-    await harness.settle()
-
-
 async def _at(harness: Harness, clock: ManualClock, when: dt.datetime) -> None:
     clock.set(when)
     await harness.tick()
@@ -88,12 +79,12 @@ async def _at(harness: Harness, clock: ManualClock, when: dt.datetime) -> None:
 async def _set_emphasis(
     harness: Harness, coach: SandboxUser, area: str, level: str, reason: str
 ) -> None:
-    await _say(harness, coach, "/clients")
-    await _press(harness, coach, "👤 Liisa")
-    await _press(harness, coach, "📊 Plan")
-    await _press(harness, coach, area)
-    await _press(harness, coach, level)
-    await _press(harness, coach, reason)
+    await say(harness, coach, "/clients")
+    await press(harness, coach, "👤 Liisa")
+    await press(harness, coach, "📊 Plan")
+    await press(harness, coach, area)
+    await press(harness, coach, level)
+    await press(harness, coach, reason)
 
 
 async def _latest_checkin(harness: Harness, client_id: int) -> Checkin:
@@ -142,13 +133,13 @@ async def test_coping_questions_follow_the_emphasis_and_strain_flags_the_coach_o
         ]
         assert "Did you rest after work?" in _last(client)
         for label in ("😌 Well", "✅ Yes", "🙂 Good", "🛠️ Work or workshop"):
-            await _press(harness, client, label)
+            await press(harness, client, label)
         assert "How is your workload?" in _last(client)
-        await _press(harness, client, "🥵 Too much")
+        await press(harness, client, "🥵 Too much")
         assert "How are things with your colleagues and your supervisor?" in _last(client)
-        await _press(harness, client, "🙂 Going well")
+        await press(harness, client, "🙂 Going well")
         assert "Anything to tell your coach?" in _last(client)
-        await _press(harness, client, "✅ No, that is all")
+        await press(harness, client, "✅ No, that is all")
         summary = _last(client)
         assert "Rest after work: 😌 Well" in summary
         assert "Workload: 🥵 Too much" in summary
@@ -173,10 +164,10 @@ async def test_coping_questions_follow_the_emphasis_and_strain_flags_the_coach_o
     assert notice.count("colleagues: good") == 2
     # Thursday is too much again: the open flag is not repeated.
     await _at(harness, clock, utc(2026, 3, 5, 7, 0))
-    await _press(harness, client, "🙂 Normal day")
+    await press(harness, client, "🙂 Normal day")
     assert "How is your workload?" in _last(client)
-    await _press(harness, client, "🥵 Too much")
-    await _press(harness, client, "😣 Hard")
+    await press(harness, client, "🥵 Too much")
+    await press(harness, client, "😣 Hard")
     await _at(harness, clock, utc(2026, 3, 5, 8, 0))
     assert len(_flags(coach)) == 1
     async with harness.db.session() as session:
@@ -207,15 +198,15 @@ async def test_a_hard_time_with_colleagues_three_running_flags_and_another_answe
     )
     for day, colleagues in ((2, "😣 Hard"), (3, "😐 So-so"), (4, "😣 Hard"), (5, "😣 Hard")):
         await _at(harness, clock, utc(2026, 3, day, 7, 0))
-        await _press(harness, client, "🙂 Normal day")
-        await _press(harness, client, "👍 Just right")
-        await _press(harness, client, colleagues)
+        await press(harness, client, "🙂 Normal day")
+        await press(harness, client, "👍 Just right")
+        await press(harness, client, colleagues)
         await _at(harness, clock, utc(2026, 3, day, 7, 30))
     assert _flags(coach) == []
     await _at(harness, clock, utc(2026, 3, 6, 7, 0))
-    await _press(harness, client, "🙂 Normal day")
-    await _press(harness, client, "🪫 Too little")
-    await _press(harness, client, "😣 Hard")
+    await press(harness, client, "🙂 Normal day")
+    await press(harness, client, "🪫 Too little")
+    await press(harness, client, "😣 Hard")
     await _at(harness, clock, utc(2026, 3, 6, 7, 30))
     [notice] = _flags(coach)
     assert "a hard time with colleagues" in notice
@@ -267,7 +258,7 @@ async def test_a_placement_offers_to_raise_coping_at_work_and_the_coach_confirms
     assert await _plan_rows(harness) == []
     assert "plan" not in "\n".join(m.text or "" for m in client.bot_messages())
 
-    await _press(harness, coach, "🌱 Raise coping at work to moderate")
+    await press(harness, coach, "🌱 Raise coping at work to moderate")
     assert "✅ Coping at work is now moderate in the plan of Liisa." in _last(coach)
     [row] = await _plan_rows(harness)
     assert (row.area, row.level, row.set_by_id, row.agreed_with_client) == (
@@ -278,7 +269,7 @@ async def test_a_placement_offers_to_raise_coping_at_work_and_the_coach_confirms
     )
     assert row.reason == "Started work: support for coping at work"
     assert "📊 Your plan changed: more focus on coping at work." in _last(client)
-    await _say(harness, client, "/plan")
+    await say(harness, client, "/plan")
     shown = _last(client)
     assert "🌱 Coping at work: ★★☆☆ some" in shown
     assert "Started work: support for coping at work" in shown
@@ -315,11 +306,11 @@ async def test_not_now_leaves_the_plan_and_another_coach_cannot_confirm(
             locale="en",
         )
     assert await _record_placement(harness, world, clock.now())
-    await _press(harness, coach, "⏸️ Not now")
+    await press(harness, coach, "⏸️ Not now")
     assert "Okay, the plan of Liisa stays as it is." in _last(coach)
     assert await _plan_rows(harness) == []
     # A forged press by someone who does not act for the client changes nothing.
-    await _say(harness, stranger, "/clients")
+    await say(harness, stranger, "/clients")
     listing = stranger.last_bot_message()
     await stranger.press(data=f"cw:y:{world.client_id}", message=listing)
     await harness.settle()
@@ -383,11 +374,11 @@ async def test_after_follow_up_the_door_stays_open_to_the_last_coach_then_an_adm
         )
 
     # The coach closes the coaching; follow-up runs for a month.
-    await _say(harness, coach, "/clients")
-    await _press(harness, coach, "👤 Liisa")
-    await _press(harness, coach, "🏁 End the coaching")
-    await _press(harness, coach, "💼 Work on the open labour market")
-    await _press(harness, coach, "✅ Yes, end the coaching")
+    await say(harness, coach, "/clients")
+    await press(harness, coach, "👤 Liisa")
+    await press(harness, coach, "🏁 End the coaching")
+    await press(harness, coach, "💼 Work on the open labour market")
+    await press(harness, coach, "✅ Yes, end the coaching")
     async with harness.db.session() as session:
         [coaching] = (await session.exec(select(Coaching))).all()
         assert coaching.closed_at == clock.now()
@@ -396,13 +387,13 @@ async def test_after_follow_up_the_door_stays_open_to_the_last_coach_then_an_adm
 
     # During follow-up: to the coach, as before.
     clock.set(utc(2026, 3, 20, 9, 0))
-    await _say(harness, client, "Work is fine")
+    await say(harness, client, "Work is fine")
     assert _last(client) == "✓ Sent to Kaisa."
 
     # Follow-up has ended: the message still reaches the coach, and the client hears who answers.
     clock.set(utc(2026, 5, 4, 9, 0))
     before = len(coach.bot_messages())
-    await _say(harness, client, "Hi Kaisa, I have a new job")
+    await say(harness, client, "Hi Kaisa, I have a new job")
     texts = [m.text or "" for m in coach.bot_messages()[before:]]
     assert texts == ["💬 Message from Liisa:", "Hi Kaisa, I have a new job"]
     assert _last(client) == (
@@ -415,7 +406,7 @@ async def test_after_follow_up_the_door_stays_open_to_the_last_coach_then_an_adm
     assert "Congratulations!" in _last(client)
     # A next message a while later: sent, and no repeat of who answers.
     clock.set(utc(2026, 5, 5, 9, 0))
-    await _say(harness, client, "Thank you")
+    await say(harness, client, "Thank you")
     assert _last(client) == "✓ Sent to Kaisa."
 
     # The coach leaves the organisation: an admin gets the message, the team chat an alert.
@@ -427,7 +418,7 @@ async def test_after_follow_up_the_door_stays_open_to_the_last_coach_then_an_adm
             session.add(membership)
     clock.set(utc(2026, 6, 8, 9, 0))
     before = len(coach.bot_messages())
-    await _say(harness, client, "Is anyone there? <help>")
+    await say(harness, client, "Is anyone there? <help>")
     assert len(coach.bot_messages()) == before
     texts = [m.text or "" for m in admin.bot_messages()]
     assert texts[-2:] == ["💬 Message from Liisa:", "Is anyone there? <help>"]
@@ -446,7 +437,7 @@ async def test_after_follow_up_the_door_stays_open_to_the_last_coach_then_an_adm
     assert "Hello, I can help." in _last(client)
     # The next message goes to the admin too, with its own alert, and no repeat of who answers.
     clock.set(utc(2026, 6, 9, 9, 0))
-    await _say(harness, client, "Thanks")
+    await say(harness, client, "Thanks")
     assert _last(client) == "✓ Sent to Aki."
     assert len([m for m in sandbox.chat_messages(team.id) if m.from_bot]) == 2
     # Nothing ever reached the employer.

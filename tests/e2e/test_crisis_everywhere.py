@@ -20,8 +20,9 @@ from bot.models.flags import Flag, FlagKind, FlagUrgency
 from bot.models.goals import Goal
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
-from tests.support.desk_world import Desk, build, everything, labels, press, say
+from tests.support.actors import everything, labels, press, say
 from tests.support.moments import utc
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

@@ -17,8 +17,9 @@ from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.models.placements import Meeting
 from bot.runtime.clock import ManualClock
 from bot.sandbox import FloodLimits
-from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.actors import everything, press, say
 from tests.support.employer_world import linked_employer
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

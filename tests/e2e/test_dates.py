@@ -21,9 +21,10 @@ from bot.models.people import Person
 from bot.models.placements import Meeting, Placement
 from bot.runtime.clock import ManualClock
 from bot.services import schedules
-from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.actors import everything, press, say
 from tests.support.employer_world import linked_employer, open_card
 from tests.support.moments import utc
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

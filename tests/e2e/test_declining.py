@@ -27,7 +27,8 @@ from bot.models import (
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import people
-from tests.support.privacy_world import World, build_world, say
+from tests.support.actors import say
+from tests.support.world import World, build_world
 
 pytestmark = pytest.mark.asyncio
 

@@ -18,7 +18,8 @@ from bot.models.flags import Flag, FlagKind, FlagStatus
 from bot.models.goals import Goal, GoalStatus
 from bot.models.messaging import RelayedMessage
 from bot.runtime.clock import ManualClock
-from tests.support.desk_world import Desk, add_client, build, everything, labels, press, say, texts
+from tests.support.actors import everything, labels, press, say, text_of
+from tests.support.world import Desk, add_client, build
 
 pytestmark = pytest.mark.asyncio
 
@@ -170,7 +171,7 @@ async def test_another_coachs_client_cannot_be_opened_with_a_forged_button(
         before = len(desk.kaisa.bot_messages())
         await press(harness, desk.kaisa, data=forged)
         new = desk.kaisa.bot_messages()[before:]
-        assert texts(new) == "This is not available to you.", forged
+        assert text_of(new) == "This is not available to you.", forged
     seen = everything(desk.kaisa)
     assert "Cilla" not in seen and "Cecilia" not in seen
     assert all(answer.text is None for answer in desk.kaisa.callback_answers[-4:])
@@ -230,7 +231,7 @@ async def test_a_note_is_read_by_its_client_and_nobody_else(
     )
     first_note = "Liisa did <b>great</b> at the interview & was on time."
     saved = await say(harness, desk.kaisa, first_note)
-    assert texts(saved) == "✓ Note saved. Liisa <L&L> can read it with /notes."
+    assert text_of(saved) == "✓ Note saved. Liisa <L&L> can read it with /notes."
 
     # The next day, a second note from the card's button.
     clock.advance(dt.timedelta(days=1))
@@ -268,5 +269,5 @@ async def test_write_from_the_card_reaches_the_client(harness: Harness, desk: De
     await press(harness, desk.kaisa, "💬 Write")
     assert desk.kaisa.bot_messages()[-1].text == "Write your message to Pekka. /cancel stops."
     sent = await say(harness, desk.kaisa, "See you at 10 <tomorrow>")
-    assert texts(sent) == "✓ Sent to Pekka."
+    assert text_of(sent) == "✓ Sent to Pekka."
     assert desk.pekka.bot_messages()[-1].text == "💬 Kaisa:\nSee you at 10 <tomorrow>"

@@ -21,7 +21,7 @@ import re
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,7 @@ from bot.models.transport import OutboxMessage, OutboxStatus
 from bot.runtime.db import Database
 from bot.sandbox import FloodLimits, Sandbox, SandboxMessage, SandboxUser
 from bot.services.sql import table_of
+from tests.support.waiting import Condition, until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
@@ -291,16 +292,24 @@ def clients(sandbox: Sandbox) -> list[SandboxUser]:
     return users
 
 
-async def wait_for(
-    condition: Callable[[], bool], seconds: float, processes: Processes, what: str
-) -> None:
-    """Poll the sandbox (the processes are elsewhere: there is no event to wait on)."""
+async def wait_for(condition: Condition, seconds: float, processes: Processes, what: str) -> None:
+    """Poll the sandbox or the database (the processes are elsewhere: there is no event to wait
+    on); on a timeout, show what the processes logged."""
     try:
-        async with asyncio.timeout(seconds):
-            while not condition():  # noqa: ASYNC110
-                await asyncio.sleep(0.01)
-    except TimeoutError:
-        raise AssertionError(f"{what}: not within {seconds:g}s\n{processes.logs()}") from None
+        await until(condition, seconds, what=what)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{processes.logs()}") from None
+
+
+async def wait_settled(url: str, processes: Processes) -> None:
+    """Until every check-in question is recorded as sent: no sender holds one any more, so none
+    can send one again (a late duplicate would have shown up by then)."""
+
+    async def settled() -> bool:
+        rows = await outbox_questions(url)
+        return len(rows) == CLIENTS and all(r.status == OutboxStatus.SENT for r in rows)
+
+    await wait_for(settled, 30, processes, "every question recorded as sent")
 
 
 # -- the tests ----------------------------------------------------------------------------------
@@ -338,7 +347,7 @@ async def test_killed_mid_dispatch_every_client_gets_the_check_in_duplicates_onl
     await wait_for(
         lambda: len(delivered.per_chat) == CLIENTS, 45, processes, "every client's check-in"
     )
-    await asyncio.sleep(1.0)  # room for a late duplicate to show up
+    await wait_settled(backend_url, processes)
     await sandbox.wait_idle(quiet=0.3, timeout=10)
 
     assert set(delivered.per_chat) == {u.id for u in users}
@@ -375,7 +384,7 @@ async def test_two_workers_and_the_bot_send_each_due_check_in_once(
     await wait_for(
         lambda: len(delivered.per_chat) == CLIENTS, 45, processes, "every client's check-in"
     )
-    await asyncio.sleep(1.5)  # room for a second sender to send one again, if it would
+    await wait_settled(backend_url, processes)
     await sandbox.wait_idle(quiet=0.3, timeout=10)
 
     assert set(delivered.per_chat) == {u.id for u in users}

@@ -20,9 +20,10 @@ from bot.models.transport import OutboxMessage
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people
-from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.actors import everything, press, say
 from tests.support.employer_world import linked_employer
-from tests.support.privacy_world import tables_holding
+from tests.support.traces import tables_holding
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

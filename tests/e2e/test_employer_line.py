@@ -14,8 +14,9 @@ from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.flags import Flag, FlagKind, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage
 from bot.runtime.clock import ManualClock
-from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.actors import everything, press, say
 from tests.support.employer_world import linked_employer
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

@@ -17,8 +17,9 @@ from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalStatus
 from bot.models.placements import Meeting
 from bot.runtime.clock import ManualClock
-from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.actors import everything, press, say
 from tests.support.employer_world import linked_employer, open_card
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

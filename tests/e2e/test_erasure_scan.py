@@ -20,9 +20,10 @@ from bot.models.placements import Employer, Placement, PlacementKind
 from bot.models.transport import OutboxMessage
 from bot.runtime.clock import ManualClock
 from bot.services import retention
-from tests.support.desk_world import Desk, build, press, say
+from tests.support.actors import press, say
 from tests.support.moments import utc
-from tests.support.privacy_world import tables_holding
+from tests.support.traces import tables_holding
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

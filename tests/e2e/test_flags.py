@@ -20,6 +20,7 @@ from bot.models.people import Organisation
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people, schedules
+from tests.support.actors import say
 from tests.support.moments import utc
 
 pytestmark = pytest.mark.asyncio
@@ -395,7 +396,7 @@ async def test_the_backup_learns_what_to_do_and_taking_it_over_makes_them_a_subs
     # Now she sees what a substitute sees: the flag as the coach got it, and the card.
     after = [m.text or "" for m in backup.bot_messages()[before:]]
     assert any(t.startswith("🆘 Liisa: wrote words") and "mood" in t for t in after), after
-    await say_and_settle(harness, backup, "/clients")
+    await say(harness, backup, "/clients")
     await backup.press("👤 Liisa")
     await harness.settle()
     card = backup.bot_messages()[-1].text or ""
@@ -430,8 +431,3 @@ async def test_the_backup_learns_what_to_do_and_taking_it_over_makes_them_a_subs
     await harness.settle()
     assert any("Good morning Kaisa" in (m.text or "") for m in world.coach.bot_messages())
     assert not any("Good morning Kaisa" in (m.text or "") for m in backup.bot_messages())
-
-
-async def say_and_settle(harness: Harness, user: SandboxUser, text: str) -> None:
-    await user.send_text(text)
-    await harness.settle()

@@ -20,7 +20,8 @@ from bot.models.transport import InboxStatus, InboxUpdate
 from bot.runtime.clock import ManualClock
 from bot.sandbox import FloodLimits, SandboxMessage, SandboxUser
 from bot.services import inbox, state
-from tests.support.privacy_world import A_ID, build_world, tables_holding
+from tests.support.traces import tables_holding
+from tests.support.world import A_ID, build_world
 
 if TYPE_CHECKING:
     from tests.conftest import WaitUntil

@@ -30,8 +30,9 @@ from bot.models.placements import (
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import followup
-from tests.support.desk_world import Desk, build, everything, labels, press, say
+from tests.support.actors import everything, labels, press, say
 from tests.support.moments import utc
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 QUESTION = "👋 Hello! A short question from your coaching about how work is going."

@@ -16,8 +16,9 @@ from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus, GoalSte
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import schedules
-from tests.support.desk_world import Desk, build, everything, last_text, press, say
+from tests.support.actors import everything, last_text, press, say
 from tests.support.moments import utc
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 QUESTION = "🎯 How is your goal going?"

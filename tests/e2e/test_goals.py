@@ -14,7 +14,8 @@ from bot.devtools.harness import Harness
 from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus, GoalStep
 from bot.runtime.clock import ManualClock
-from tests.support.desk_world import Desk, build, everything, labels, last_text, press, say
+from tests.support.actors import everything, labels, last_text, press, say
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

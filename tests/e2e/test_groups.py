@@ -16,14 +16,9 @@ from bot.models import Person, RelayedMessage
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxChat
 from bot.services import inbox
-from tests.support.privacy_world import (
-    World,
-    assert_no_trace,
-    build_world,
-    say,
-    tables_holding,
-    texts,
-)
+from tests.support.actors import say, texts
+from tests.support.traces import assert_no_trace, tables_holding
+from tests.support.world import World, build_world
 
 pytestmark = pytest.mark.asyncio
 

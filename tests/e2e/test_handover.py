@@ -22,17 +22,8 @@ from bot.models.transport import OutboxMessage
 from bot.runtime.clock import ManualClock
 from bot.runtime.db import Database
 from bot.services import handover, people
-from tests.support.desk_world import (
-    Desk,
-    add_client,
-    add_coach,
-    build,
-    everything,
-    labels,
-    press,
-    say,
-    texts,
-)
+from tests.support.actors import everything, labels, press, say, text_of
+from tests.support.world import Desk, add_client, add_coach, build
 
 pytestmark = pytest.mark.asyncio
 
@@ -102,12 +93,12 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
     )
 
     # The clients are told whom to contact and until when; the substitute whose work they cover.
-    assert texts(liisa.bot_messages()) == (
+    assert text_of(liisa.bot_messages()) == (
         f"🔁 From {MON} to {SUN}, your coach is Matti instead of Kaisa. "
         "Write here as usual: your messages go to Matti."
     )
     assert everything(desk.pekka).startswith(f"🔁 From {MON} to {SUN}, your coach is Matti")
-    assert texts(matti.bot_messages()) == (
+    assert text_of(matti.bot_messages()) == (
         f"🔁 Kaisa Virtanen hands clients over to you from {MON} to {SUN}: Liisa <L&L>, Pekka. "
         "Their messages and flags come to you until then. /clients shows them."
     )
@@ -117,8 +108,8 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
     clock.set(dt.datetime(2026, 3, 8, 21, 59, tzinfo=dt.UTC))  # Sunday 23:59 in Helsinki
     kaisa_before = len(kaisa.bot_messages())
     confirm = await say(harness, liisa, "Hello? <3")
-    assert texts(confirm) == "✓ Sent to Matti."
-    assert texts(matti.bot_messages()[-2:]) == "💬 Message from Liisa <L&L>:\nHello? <3"
+    assert text_of(confirm) == "✓ Sent to Matti."
+    assert text_of(matti.bot_messages()[-2:]) == "💬 Message from Liisa <L&L>:\nHello? <3"
     assert len(kaisa.bot_messages()) == kaisa_before
 
     # The responsible coach still sees the client (read access), marked with who answers now.
@@ -157,14 +148,14 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
     clock.set(dt.datetime(2026, 3, 8, 22, 1, tzinfo=dt.UTC))  # Monday 00:01 in Helsinki
     harness.wake()
     await harness.settle()
-    assert texts(liisa.bot_messages()[liisa_before:]) == (
+    assert text_of(liisa.bot_messages()[liisa_before:]) == (
         "✅ Kaisa is your coach again. Write here as usual: your messages go to Kaisa."
     )
     assert kaisa.bot_messages()[-1].text == (
         "✅ Your handover to Matti Laine has ended. Your clients' messages come to you again."
     )
     await say(harness, liisa, "Back to Kaisa?")
-    assert texts(kaisa.bot_messages()[-2:]) == "💬 Message from Liisa <L&L>:\nBack to Kaisa?"
+    assert text_of(kaisa.bot_messages()[-2:]) == "💬 Message from Liisa <L&L>:\nBack to Kaisa?"
     assert len(matti.bot_messages()) == matti_before
     [after] = await say(harness, matti, "/clients")
     assert after.text == "You have no clients yet. /invite makes an invite link."
@@ -205,13 +196,13 @@ async def test_a_planned_handover_with_typed_days_is_listed_and_cancelled(
     assert kaisa.bot_messages()[-1].text == (
         "Write the first day, for example 15/1/2027. /cancel stops."
     )
-    assert texts(await say(harness, kaisa, "1.3.2026")) == "The first day cannot be in the past."
-    assert texts(await say(harness, kaisa, "soon")) == (
+    assert text_of(await say(harness, kaisa, "1.3.2026")) == "The first day cannot be in the past."
+    assert text_of(await say(harness, kaisa, "soon")) == (
         "I could not read a day there. Write the day like 15/1/2027."
     )
     await say(harness, kaisa, "10.3.2026")
     await press(harness, kaisa, "⌨️ Another day")
-    assert texts(await say(harness, kaisa, "5.3.")) == (
+    assert text_of(await say(harness, kaisa, "5.3.")) == (
         "These dates do not work. The last day cannot be before the first day."
     )
     [summary] = await say(harness, kaisa, "12.3.")
@@ -249,7 +240,7 @@ async def test_a_planned_handover_with_typed_days_is_listed_and_cancelled(
     handover_id = (await _assignments(harness, desk.ids["liisa"]))[-1].id
     before = len(matti.bot_messages())
     await press(harness, matti, data=f"ho:x:{handover_id}")
-    assert texts(matti.bot_messages()[before:]) == "This is not available to you."
+    assert text_of(matti.bot_messages()[before:]) == "This is not available to you."
 
     await press(harness, kaisa, "🚫 Cancel: Matti")
     assert (kaisa.bot_messages()[-1].text or "").startswith(
@@ -272,7 +263,7 @@ async def test_a_planned_handover_with_typed_days_is_listed_and_cancelled(
     await harness.settle()
     assert liisa.bot_messages() == []
     await say(harness, liisa, "Anyone?")
-    assert texts(kaisa.bot_messages()[-2:]) == "💬 Message from Liisa <L&L>:\nAnyone?"
+    assert text_of(kaisa.bot_messages()[-2:]) == "💬 Message from Liisa <L&L>:\nAnyone?"
 
 
 async def test_cancelling_a_running_handover_tells_the_clients_at_once(
@@ -382,11 +373,11 @@ async def test_transfer_moves_a_client_for_good(
     assert labels(theirs) == ["👤 Liisa <L&L>"]
     before = len(kaisa.bot_messages())
     await press(harness, kaisa, data=f"cl:c:{desk.ids['liisa']}:0")
-    assert texts(kaisa.bot_messages()[before:]) == "This is not available to you."
+    assert text_of(kaisa.bot_messages()[before:]) == "This is not available to you."
 
     olli_before = len(desk.olli.bot_messages())
     await say(harness, liisa, "Hi Matti")
-    assert texts(matti.bot_messages()[-2:]) == "💬 Message from Liisa <L&L>:\nHi Matti"
+    assert text_of(matti.bot_messages()[-2:]) == "💬 Message from Liisa <L&L>:\nHi Matti"
     assert len(desk.olli.bot_messages()) == olli_before
     # The handover's end notice never comes: Matti is the coach now.
     clock.set(dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC))

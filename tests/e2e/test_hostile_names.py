@@ -17,7 +17,7 @@ from bot.models.people import Organisation
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import schedules
-from tests.support.desk_world import press, say
+from tests.support.actors import press, say
 from tests.support.hostile_world import (
     CONTACT,
     EMPLOYER,

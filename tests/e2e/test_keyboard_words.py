@@ -8,7 +8,8 @@ import pytest
 
 from bot.devtools.harness import Harness
 from bot.runtime.clock import ManualClock
-from tests.support.desk_world import Desk, build, say
+from tests.support.actors import say
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 LABELS = ("✅ Check in", "💬 Message my coach", "❓ Help")

@@ -22,8 +22,9 @@ from bot.models.people import Person
 from bot.runtime.clock import ManualClock
 from bot.sandbox import FaultKind, SandboxMessage, SandboxUser
 from bot.services import schedules
-from tests.support.desk_world import Desk, build, press, say
+from tests.support.actors import press, say
 from tests.support.employer_world import linked_employer
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

@@ -14,8 +14,9 @@ from bot.devtools.harness import Harness
 from bot.models.consent import DisclosedItem, Disclosure
 from bot.models.placements import Meeting, MeetingStatus
 from bot.runtime.clock import ManualClock
-from tests.support.desk_world import Desk, build, everything, press, say
+from tests.support.actors import everything, press, say
 from tests.support.employer_world import linked_employer, open_card, record_placement
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

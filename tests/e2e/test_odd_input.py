@@ -27,8 +27,9 @@ from bot.models.goals import Goal
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people, schedules
-from tests.support.desk_world import ORGANISATION, Desk, build, press, say
+from tests.support.actors import press, say
 from tests.support.employer_world import linked_employer
+from tests.support.world import ORGANISATION, Desk, build
 
 pytestmark = pytest.mark.asyncio
 

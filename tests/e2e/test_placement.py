@@ -16,8 +16,9 @@ from bot.models.invites import Invite, InviteKind
 from bot.models.placements import EmployerContact, Placement, PlacementContact, PlacementKind
 from bot.runtime.clock import ManualClock
 from bot.services import invites
-from tests.support.desk_world import Desk, build, everything, labels, press, say
+from tests.support.actors import everything, labels, press, say
 from tests.support.employer_world import employer_link, join, open_card, record_placement
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

@@ -16,8 +16,9 @@ from bot.models.coaching import GoalArea, PlanEmphasis
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import schedules
-from tests.support.desk_world import Desk, build, everything, labels, last_text, press, say
+from tests.support.actors import everything, labels, last_text, press, say
 from tests.support.moments import utc
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 

@@ -52,17 +52,9 @@ from bot.models import (
 )
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
-from tests.support.privacy_world import (
-    A_ID,
-    B_ID,
-    X_ID,
-    World,
-    assert_no_trace,
-    build_world,
-    say,
-    tables_holding,
-    texts,
-)
+from tests.support.actors import say, texts
+from tests.support.traces import assert_no_trace, tables_holding
+from tests.support.world import A_ID, B_ID, X_ID, World, build_world
 
 pytestmark = pytest.mark.asyncio
 

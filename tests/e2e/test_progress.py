@@ -25,7 +25,8 @@ from bot.models.people import Person
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services.access import AccessDenied
-from tests.support.desk_world import Desk, add_client, build, labels, press, say, texts
+from tests.support.actors import labels, press, say, text_of
+from tests.support.world import Desk, add_client, build
 
 pytestmark = pytest.mark.asyncio
 
@@ -122,7 +123,7 @@ async def progress(harness: Harness, user: SandboxUser) -> SandboxMessage:
     before = len(user.bot_messages())
     await say(harness, user, "/progress")
     new = user.bot_messages()[before:]
-    assert len(new) == 1, texts(new)
+    assert len(new) == 1, text_of(new)
     return new[0]
 
 
@@ -263,7 +264,7 @@ async def test_a_forged_chart_button_is_refused(
         before = len(desk.kaisa.bot_messages())
         await press(harness, desk.kaisa, data=forged)
         new = desk.kaisa.bot_messages()[before:]
-        assert texts(new) == "This is not available to you.", forged
+        assert text_of(new) == "This is not available to you.", forged
         assert all(m.kind == "text" for m in new)
     # A client cannot use the coach's button either, not even for themself.
     for forged in (f"ch:c:{desk.ids['cilla']}", f"ch:c:{desk.ids['liisa']}"):
@@ -271,7 +272,7 @@ async def test_a_forged_chart_button_is_refused(
         before = len(desk.liisa.bot_messages())
         await press(harness, desk.liisa, data=forged, message=desk.liisa.last_bot_message())
         new = desk.liisa.bot_messages()[before:]
-        assert texts(new) == "This is not available to you.", forged
+        assert text_of(new) == "This is not available to you.", forged
     async with harness.db.session() as session:
         events = (
             await session.exec(select(AuditEvent).where(AuditEvent.event == "client.progress_read"))

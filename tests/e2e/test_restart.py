@@ -69,7 +69,13 @@ async def test_an_update_cut_off_by_a_kill_is_handled_after_the_restart(
         second = await _start_process(sandbox, database_url, tmp_path, "second")
         try:
             await wait_until(lambda: len(user.bot_messages()) >= 1)
-            await asyncio.sleep(0.5)  # room for a duplicate to show up, if there were one
+
+            async def handled() -> bool:
+                [row] = await _inbox(harness)
+                return row.status == InboxStatus.DONE
+
+            # Handled and recorded: a duplicate would have been sent before.
+            await wait_until(handled)
             [answer] = user.bot_messages()
             assert "you need an invite link from your job coach" in (answer.text or "")
         finally:

@@ -23,8 +23,9 @@ from bot.models.people import Preference
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import encouragement, schedules
-from tests.support.desk_world import Desk, build, everything, labels, press, say, texts
+from tests.support.actors import everything, labels, press, say, text_of
 from tests.support.moments import utc
+from tests.support.world import Desk, build
 
 pytestmark = pytest.mark.asyncio
 
@@ -109,7 +110,7 @@ async def test_schedule_changes_the_times_and_the_next_check_in_comes_at_the_new
     await say(harness, liisa, "/schedule")
     await press(harness, liisa, "➕ Add a time")
     await press(harness, liisa, "⏰ Another time")
-    assert texts(liisa.bot_messages()[-1:]) == "Write the time, for example 08:30. /cancel stops."
+    assert text_of(liisa.bot_messages()[-1:]) == "Write the time, for example 08:30. /cancel stops."
     [retry] = await say(harness, liisa, "half past two")
     assert retry.text == "I could not read a time there. Write the time like 13:00."
     [saved] = await say(harness, liisa, "14.30")
@@ -151,7 +152,7 @@ async def test_the_coach_sets_the_times_from_the_card_and_the_client_is_told(
     await press(harness, desk.kaisa, "🕐 Change the time")
     await press(harness, desk.kaisa, "🕘 09:00")
     await harness.settle()
-    assert texts(desk.liisa.bot_messages()[-1:]) == (
+    assert text_of(desk.liisa.bot_messages()[-1:]) == (
         "⏰ Kaisa changed your check-in times. Now: 09:00 (Monday–Friday)."
     )
     await press(harness, desk.kaisa, "⬅️ Back to the card")
@@ -164,9 +165,9 @@ async def test_the_coach_sets_the_times_from_the_card_and_the_client_is_told(
     # Another coach's client cannot be changed with a made-up button, nor by the client.
     cilla = desk.ids["cilla"]
     await press(harness, desk.kaisa, data=f"sc:{cilla}:s:0800:0600")
-    assert texts(desk.kaisa.bot_messages()[-1:]) == "This is not available to you."
+    assert text_of(desk.kaisa.bot_messages()[-1:]) == "This is not available to you."
     await press(harness, desk.pekka, data=f"sc:{desk.ids['liisa']}:s:0900:0600")
-    assert texts(desk.pekka.bot_messages()[-1:]) == "This is not available to you."
+    assert text_of(desk.pekka.bot_messages()[-1:]) == "This is not available to you."
     async with harness.db.session() as session:
         times = {
             s.client_id: s.local_time
@@ -210,7 +211,7 @@ async def test_a_pause_stops_check_ins_on_its_days_and_the_coach_is_told(
         "Reason: 🤒 Sick."
     )
     await harness.settle()
-    assert texts(kaisa.bot_messages()[-1:]) == (
+    assert text_of(kaisa.bot_messages()[-1:]) == (
         "⏸️ Liisa <L&L> paused their check-ins from Tuesday, 3 March 2026 to "
         "Wednesday, 4 March 2026. Reason: 🤒 Sick."
     )
@@ -229,10 +230,10 @@ async def test_a_pause_stops_check_ins_on_its_days_and_the_coach_is_told(
     await press(harness, liisa, "🏖️ Holiday")
     await press(harness, liisa, "▶️ End the pause")
     await harness.settle()
-    assert texts(liisa.bot_messages()[-1:]) == (
+    assert text_of(liisa.bot_messages()[-1:]) == (
         "▶️ The pause has ended. Check-ins come again at their times. Your coach is told."
     )
-    assert texts(kaisa.bot_messages()[-2:]) == (
+    assert text_of(kaisa.bot_messages()[-2:]) == (
         "⏸️ Liisa <L&L> paused their check-ins from Thursday, 5 March 2026 to "
         "Wednesday, 11 March 2026. Reason: 🏖️ Holiday.\n"
         "▶️ Liisa <L&L> ended their pause. Their check-ins continue."
@@ -266,7 +267,7 @@ async def test_the_coach_pauses_from_the_card_and_the_client_is_told(
     await harness.settle()
     assert (desk.kaisa.bot_messages()[-1].text or "").startswith("✓ Saved. Pekka is told.")
     assert labels(desk.kaisa.bot_messages()[-1]) == ["▶️ End the pause", "⬅️ Back to the card"]
-    assert texts(desk.pekka.bot_messages()[-1:]) == (
+    assert text_of(desk.pekka.bot_messages()[-1:]) == (
         "⏸️ Kaisa paused your check-ins from Sunday, 1 March 2026 to Saturday, 14 March 2026. "
         "Reason: 🏥 Hospital.\n"
         "You can still write to Kaisa here at any time."
@@ -433,4 +434,4 @@ async def test_the_morning_summary_lists_who_answered_and_who_missed_with_button
     assert (card.text or "").startswith("👤 Pekka\nStatus: in coaching")
     # A made-up card button for someone else's client is refused.
     await press(harness, kaisa, data=f"cl:c:{desk.ids['cilla']}:0", message=digest)
-    assert texts(kaisa.bot_messages()[-1:]) == "This is not available to you."
+    assert text_of(kaisa.bot_messages()[-1:]) == "This is not available to you."

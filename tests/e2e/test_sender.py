@@ -4,7 +4,6 @@ errors and timeouts, and a person who blocked the bot is held for and reported o
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -19,6 +18,7 @@ from bot.models.transport import OutboxMessage, OutboxStatus
 from bot.runtime.clock import ManualClock
 from bot.sandbox import FaultKind, FloodLimits
 from bot.services import outbox
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.asyncio
 
@@ -228,7 +228,8 @@ async def test_a_clock_jump_during_a_long_send_does_not_send_twice(
     )
     [(person_id, user)] = await _people_who_started(fast_harness, 1)
     await _enqueue(fast_harness, [(person_id, user)], per_person=8)
-    await asyncio.sleep(0.3)  # the sender is part-way through the chat's queue
+    # The sender is part-way through the chat's queue.
+    await until(lambda: len(user.bot_messages()) >= 2, 30, what="the first messages")  # type: ignore[attr-defined]
     clock.advance(dt.timedelta(hours=2))
     fast_harness.wake()
     await fast_harness.settle(timeout=30)

@@ -13,18 +13,18 @@ from bot.devtools.harness import Harness
 from bot.models.people import Person
 from bot.models.transport import InboxStatus, InboxUpdate
 from bot.runtime.context import Context
+from bot.sandbox import SandboxUser
 from bot.services import people
+from tests.support.actors import say, text_of
 
 pytestmark = pytest.mark.asyncio
 
 
-async def _say(harness: Harness, user, text: str) -> str:  # type: ignore[no-untyped-def]
-    before = len(user.bot_messages())
-    await user.send_text(text)
-    await harness.settle()
-    new = user.bot_messages()[before:]
+async def _say(harness: Harness, user: SandboxUser, text: str) -> str:
+    """Say it; the bot's answer (there must be one) as one text."""
+    new = await say(harness, user, text)
     assert new, f"no answer to {text!r}"
-    return "\n".join(m.text or "" for m in new)
+    return text_of(new)
 
 
 @pytest.mark.parametrize(

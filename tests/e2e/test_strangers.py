@@ -14,7 +14,9 @@ import random
 from bot.devtools.harness import Harness
 from bot.runtime.clock import ManualClock
 from bot.services import people
-from tests.support.privacy_world import STRANGER_ID, all_rows, build_world, say
+from tests.support.actors import say
+from tests.support.traces import all_rows
+from tests.support.world import STRANGER_ID, build_world
 
 # Every action the bot's buttons use, with ids of rows that exist in the world and ids that don't.
 ACTIONS = (

@@ -16,7 +16,7 @@ from bot.models.transport import InboxStatus, InboxUpdate
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxUser
 from bot.services import inbox, state
-from tests.support.privacy_world import A_ID, build_world
+from tests.support.world import A_ID, build_world
 
 pytestmark = pytest.mark.asyncio
 

@@ -8,7 +8,8 @@ import re
 
 from bot.devtools.harness import Harness
 from bot.sandbox import SandboxUser
-from tests.support.desk_world import Desk, press, say
+from tests.support.actors import press, say
+from tests.support.world import Desk
 
 LINK = re.compile(r"https://t\.me/companion_test_bot\?start=([A-Za-z0-9_-]+)")
 

@@ -24,8 +24,9 @@ from bot.devtools.harness import Harness
 from bot.models.messaging import RelayedMessage
 from bot.runtime.clock import ManualClock
 from bot.sandbox import SandboxMessage, SandboxUser
-from tests.support.desk_world import Desk, build, press, say
+from tests.support.actors import press, say
 from tests.support.employer_world import linked_employer
+from tests.support.world import Desk, build
 
 # What a client's words look like to the campaign: one marker per client.
 MARKERS = {"liisa": "MkLiisa7", "pekka": "MkPekka7", "cilla": "MkCilla7"}

@@ -22,19 +22,11 @@ from dataclasses import dataclass
 import pytest
 from PIL import Image
 from pypdf import PdfReader
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.devtools.harness import Harness
-from bot.models.coaching import (
-    AssignmentKind,
-    ClientName,
-    CoachAssignment,
-    Coaching,
-    CoachingStatus,
-)
-from bot.models.people import Person, Role
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import people
+from tests.support.world import Client, Coach, Stranger, cast
 
 ORGANISATION = 'Työpaja <a href="https://evil.example">Helmi</a> & Co'
 KAISA = "<b>Kaisa</b>&amp; Virtanen"
@@ -119,110 +111,18 @@ class World:
     organisation_id: int
 
 
-async def _client(
-    session: AsyncSession,
-    *,
-    organisation_id: int,
-    coach_id: int,
-    user: SandboxUser,
-    own: str,
-    given: str,
-    now: dt.datetime,
-) -> int:
-    client = Person(
-        telegram_user_id=user.id,
-        chat_id=user.id,
-        display_name=own,
-        locale="en",
-        locale_chosen=True,
-        timezone="Europe/Helsinki",
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(client)
-    await session.flush()
-    assert client.id is not None
-    await people.grant_role(
-        session, person_id=client.id, organisation_id=organisation_id, role=Role.CLIENT, now=now
-    )
-    coaching = Coaching(
-        client_id=client.id,
-        organisation_id=organisation_id,
-        status=CoachingStatus.ACTIVE,
-        agreement_version="test",
-        agreement_accepted_at=now,
-        started_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(coaching)
-    await session.flush()
-    assert coaching.id is not None
-    session.add(
-        CoachAssignment(
-            coaching_id=coaching.id,
-            client_id=client.id,
-            coach_id=coach_id,
-            kind=AssignmentKind.RESPONSIBLE,
-            valid_from=now,
-            created_by_id=coach_id,
-            created_at=now,
-        )
-    )
-    session.add(
-        ClientName(
-            coach_id=coach_id, client_id=client.id, name=given, created_at=now, updated_at=now
-        )
-    )
-    await session.flush()
-    return client.id
+CAST: list[Coach | Client | Stranger] = [
+    Coach("kaisa", "<b>Kaisa</b>", KAISA),
+    Coach("matti", "Matti\u202e", MATTI),
+    Coach("aino", "Aino", AINO, admin=True),
+    Client("liisa", "kaisa", LIISA_OWN, LIISA, telegram_name="&amp;Lisu\u200f"),
+    Client("pekka", "kaisa", PEKKA_OWN, PEKKA, telegram_name="<b>Bert</b>"),
+]
 
 
 async def build(harness: Harness, now: dt.datetime) -> World:
-    sandbox = harness.sandbox
-    users = {
-        "kaisa": sandbox.add_user(first_name="<b>Kaisa</b>", language_code="en"),
-        "matti": sandbox.add_user(first_name="Matti\u202e", language_code="en"),
-        "aino": sandbox.add_user(first_name="Aino", language_code="en"),
-        "liisa": sandbox.add_user(first_name="&amp;Lisu\u200f", language_code="en"),
-        "pekka": sandbox.add_user(first_name="<b>Bert</b>", language_code="en"),
-    }
-    for user in users.values():
-        sandbox.mark_started(user.id)
-    ids: dict[str, int] = {}
-    async with harness.db.session() as session:
-        for key, name, admin in (
-            ("kaisa", KAISA, False),
-            ("matti", MATTI, False),
-            ("aino", AINO, True),
-        ):
-            coach = await people.add_coach(
-                session,
-                telegram_user_id=users[key].id,
-                name=name,
-                organisation_name=ORGANISATION,
-                now=now,
-                timezone="Europe/Helsinki",
-                locale="en",
-                admin=admin,
-            )
-            assert coach.id is not None
-            ids[key] = coach.id
-        organisation = await people.ensure_organisation(
-            session, name=ORGANISATION, now=now, timezone="Europe/Helsinki", locale="en"
-        )
-        assert organisation.id is not None
-        for key, own, given in (("liisa", LIISA_OWN, LIISA), ("pekka", PEKKA_OWN, PEKKA)):
-            ids[key] = await _client(
-                session,
-                organisation_id=organisation.id,
-                coach_id=ids["kaisa"],
-                user=users[key],
-                own=own,
-                given=given,
-                now=now,
-            )
-    return World(**users, ids=ids, organisation_id=organisation.id)
+    made = await cast(harness, now, CAST, organisation=ORGANISATION)
+    return World(**made.users, ids=made.ids, organisation_id=made.organisation_id)
 
 
 # -- the check ------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ closed yesterday, follow-up running), E (X's, agreement declined), F (transferre
 yesterday), G (X's, a handover to Y next week), H (X's, closed long ago, follow-up over: the door
 only), I (X's, closed with follow-up running, then joined W's coaching at Verso), J (X's, closed
 ten days ago without a follow-up: the closing period), K (X's, closed with follow-up running and
-handed over to Y for now). P is an employer contact.
+handed over to Y for now). P is an employer contact. Besides the rules themselves, the places that
+ask them (routing, the morning digest, the caseload, the handover) are checked against the matrix.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bot.models import (
 )
 from bot.runtime.clock import ManualClock
 from bot.runtime.db import Database
-from bot.services import access, people
+from bot.services import access, caseload, handover, people, routing, summaries
 from bot.services.access import NOT_AVAILABLE, AccessDenied
 
 pytestmark = pytest.mark.asyncio
@@ -329,6 +330,44 @@ async def test_the_access_matrix(db: Database, clock: ManualClock) -> None:
             expected = sorted(ids[c] for c in COACHES if (c, client) in READS)
             if readers != expected:
                 wrong.append(("readers", client, [name[i] for i in readers], None))
+    assert wrong == []
+
+
+async def test_the_call_sites_of_the_assignment_rules_agree_with_the_matrix(
+    db: Database, clock: ManualClock
+) -> None:
+    """Routing, the morning digest, the caseload and the handover's choice of clients ask the
+    rules of assignments (valid now, the substitute answering during a handover) in one place;
+    each agrees with the matrix."""
+    now = clock.now()
+    ids = await _world(db, now)
+    name = {v: k for k, v in ids.items()}
+    wrong: list[tuple[str, str, object]] = []
+    async with db.session() as session:
+        for client in CLIENTS:
+            answering = await routing.current_coach(session, client_id=ids[client], now=now)
+            got = name[answering.id] if answering and answering.id is not None else None
+            # Nobody answers for a client who declined the agreement (E).
+            expected: list[str | None] = [c for c in COACHES if (c, client) in ANSWERS] or [None]
+            if [got] != expected:
+                wrong.append(("routing", client, got))
+        for coach in COACHES:
+            answered = await summaries.clients_answered_for(session, coach_id=ids[coach], now=now)
+            expected_ids = sorted(
+                ids[c] for c in CLIENTS if (coach, c) in ANSWERS and (coach, c) in READS
+            )
+            if answered != expected_ids:
+                wrong.append(("digest", coach, [name[i] for i in answered]))
+            entries = await caseload.caseload(session, coach_id=ids[coach], now=now)
+            shown = sorted(entry.client_id for entry in entries)
+            if shown != sorted(ids[c] for c in CLIENTS if (coach, c) in READS):
+                wrong.append(("caseload", coach, [name[i] for i in shown]))
+            own = await handover.own_clients(session, coach_id=ids[coach], now=now)
+            expected_ids = sorted(
+                ids[c] for c in CLIENTS if (coach, c) in RESPONSIBLE and (coach, c) in READS
+            )
+            if own != expected_ids:
+                wrong.append(("handover", coach, [name[i] for i in own]))
     assert wrong == []
 
 

@@ -15,7 +15,7 @@ from bot.models.coaching import Coaching, CoachingStatus, Outcome, SummaryStatus
 from bot.runtime.db import Database
 from bot.services import access, closing, routing
 from bot.services.closing import ClosingError, NotApprovedYet
-from tests.support.desk_world import add_client, add_coach
+from tests.support.world import add_client, add_coach
 
 NOW = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)  # Monday 09:00 in Helsinki
 LATER = NOW + dt.timedelta(days=30)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from bot.services.followup import Rhythm, add_months, at_hour, next_day, plan_days
+from bot.services.days import add_months
+from bot.services.followup import Rhythm, at_hour, next_day, plan_days
 
 START = dt.date(2026, 3, 2)
 

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 
 from bot.runtime.db import Database
-from bot.services import access, flags, handover, notes, people, routing
+from bot.services import access, days, flags, handover, notes, people, routing
 from bot.services.errors import DomainError
-from tests.support.desk_world import add_client, add_coach
+from tests.support.world import add_client, add_coach
 
 NOW = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)  # Monday 09:00 in Helsinki
 TODAY = dt.date(2026, 3, 2)
@@ -38,14 +38,14 @@ def test_days_are_read_as_people_type_them(typed: str, expected: dt.date | None)
 
 def test_a_day_begins_at_local_midnight_across_dst() -> None:
     # Summer time begins in Finland on Sunday 29 March 2026: that day has 23 hours.
-    assert handover.start_of_day(dt.date(2026, 3, 29), "Europe/Helsinki") == dt.datetime(
+    assert days.start_of_day(dt.date(2026, 3, 29), "Europe/Helsinki") == dt.datetime(
         2026, 3, 28, 22, 0, tzinfo=dt.UTC
     )
-    assert handover.start_of_day(dt.date(2026, 3, 30), "Europe/Helsinki") == dt.datetime(
+    assert days.start_of_day(dt.date(2026, 3, 30), "Europe/Helsinki") == dt.datetime(
         2026, 3, 29, 21, 0, tzinfo=dt.UTC
     )
-    until = handover.start_of_day(dt.date(2026, 3, 30), "Europe/Helsinki")
-    assert handover.last_day_before(until, "Europe/Helsinki") == dt.date(2026, 3, 29)
+    until = days.start_of_day(dt.date(2026, 3, 30), "Europe/Helsinki")
+    assert days.last_day_before(until, "Europe/Helsinki") == dt.date(2026, 3, 29)
 
 
 async def test_who_may_hand_over_whom_and_where_messages_go(db: Database) -> None:
@@ -104,8 +104,8 @@ async def test_who_may_hand_over_whom_and_where_messages_go(db: Database) -> Non
             await make(last_day=TODAY + dt.timedelta(days=7))  # overlaps its first day
         await make(last_day=TODAY + dt.timedelta(days=6))  # the week before is free
 
-        during = handover.start_of_day(TODAY + dt.timedelta(days=8), "Europe/Helsinki")
-        after = handover.start_of_day(TODAY + dt.timedelta(days=10), "Europe/Helsinki")
+        during = days.start_of_day(TODAY + dt.timedelta(days=8), "Europe/Helsinki")
+        after = days.start_of_day(TODAY + dt.timedelta(days=10), "Europe/Helsinki")
         first_hour = made.valid_from + dt.timedelta(hours=1)
         for when, coach in [(NOW, matti), (first_hour, matti), (during, matti), (after, kaisa)]:
             current = await routing.current_coach(session, client_id=liisa, now=when)

@@ -39,8 +39,8 @@ from bot.services.encouragement import LINES, choose_from_days
 from bot.services.errors import DomainError
 from bot.services.summaries import DigestLine, WeekFigures
 from bot.text.i18n import use_locale
-from tests.support.desk_world import add_client, add_coach
 from tests.support.moments import utc
+from tests.support.world import add_client, add_coach
 
 NOW = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)  # Monday 2 March 2026, 09:00 in Helsinki
 HELSINKI = "Europe/Helsinki"

@@ -28,7 +28,7 @@ from bot.models.flags import Flag
 from bot.models.goals import Goal, GoalEvent, GoalEventKind, GoalStatus
 from bot.models.people import Person
 from bot.services import access, caseload, pauses, people, schedules
-from bot.services.handover import local_day, start_of_day
+from bot.services.days import local_day, start_of_day, zone_of
 
 CHART_DAYS = 28
 CASELOAD_DAYS = 14
@@ -99,8 +99,7 @@ class CaseloadGrid:
 
 
 async def _timezone(session: AsyncSession, person_id: int) -> str:
-    person = await session.get(Person, person_id)
-    return person.timezone if person is not None else "Europe/Helsinki"
+    return zone_of(await session.get(Person, person_id))
 
 
 async def client_progress(
