@@ -36,7 +36,9 @@ def test_each_language_writes_as_its_country_does(
     assert format_date(MOMENT.date(), locale=locale, format="short") == date
     assert format_time(MOMENT, timezone="Europe/Helsinki", locale=locale) == time
     assert format_datetime(MOMENT, timezone="Europe/Helsinki", locale=locale) == both
-    assert format_datetime(MOMENT, timezone="Europe/Helsinki", locale=locale, format="short") == both
+    assert (
+        format_datetime(MOMENT, timezone="Europe/Helsinki", locale=locale, format="short") == both
+    )
     assert format_day_month(MOMENT.date(), locale=locale) == day_month
 
 
