@@ -16,7 +16,14 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.handlers.replies import answer_query, edit_or_reply, escape, reply
 from bot.messages import callbacks, goal_notices
-from bot.messages.goal_texts import AREA_BUTTONS, AREA_CODES, LET_GO_REASONS, goal_line, quote
+from bot.messages.goal_texts import (
+    AREA_BUTTONS,
+    AREA_CODES,
+    LET_GO_REASONS,
+    goal_line,
+    let_go_button,
+    quote,
+)
 from bot.messages.pickers import CLIENTS_ACTION, label
 from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, flows, goals, people
@@ -141,7 +148,7 @@ async def on_button(update: Update, context: Context) -> None:
             )
         if goal.status not in OPEN:
             raise goals.GoalNotOpen(number)
-        rows = [[(_(reason), _data("lr", number, c))] for c, reason in LET_GO_REASONS.items()]
+        rows = [[(let_go_button(c), _data("lr", number, c))] for c in LET_GO_REASONS]
         rows.append([(_("✏️ Another reason"), _data("lt", number))])
         rows.append([(_("↩️ Keep the goal"), _data("v", goal.client_id))])
         await edit_or_reply(

@@ -81,8 +81,14 @@ def question_buttons(placement_id: int) -> dict[str, object]:
     return {
         "inline_keyboard": [
             [
-                {"text": _("✅ Yes"), "callback_data": encode(ACTION, "y", placement_id)},
-                {"text": _("❌ No"), "callback_data": encode(ACTION, "n", placement_id)},
+                {
+                    "text": _("✅ Yes, I allow it"),
+                    "callback_data": encode(ACTION, "y", placement_id),
+                },
+                {
+                    "text": _("❌ No, I do not allow it"),
+                    "callback_data": encode(ACTION, "n", placement_id),
+                },
             ],
             [
                 {
@@ -224,7 +230,7 @@ def _consents_view(
     lines: list[consents.ConsentLine], timezone: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     if not lines:
-        return _("You have not given any employer a consent."), None
+        return _("You have not given consent to any employer."), None
     blocks = [_("🤝 Your consents:")]
     rows = []
     for line in lines:
@@ -267,7 +273,7 @@ async def consents_command(update: Update, context: Context) -> None:
     actor = context.require_actor()
     if actor.person_id is None or not actor.is_client:
         await reply(
-            update, context, _("You have not given any employer a consent."), purpose="consents"
+            update, context, _("You have not given consent to any employer."), purpose="consents"
         )
         return
     async with context.services.db.session() as session:

@@ -74,7 +74,7 @@ async def ask_command(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        _("Whom is your question about?"),
+        _("Who is your question about?"),
         reply_markup=InlineKeyboardMarkup(rows),
         purpose="ask-pick",
     )

@@ -39,6 +39,7 @@ from bot.messages.goal_texts import (
     STATUS_WORDS,
     area_name,
     goal_line,
+    let_go_button,
     months_ahead,
     quote,
 )
@@ -315,10 +316,10 @@ async def _let_go_reasons(update: Update, context: Context, client_id: int, goal
     text = "\n\n".join(
         [
             _("🌿 Let go of {title}?").format(title=quote(goal.title)),
-            _("That is okay. Goals can change. Why do you let it go?"),
+            _("That is okay. Goals can change. Why are you letting it go?"),
         ]
     )
-    rows = [[(_(reason), _data("lr", goal_id, code))] for code, reason in LET_GO_REASONS.items()]
+    rows = [[(let_go_button(code), _data("lr", goal_id, code))] for code in LET_GO_REASONS]
     rows.append([(_("✏️ Another reason"), _data("lt", goal_id))])
     rows.append([(_("↩️ Keep the goal"), _data("v", goal_id))])
     await edit_or_reply(update, context, text, reply_markup=_markup(rows))

@@ -70,7 +70,7 @@ async def meeting_command(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        _("Whom is the meeting about?"),
+        _("Who is the meeting about?"),
         reply_markup=InlineKeyboardMarkup(rows),
         purpose="meeting-pick",
     )

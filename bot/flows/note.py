@@ -40,7 +40,7 @@ async def _picker(
         choose=lambda client_id: encode(NOTE_ACTION, "n", client_id),
         turn=lambda p: encode(NOTE_ACTION, "p", p),
     )
-    return _("📝 Whom is the note about?"), InlineKeyboardMarkup(rows)
+    return _("📝 Who is the note about?"), InlineKeyboardMarkup(rows)
 
 
 async def note_command(update: Update, context: Context) -> None:

@@ -32,7 +32,7 @@ def nav_row(page: int, pages: int, data_for: Callable[[int], str]) -> list[Inlin
     if page > 0:
         row.append(InlineKeyboardButton(_("◀️ Previous"), callback_data=data_for(page - 1)))
     if page < pages - 1:
-        row.append(InlineKeyboardButton(_("Next ▶️"), callback_data=data_for(page + 1)))
+        row.append(InlineKeyboardButton(_("▶️ Next"), callback_data=data_for(page + 1)))
     return row
 
 
