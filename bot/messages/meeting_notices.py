@@ -62,3 +62,16 @@ async def queue_reminders(
         )
         queued += 1
     return queued
+
+
+class MeetingReminders:
+    """The job of the day-before reminders of confirmed meetings with employers."""
+
+    async def next_due(self, session: AsyncSession, *, now: dt.datetime) -> dt.datetime | None:
+        return await meetings.next_due(session, now=now)
+
+    async def run(self, session: AsyncSession, now: dt.datetime) -> int:
+        due = await meetings.claim_reminders(session, now=now)
+        for reminder in due:
+            await queue_reminders(session, reminder=reminder, now=now)
+        return len(due)
