@@ -42,6 +42,7 @@ from bot.messages.goal_texts import (
     let_go_button,
     months_ahead,
     quote,
+    rhythm_words,
 )
 from bot.messages.pickers import label
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
@@ -143,9 +144,7 @@ def _goal_view(goal: Goal, steps: list[tuple[str, bool]]) -> tuple[str, InlineKe
         lines.append(_("Target date: {date}").format(date=format_date(goal.target_date)))
     if goal.status in ACTIVE:
         lines.append(
-            _("I ask how it goes: {rhythm}").format(
-                rhythm=gettext(RHYTHM_BUTTONS.get(goal.progress_every_days, RHYTHM_BUTTONS[7]))
-            )
+            _("I ask how it goes: {rhythm}").format(rhythm=rhythm_words(goal.progress_every_days))
         )
     if steps:
         lines.append("")

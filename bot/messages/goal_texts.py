@@ -102,6 +102,14 @@ RHYTHM_BUTTONS = {
     28: N_("🗓️ Every four weeks"),
 }
 
+
+def rhythm_words(every_days: int) -> str:
+    """How often the goal's question comes, in running text: the button's words without its
+    picture."""
+    label = gettext(RHYTHM_BUTTONS.get(every_days, RHYTHM_BUTTONS[7]))
+    return label.split(" ", 1)[-1]
+
+
 STATUS_WORDS = {
     GoalStatus.PROPOSED: N_("waiting for your yes"),
     GoalStatus.AGREED: N_("agreed"),
