@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -23,7 +25,7 @@ from bot.devtools.harness import Harness
 from bot.runtime.clock import SystemClock
 from bot.sandbox import SandboxMessage, SandboxUser
 from bot.services import schedules
-from bot.text.i18n import _, use_locale
+from bot.text.i18n import _, resolve_locale, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ class _Persona:
     user: SandboxUser
     seen: dict[int, int] = field(default_factory=dict)  # message id -> edit count shown
     choices: list[tuple[str, SandboxMessage | None, str]] = field(default_factory=list)
+    reacted: set[int] = field(default_factory=set)  # own messages whose reaction was shown
 
 
 class Demo:
@@ -59,6 +62,13 @@ class Demo:
     def _show_new(self) -> None:
         """Print the bot's new and edited messages for the current persona; hint at the others."""
         persona = self.personas[self.current]
+        for own in persona.user.own_messages():
+            # A reaction is the bot's quiet sign on the person's own message: shown once.
+            if own.bot_reaction and own.message_id not in persona.reacted:
+                persona.reacted.add(own.message_id)
+                self._print(
+                    self._style(_("({emoji} on your message)").format(emoji=own.bot_reaction), "2")
+                )
         fresh = self._unseen(persona)
         for message in fresh:
             edited = persona.seen.get(message.message_id) is not None
@@ -191,12 +201,21 @@ class Demo:
         return self._style(f"{self.current}> ", "1;32") if self.interactive else ""
 
 
+def demo_locale(environ: Mapping[str, str]) -> str:
+    """The language of the person's environment (LC_ALL, LC_MESSAGES, LANG), else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return resolve_locale(value.split(".")[0], default="en")
+    return "en"
+
+
 async def run_demo(*, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     """Start everything, seed the people, and chat until the input ends or `:quit`."""
     from bot.config import load_settings
 
     base = load_settings()
-    locale = base.default_locale
+    locale = demo_locale(os.environ)
     interactive = stdin.isatty() and out.isatty()
     with tempfile.TemporaryDirectory(prefix="companion-demo-") as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.sqlite3'}"
@@ -245,6 +264,7 @@ async def run_demo(*, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> in
                             name=client_name
                         )
                     )
+                demo._print(_("/language changes the language."))
                 loop = asyncio.get_running_loop()
                 while True:
                     if interactive:

@@ -137,7 +137,7 @@ async def _confirm(update: Update, context: Context, client_id: int, outcome: Ou
                 name=name, outcome=gettext(closing_text.OUTCOME[outcome])
             ),
             _(
-                "Then the check-ins stop, and {name} is told that the coaching has ended and "
+                "Then the check-ins stop. {name} is told that the coaching has ended and "
                 "that they can still write to you. I make a summary for the purchaser; {name} "
                 "reads it and approves it first."
             ).format(name=name),

@@ -16,7 +16,14 @@ from telegram import Update
 from bot.flows.mechanism import END, ID, FlowSpec, Route, Stale, Text, code, typed_words
 from bot.handlers.replies import edit_or_reply, escape, reply
 from bot.messages import callbacks, goal_notices
-from bot.messages.goal_texts import AREA_BUTTONS, AREA_CODES, LET_GO_REASONS, goal_line, quote
+from bot.messages.goal_texts import (
+    AREA_BUTTONS,
+    AREA_CODES,
+    LET_GO_REASONS,
+    goal_line,
+    let_go_button,
+    quote,
+)
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import CLIENTS_ACTION, label
 from bot.runtime.context import Context, require_coach
@@ -147,9 +154,7 @@ async def _reasons(update: Update, context: Context, goal_id: int) -> None:
         )
     if goal.status not in OPEN:
         raise goals.GoalNotOpen(goal_id)
-    rows = [
-        [Button.press(_(reason), ACTION, "lr", goal_id, c)] for c, reason in LET_GO_REASONS.items()
-    ]
+    rows = [[Button.press(let_go_button(c), ACTION, "lr", goal_id, c)] for c in LET_GO_REASONS]
     rows.append([Button.press(_("✏️ Another reason"), ACTION, "lt", goal_id)])
     rows.append([Button.press(_("↩️ Keep the goal"), ACTION, "v", goal.client_id)])
     await edit_or_reply(

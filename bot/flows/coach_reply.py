@@ -185,7 +185,7 @@ async def ask_whom(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        _("Whom is this message for? Choose a client, or reply to one of their messages."),
+        _("Who is this message for? Choose a client, or reply to one of their messages."),
         reply_markup=Keyboard.of(rows).markup(),
         purpose="pick",
     )

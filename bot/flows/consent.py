@@ -83,8 +83,8 @@ def question_buttons(placement_id: int) -> dict[str, object]:
     return Keyboard.of(
         [
             [
-                Button.press(_("✅ Yes"), ACTION, "y", placement_id),
-                Button.press(_("❌ No"), ACTION, "n", placement_id),
+                Button.press(_("✅ Yes, I allow it"), ACTION, "y", placement_id),
+                Button.press(_("❌ No, I do not allow it"), ACTION, "n", placement_id),
             ],
             [Button.press(_("💬 I want to talk with my coach first"), ACTION, "t", placement_id)],
         ]
@@ -208,7 +208,7 @@ def _consents_view(
     lines: list[consents.ConsentLine], timezone: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     if not lines:
-        return _("You have not given any employer a consent."), None
+        return _("You have not given consent to any employer."), None
     blocks = [_("🤝 Your consents:")]
     rows = []
     for line in lines:
@@ -245,7 +245,7 @@ async def consents_command(update: Update, context: Context) -> None:
     actor = context.require_actor()
     if actor.person_id is None or not actor.is_client:
         await reply(
-            update, context, _("You have not given any employer a consent."), purpose="consents"
+            update, context, _("You have not given consent to any employer."), purpose="consents"
         )
         return
     async with context.services.db.session() as session:

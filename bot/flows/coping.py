@@ -51,17 +51,17 @@ async def _answer(update: Update, context: Context, client_id: int, kind: str) -
                 await coping_notices.tell_client(session, client_id=client_id, row=row, now=now)
     if kind == "n":
         text = _(
-            "Okay, the plan of {name} stays as it is. You can change it at any time: /clients, "
+            "Okay, {name}'s plan stays as it is. You can change it at any time: /clients, "
             "then 📊 Plan."
         ).format(name=name)
     elif row is None:
-        text = _("Coping at work already has moderate emphasis or more in the plan of {name}.")
+        text = _("Coping at work already has moderate emphasis or more in {name}'s plan.")
         text = text.format(name=name)
     else:
         services.wake_sender()
         _LOGGER.info("coach %s raised coping at work for client %s", coach_id, client_id)
         text = _(
-            "✅ Coping at work is now moderate in the plan of {name}. {name} was told, and the "
+            "✅ Coping at work is now moderate in {name}'s plan. {name} was told, and the "
             "check-ins now ask about rest, the workload and colleagues."
         ).format(name=name)
     await edit_or_reply(update, context, text)

@@ -104,7 +104,7 @@ async def ask_command(update: Update, context: Context) -> None:
         context,
         _start,
         choose=(ACTION, "p"),
-        question=_("Whom is your question about?"),
+        question=_("Who is your question about?"),
         purpose="ask",
     )
 

@@ -47,7 +47,9 @@ from bot.messages.goal_texts import (
     STATUS_WORDS,
     area_name,
     goal_line,
+    let_go_button,
     quote,
+    rhythm_words,
 )
 from bot.messages.keyboard import Button, Keyboard
 from bot.messages.pickers import label
@@ -155,9 +157,7 @@ def _goal_view(goal: Goal, steps: list[tuple[str, bool]]) -> tuple[str, InlineKe
         lines.append(_("Target date: {date}").format(date=format_date(goal.target_date)))
     if goal.status in ACTIVE:
         lines.append(
-            _("I ask how it goes: {rhythm}").format(
-                rhythm=gettext(RHYTHM_BUTTONS.get(goal.progress_every_days, RHYTHM_BUTTONS[7]))
-            )
+            _("I ask how it goes: {rhythm}").format(rhythm=rhythm_words(goal.progress_every_days))
         )
     if steps:
         lines.append("")
@@ -336,12 +336,11 @@ async def _let_go_reasons(update: Update, context: Context, client_id: int, goal
     text = "\n\n".join(
         [
             _("🌿 Let go of {title}?").format(title=quote(goal.title)),
-            _("That is okay. Goals can change. Why do you let it go?"),
+            _("That is okay. Goals can change. Why are you letting it go?"),
         ]
     )
     rows = [
-        [Button.press(_(reason), ACTION, "lr", goal_id, code)]
-        for code, reason in LET_GO_REASONS.items()
+        [Button.press(let_go_button(code), ACTION, "lr", goal_id, code)] for code in LET_GO_REASONS
     ]
     rows.append([Button.press(_("✏️ Another reason"), ACTION, "lt", goal_id)])
     rows.append([Button.press(_("↩️ Keep the goal"), ACTION, "v", goal_id)])

@@ -60,7 +60,7 @@ async def meeting_command(update: Update, context: Context) -> None:
         context,
         _times,
         choose=(ACTION, "e"),
-        question=_("Whom is the meeting about?"),
+        question=_("Who is the meeting about?"),
         purpose="meeting",
     )
 

@@ -51,7 +51,7 @@ async def _picker(
         choose=lambda client_id: (NOTE_ACTION, "n", client_id),
         turn=lambda p: (NOTE_ACTION, "p", p),
     )
-    return _("📝 Whom is the note about?"), Keyboard.of(rows).markup()
+    return _("📝 Who is the note about?"), Keyboard.of(rows).markup()
 
 
 async def note_command(update: Update, context: Context) -> None:

@@ -132,7 +132,7 @@ def _step_view(
             "that you did not join."
         ).format(coach=coach)
         rows = [
-            [_button(_("❌ Yes, I do not join"), version, "decline")],
+            [_button(_("❌ I do not join – delete my data"), version, "decline")],
             [_button(_("↩️ Back to the agreement"), version, "back")],
         ]
         return text, Keyboard.of(rows).markup()

@@ -60,7 +60,11 @@ _COMMANDS: dict[MenuKind, tuple[tuple[str, str], ...]] = {
         ("transfer", N_("Transfer clients permanently")),
         ("schedule", N_("A client's check-in times")),
         ("pause", N_("Pause a client's check-ins")),
+        ("inbox", N_("Your clients' newest messages")),
+        ("invite", N_("An invite link for a new client")),
+        ("invites", N_("Your open invite links")),
         ("settings", N_("Your settings")),
+        ("cancel", N_("Stop what you are doing")),
     ),
     MenuKind.EMPLOYER: (
         ("start", N_("Start")),
@@ -82,14 +86,22 @@ def kind_of(actor: Actor) -> MenuKind:
     return MenuKind.DEFAULT
 
 
+# A client's menu stays short enough to read at a glance; /help lists the rest.
+CLIENT_MENU = ("help", "contact", "goals", "progress", "schedule", "settings", "language")
+
+
 def commands(kind: MenuKind, locale: str) -> list[BotCommand]:
-    """The menu of one kind in one language."""
+    """The menu of one kind in one language (a client's: the few they use most)."""
     with use_locale(locale):
-        return [BotCommand(name, gettext(description)) for name, description in _COMMANDS[kind]]
+        return [
+            BotCommand(name, gettext(description))
+            for name, description in _COMMANDS[kind]
+            if kind != MenuKind.DEFAULT or name in CLIENT_MENU
+        ]
 
 
 def help_lines(kind: MenuKind) -> list[str]:
-    """`/command – description` lines in the current language, for /help."""
+    """`/command – description` lines in the current language, for /help: every command."""
     return [f"/{name} – {gettext(description)}" for name, description in _COMMANDS[kind]]
 
 

@@ -17,7 +17,7 @@ from bot.flows import coach_reply, onboarding
 from bot.flows.coach_reply import incoming_of
 from bot.handlers import employer
 from bot.handlers.flags import answer_stranger_words, answer_words
-from bot.handlers.replies import escape, reply
+from bot.handlers.replies import escape, react, reply
 from bot.handlers.start import stranger_text
 from bot.messages import burst_notices
 from bot.messages.keyboards import client_keyboard
@@ -30,6 +30,8 @@ from bot.text.dates import format_datetime
 from bot.text.html_text import html
 from bot.text.i18n import _
 
+# The reaction on a client's message that went on to the coach (one of Telegram's reaction emoji).
+RELAYED = "👍"
 _CONTENT = (
     filters.TEXT
     | filters.PHOTO
@@ -143,7 +145,8 @@ async def _from_client(update: Update, context: Context, client_id: int, message
             "{coach} cannot be reached right now. Your message is saved, and {coach} "
             "gets it when they are back."
         ).format(coach=coach)
-    elif passed.repeat and who is None:
+    elif who is None and await react(update, context, RELAYED):
+        # The quiet sign on the client's own message: no extra message for every one they send.
         return
     else:
         text = _("✓ Sent to {coach}.").format(coach=coach)

@@ -16,7 +16,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot.runtime.context import Context
 from bot.runtime.telegram_bot import CompanionBot, buttons_json
@@ -35,10 +35,25 @@ __all__ = [
     "edit_or_reply",
     "edit_pressed",
     "escape",
+    "react",
     "remove_buttons",
     "reply",
     "was_answered",
 ]
+
+
+async def react(update: Update, context: Context, emoji: str) -> bool:
+    """Put a reaction on the person's own message: a quiet sign that it arrived. False when
+    Telegram does not allow it there (the caller then says so in words)."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return False
+    try:
+        return bool(await context.bot.set_message_reaction(chat.id, message.message_id, emoji))
+    except TelegramError as exc:
+        _LOGGER.info("no reaction in chat %s: %s", chat.id, exc)
+        return False
 
 
 async def reply(

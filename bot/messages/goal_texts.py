@@ -72,12 +72,20 @@ DATE_CHOICES = {
 }
 
 # Common reasons to let a goal go; a typed reason is kept as written.
+# The reason is saved as its English words (the goal's let_go_reason), so its picture is apart.
 LET_GO_REASONS = {
     "c": N_("My situation changed"),
     "o": N_("Another goal matters more now"),
     "b": N_("It was too big for now"),
     "n": N_("It did not feel like my goal"),
 }
+LET_GO_EMOJI = {"c": "🔄", "o": "⭐", "b": "🪨", "n": "🤷"}
+
+
+def let_go_button(code: str) -> str:
+    """A let-go reason's button: its picture, then its words in the current language."""
+    return f"{LET_GO_EMOJI[code]} {gettext(LET_GO_REASONS[code])}"
+
 
 PROGRESS_BUTTONS = {
     "s": (GoalEventKind.STEP_DONE, N_("✅ A step done")),
@@ -87,10 +95,18 @@ PROGRESS_BUTTONS = {
 }
 
 RHYTHM_BUTTONS = {
-    7: N_("Every week"),
-    14: N_("Every two weeks"),
-    28: N_("Every four weeks"),
+    7: N_("📅 Every week"),
+    14: N_("📆 Every two weeks"),
+    28: N_("🗓️ Every four weeks"),
 }
+
+
+def rhythm_words(every_days: int) -> str:
+    """How often the goal's question comes, in running text: the button's words without its
+    picture."""
+    label = gettext(RHYTHM_BUTTONS.get(every_days, RHYTHM_BUTTONS[7]))
+    return label.split(" ", 1)[-1]
+
 
 STATUS_WORDS = {
     GoalStatus.PROPOSED: N_("waiting for your yes"),

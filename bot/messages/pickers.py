@@ -31,7 +31,7 @@ def nav_row(page: int, pages: int, data_for: Callable[[int], Data]) -> list[Butt
     if page > 0:
         row.append(Button.sending(_("◀️ Previous"), data_for(page - 1)))
     if page < pages - 1:
-        row.append(Button.sending(_("Next ▶️"), data_for(page + 1)))
+        row.append(Button.sending(_("▶️ Next"), data_for(page + 1)))
     return row
 
 

@@ -89,6 +89,10 @@ class SandboxUser:
         sent = self.bot_messages()
         return sent[-1] if sent else None
 
+    def own_messages(self) -> list[SandboxMessage]:
+        """What they wrote in their private chat, with the reaction the bot set on each."""
+        return [message for message in self.messages if not message.from_bot]
+
     @property
     def reply_keyboard(self) -> list[list[str]] | None:
         """The labels of the reply keyboard the bot set in their chat, row by row."""

@@ -44,6 +44,7 @@ class SandboxMessage:
     pinned: bool = False
     media_group_id: str | None = None
     show_caption_above_media: bool = False
+    bot_reaction: str | None = None  # the emoji the bot set with setMessageReaction
 
     @property
     def buttons(self) -> list[list[InlineButton]]:

@@ -188,11 +188,16 @@ async def _goals(
 async def _adherence(
     session: AsyncSession, *, client_id: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, int]:
-    """Scheduled check-ins due in the period, and how many of them got an answer."""
+    """Check-ins in the period and how many got an answer: every scheduled one that was asked,
+    and every one the client started and answered (one they started and left unanswered was
+    never due)."""
     rows = await session.exec(
         select(Checkin.status).where(
             Checkin.client_id == client_id,
-            col(Checkin.schedule_id).is_not(None),
+            sa.or_(
+                col(Checkin.schedule_id).is_not(None),
+                col(Checkin.status).in_(_ANSWERED_CHECKINS),
+            ),
             col(Checkin.due_at) >= start,
             col(Checkin.due_at) <= end,
             col(Checkin.status).in_(_DUE_CHECKINS),

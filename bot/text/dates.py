@@ -258,7 +258,7 @@ def _date_and_problem(text: str, *, today: dt.date) -> tuple[dt.date | None, str
             candidate = dt.date(today.year + ahead, month, day)
         except ValueError:
             if (month, day) != (2, 29):
-                return None, _date_problem(day, month, None)
+                return None, _date_problem(day, month, today.year + ahead)
             continue
         if candidate >= today:
             return candidate, ""

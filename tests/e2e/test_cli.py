@@ -102,14 +102,26 @@ def test_a_bad_setting_stops_with_one_line_naming_it(
     assert lines[0].startswith(f"companion: configuration error: {variable}:")
 
 
+def test_the_demo_speaks_english_without_a_language_in_the_environment(tmp_path: Path) -> None:
+    script = "\n".join(["/help", "Hello, I am late today", ""])
+    env = {"LANG": "", "LC_ALL": "", "LC_MESSAGES": ""}
+    result = companion("demo", cwd=tmp_path, stdin=script, env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("/language changes the language.\n")
+    assert "I help you keep in touch with your job coach" in out
+    assert "(👍 on your message)" in out  # the message went to the coach
+
+
 def test_the_demo_with_piped_input(tmp_path: Path) -> None:
     script = "\n".join(
         ["/help", "/language", "2", "/start", ":coach", "/help", ":say 7", ":help", ""]
     )
-    result = companion("demo", cwd=tmp_path, stdin=script)
+    result = companion("demo", cwd=tmp_path, stdin=script, env={"LANG": "fi_FI.UTF-8"})
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "\033[" not in out  # no colours or prompts when piped
+    assert out.startswith("/language vaihtaa kielen.\n")  # the environment's language
     assert "Autan sinua pitämään yhteyttä työvalmentajaasi" in out  # the client's help, in Finnish
     assert "[2] 🇸🇪 Svenska" in out
     assert "Okej! Nu talar jag svenska med dig." in out

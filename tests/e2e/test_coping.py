@@ -259,7 +259,7 @@ async def test_a_placement_offers_to_raise_coping_at_work_and_the_coach_confirms
     assert "plan" not in "\n".join(m.text or "" for m in client.bot_messages())
 
     await press(harness, coach, "🌱 Raise coping at work to moderate")
-    assert "✅ Coping at work is now moderate in the plan of Liisa." in _last(coach)
+    assert "✅ Coping at work is now moderate in Liisa's plan." in _last(coach)
     [row] = await _plan_rows(harness)
     assert (row.area, row.level, row.set_by_id, row.agreed_with_client) == (
         GoalArea.COPING_AT_WORK,
@@ -307,7 +307,7 @@ async def test_not_now_leaves_the_plan_and_another_coach_cannot_confirm(
         )
     assert await _record_placement(harness, world, clock.now())
     await press(harness, coach, "⏸️ Not now")
-    assert "Okay, the plan of Liisa stays as it is." in _last(coach)
+    assert "Okay, Liisa's plan stays as it is." in _last(coach)
     assert await _plan_rows(harness) == []
     # A forged press by someone who does not act for the client changes nothing.
     await say(harness, stranger, "/clients")
@@ -388,7 +388,7 @@ async def test_after_follow_up_the_door_stays_open_to_the_last_coach_then_an_adm
     # During follow-up: to the coach, as before.
     clock.set(utc(2026, 3, 20, 9, 0))
     await say(harness, client, "Work is fine")
-    assert _last(client) == "✓ Sent to Kaisa."
+    assert client.own_messages()[-1].bot_reaction == "👍"
 
     # Follow-up has ended: the message still reaches the coach, and the client hears who answers.
     clock.set(utc(2026, 5, 4, 9, 0))
@@ -407,7 +407,8 @@ async def test_after_follow_up_the_door_stays_open_to_the_last_coach_then_an_adm
     # A next message a while later: sent, and no repeat of who answers.
     clock.set(utc(2026, 5, 5, 9, 0))
     await say(harness, client, "Thank you")
-    assert _last(client) == "✓ Sent to Kaisa."
+    assert client.own_messages()[-1].bot_reaction == "👍"
+    assert not _last(client).startswith("✓ Sent")
 
     # The coach leaves the organisation: an admin gets the message, the team chat an alert.
     async with harness.db.session() as session:
@@ -438,7 +439,7 @@ async def test_after_follow_up_the_door_stays_open_to_the_last_coach_then_an_adm
     # The next message goes to the admin too, with its own alert, and no repeat of who answers.
     clock.set(utc(2026, 6, 9, 9, 0))
     await say(harness, client, "Thanks")
-    assert _last(client) == "✓ Sent to Aki."
+    assert client.own_messages()[-1].bot_reaction == "👍"
     assert len([m for m in sandbox.chat_messages(team.id) if m.from_bot]) == 2
     # Nothing ever reached the employer.
     assert boss.bot_messages() == []

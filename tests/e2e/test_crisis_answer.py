@@ -98,7 +98,7 @@ async def test_each_language_gets_its_own_line_with_its_hours(
         "De svarar mån och ons kl. 16.00–20.00; tis, tors och fre kl. 9.00–13.00.\n\n"
         "Den är stängd just nu. Du kan ringa MIELI Kriisipuhelin på 09 2525 0111 i stället, "
         "på finska. De svarar varje dag, dygnet runt.\n\n"
-        "Jag har berättat för din coach. Hen kontaktar dig."
+        "Jag har berättat för din arbetscoach. Hen kontaktar dig."
     )
     en = (await _answer(harness, world.clients["en"], "i want to end my life")).replace(
         "\u202f", " "

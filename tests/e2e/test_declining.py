@@ -52,7 +52,7 @@ async def _open_and_decline(harness: Harness, user: SandboxUser, token: str) -> 
     for label in ("🇬🇧 English", "▶️ Continue", "👍 I understand", "❌ No, I do not accept"):
         await user.press(label)
         await harness.settle()
-    await user.press("❌ Yes, I do not join")
+    await user.press("❌ I do not join – delete my data")
     await harness.settle()
     last = user.last_bot_message()
     assert last is not None

@@ -201,8 +201,8 @@ async def test_the_list_is_paged_past_eight_clients(
             )
     [first] = await say(harness, desk.matti, "/clients")
     assert (first.text or "").startswith("👥 You have 10 clients. Page 1 of 2.")
-    assert labels(first) == [f"👤 Client {n:02d}" for n in range(8)] + ["Next ▶️"]
-    await press(harness, desk.matti, "Next ▶️")
+    assert labels(first) == [f"👤 Client {n:02d}" for n in range(8)] + ["▶️ Next"]
+    await press(harness, desk.matti, "▶️ Next")
     second = desk.matti.bot_messages()[-1]
     assert second.message_id == first.message_id
     assert (second.text or "").startswith("👥 You have 10 clients. Page 2 of 2.")
@@ -217,7 +217,7 @@ async def test_a_note_is_read_by_its_client_and_nobody_else(
     harness: Harness, desk: Desk, clock: ManualClock
 ) -> None:
     [picker] = await say(harness, desk.kaisa, "/note")
-    assert picker.text == "📝 Whom is the note about?"
+    assert picker.text == "📝 Who is the note about?"
     assert labels(picker) == ["👤 Liisa <L&L>", "👤 Pekka"]
     await press(harness, desk.kaisa, "👤 Liisa <L&L>")
     prompt = desk.kaisa.bot_messages()[-1].text or ""

@@ -198,7 +198,9 @@ async def test_worrying_words_get_a_warm_word_without_numbers_and_flag_the_coach
         "I let your coach know, so that they can get in touch with you."
     )
     assert not any("112" in a or "Kriisipuhelin" in a for a in answers)
-    assert answers[-1] == "✓ Sent to Kaisa."  # the message itself goes to the coach as usual
+    # The message itself goes to the coach as usual, with the quiet sign that it did.
+    assert client.own_messages()[-1].bot_reaction == "👍"
+    assert "✓ Sent to Kaisa." not in answers
     [notice] = _flags(world.coach)
     assert notice.startswith("🚩 Liisa: wrote words that sound worrying")
     assert "“i can't do this anymore 😞” (in a message)" in notice

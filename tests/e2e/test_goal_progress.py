@@ -197,7 +197,7 @@ async def test_the_client_chooses_how_often_the_question_comes(
     await press(harness, liisa, "🎯 Being on time")
     assert "I ask how it goes: Every week" in last_text(liisa)
     await press(harness, liisa, "⏱️ How often")
-    await press(harness, liisa, "Every two weeks")
+    await press(harness, liisa, "📆 Every two weeks")
     assert "I ask how it goes: Every two weeks" in last_text(liisa)
     (goal,) = await _goals(harness, desk.ids["liisa"])
     assert goal.progress_every_days == 14

@@ -206,7 +206,7 @@ async def test_names_at_work_placement_consent_employer_and_meetings(
     await press(harness, kaisa, "📅 Next Monday")
     await press(harness, kaisa, "30")
     await press(harness, kaisa, "💶 Wage-subsidised work")
-    await _tap(harness, pekka, "✅ Yes")
+    await _tap(harness, pekka, "✅ Yes, I allow it")
     await _tap(harness, kaisa, "🌱 Raise coping at work to moderate")
     await say(harness, kaisa, "/clients")
     await press(harness, kaisa, f"👤 {PEKKA}")

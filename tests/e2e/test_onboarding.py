@@ -128,7 +128,7 @@ async def test_declining_the_agreement_stores_nothing_and_tells_the_coach(
     await harness.settle()
     await client.press("❌ No, I do not accept")
     assert "Are you sure?" in await _last(harness, client)
-    await client.press("❌ Yes, I do not join")
+    await client.press("❌ I do not join – delete my data")
     assert "You did not join" in await _last(harness, client)
     assert coach.bot_messages()[-1].text == (
         "Pekka did not accept the coaching agreement. Nothing about them was saved."

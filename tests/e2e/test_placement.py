@@ -45,7 +45,11 @@ async def test_a_placement_is_recorded_and_the_client_is_asked_in_plain_words(
     assert "Gardener at Puutarha <Oy> & Co" in question.text
     assert "will see:" in question.text and "will never see:" in question.text
     assert "your check-ins or your mood" in question.text
-    assert labels(question) == ["✅ Yes", "❌ No", "💬 I want to talk with my coach first"]
+    assert labels(question) == [
+        "✅ Yes, I allow it",
+        "❌ No, I do not allow it",
+        "💬 I want to talk with my coach first",
+    ]
 
     # No consent yet: no link.
     assert await employer_link(harness, desk) is None
@@ -72,7 +76,7 @@ async def test_talk_first_and_no_tell_the_coach_and_give_no_link(
     await record_placement(harness, desk)
     await press(harness, desk.pekka, "💬 I want to talk with my coach first")
     assert "wants to talk with you before saying yes or no" in everything(desk.kaisa)
-    await press(harness, desk.pekka, "❌ No")
+    await press(harness, desk.pekka, "❌ No, I do not allow it")
     assert "Pekka said no" in everything(desk.kaisa)
     assert await employer_link(harness, desk) is None
     async with harness.db.session() as session:
@@ -83,7 +87,7 @@ async def test_consent_then_link_then_join_then_revocation(
     harness: Harness, desk: Desk, clock: ManualClock
 ) -> None:
     await record_placement(harness, desk)
-    await press(harness, desk.pekka, "✅ Yes")
+    await press(harness, desk.pekka, "✅ Yes, I allow it")
     assert "Pekka said yes" in everything(desk.kaisa)
     async with harness.db.session() as session:
         [consent] = (await session.exec(select(Consent))).all()
@@ -169,12 +173,12 @@ async def test_a_client_cannot_answer_or_revoke_for_another_client(
     harness: Harness, desk: Desk
 ) -> None:
     await record_placement(harness, desk)
-    await press(harness, desk.pekka, "✅ Yes")
+    await press(harness, desk.pekka, "✅ Yes, I allow it")
     async with harness.db.session() as session:
         [placement] = (await session.exec(select(Placement))).all()
         [consent] = (await session.exec(select(Consent))).all()
     [own] = await say(harness, desk.liisa, "/consents")
-    assert own.text == "You have not given any employer a consent."
+    assert own.text == "You have not given consent to any employer."
     before = len(desk.liisa.bot_messages())
     await press(harness, desk.liisa, data=f"cn:r:{consent.id}", message=own)
     await press(harness, desk.liisa, data=f"cn:n:{placement.id}", message=own)
@@ -190,7 +194,7 @@ async def test_a_second_contact_person_joins_under_the_same_consent(
     harness: Harness, desk: Desk
 ) -> None:
     await record_placement(harness, desk)
-    await press(harness, desk.pekka, "✅ Yes")
+    await press(harness, desk.pekka, "✅ Yes, I allow it")
     first = await employer_link(harness, desk)
     second = await employer_link(harness, desk)
     assert first is not None and second is not None and first != second

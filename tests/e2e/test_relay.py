@@ -15,7 +15,7 @@ from bot.devtools.demo_seed import DemoPeople, seed
 from bot.devtools.harness import Harness
 from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
 from bot.runtime.clock import ManualClock
-from bot.sandbox import SandboxMessage, SandboxUser
+from bot.sandbox import FaultKind, SandboxMessage, SandboxUser
 from bot.services import handover, people
 
 pytestmark = pytest.mark.asyncio
@@ -62,7 +62,8 @@ async def test_what_a_client_sends_reaches_the_coach(harness: Harness, line: Lin
     assert header.button_labels == ["↩️ Reply"]
     assert copy.text == "Hi! I got the job interview <3 & I'm nervous"
     assert copy.protect_content and copy.copied_from is not None
-    assert client.bot_messages()[-1].text == "✓ Sent to Kaisa."
+    assert client.own_messages()[-1].bot_reaction == "👍"
+    assert client.bot_messages() == [], "a reaction, not a message of its own"
 
     # More in a row: no new header and no new confirmation, but every piece arrives.
     before_coach, before_client = len(coach.bot_messages()), len(client.bot_messages())
@@ -126,7 +127,7 @@ async def test_a_coachs_stray_message_asks_whom_it_is_for(harness: Harness, line
     await coach.send_text("Remember the meeting tomorrow!")
     await harness.settle()
     question = coach.bot_messages()[-1]
-    assert question.text is not None and question.text.startswith("Whom is this message for?")
+    assert question.text is not None and question.text.startswith("Who is this message for?")
     assert question.button_labels == ["👤 Liisa <L&L>"]
     pressed = question.buttons[0][0].callback_data
     await coach.press("👤 Liisa <L&L>")
@@ -213,3 +214,25 @@ async def test_after_a_transfer_the_old_coach_sees_nothing_and_edits_reach_the_n
     assert coach.bot_messages()[before_old:] == []
     edits = [m.text or "" for m in newcomer.bot_messages()[before_new:]]
     assert any("edited a message:\nMy first week went really well" in t for t in edits)
+
+
+async def test_every_message_to_the_coach_gets_a_quiet_sign_or_a_tick(
+    harness: Harness, line: Line
+) -> None:
+    coach, client = line.coach, line.client
+    sent = [
+        await client.send_text("Good morning"),
+        await client.send_photo("my timesheet"),
+        await client.send_voice(),
+        await client.send_text("Good morning"),  # the same words again are a sign too
+    ]
+    await harness.settle()
+    assert [m.bot_reaction for m in sent] == ["👍", "👍", "👍", "👍"]
+    assert client.bot_messages() == []
+    assert len(coach.bot_messages()) >= 4
+    # Where Telegram does not allow the reaction, a short tick in words instead.
+    harness.sandbox.fail_next(1, FaultKind.BAD_REQUEST, methods="setMessageReaction")
+    refused = await client.send_text("Are you there?")
+    await harness.settle()
+    assert refused.bot_reaction is None
+    assert client.bot_messages()[-1].text == "✓ Sent to Kaisa."

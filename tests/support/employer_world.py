@@ -72,7 +72,7 @@ async def linked_employer(
 ) -> SandboxUser:
     """Work recorded, the client's yes, the link, and the employer's contact joined."""
     await record_placement(harness, desk, client=name, employer=employer)
-    await press(harness, client or desk.pekka, "✅ Yes")
+    await press(harness, client or desk.pekka, "✅ Yes, I allow it")
     token = await employer_link(harness, desk, name)
     assert token is not None
     if boss is None:

@@ -109,7 +109,7 @@ def test_the_caseload_picture_grows_with_the_caseload() -> None:
     small = caseload_picture(grid(3), "sv")
     large = caseload_picture(grid(40), "fi")
     assert small.title == "Avstämningar, 3 klienter: 16.3.2026 – 29.3.2026"
-    assert large.title == "Kuulumiskyselyt, 40 asiakasta: 16.3.2026 – 29.3.2026"
+    assert large.title == "Kyselyt, 40 asiakasta: 16.3.2026 – 29.3.2026"
     small_image, large_image = _image(small.png), _image(large.png)
     assert small_image.width == large_image.width >= 800
     assert large_image.height > small_image.height + 37 * 30

@@ -47,7 +47,15 @@ async def test_closing_stops_check_ins_and_keeps_the_line_to_the_coach(db: Datab
             window_ends_at=LATER + dt.timedelta(hours=8),
             status=CheckinStatus.SENT,
         )
-        session.add_all([answered, waiting])
+        # One the client started on a weekend from the keyboard, and answered.
+        own = Checkin(
+            client_id=liisa,
+            due_at=LATER - dt.timedelta(days=3),
+            window_ends_at=LATER - dt.timedelta(days=3) + dt.timedelta(hours=8),
+            status=CheckinStatus.ANSWERED,
+            answered_at=LATER - dt.timedelta(days=3),
+        )
+        session.add_all([answered, waiting, own])
         await session.flush()
 
         with pytest.raises(access.AccessDenied):
@@ -60,8 +68,9 @@ async def test_closing_stops_check_ins_and_keeps_the_line_to_the_coach(db: Datab
         assert closed.coaching.status == CoachingStatus.CLOSED
         assert closed.summary.version == 1 and closed.summary.status == SummaryStatus.DRAFT
         assert closed.summary.content["outcome"] == "wage_subsidised"
-        # Answered once, so it counts; the one waiting for an answer is called off.
-        assert closed.summary.content["checkins"] == {"due": 1, "answered": 1}
+        # Both answered ones count, also the one the client started; the one waiting for an
+        # answer is called off.
+        assert closed.summary.content["checkins"] == {"due": 2, "answered": 2}
         await session.refresh(schedule)
         await session.refresh(waiting)
         await session.refresh(answered)

@@ -148,3 +148,10 @@ def test_half_a_moment_says_what_was_read() -> None:
             "I read 15 Jan 2027. There is no hour 25: hours go from 0 to 23."
             " Write the day and time like 15/1/2027 13:00."
         )
+
+
+def test_a_day_the_month_lacks_names_this_years_last_day() -> None:
+    with use_locale("fi"):
+        assert read_date("31.2.", today=TODAY).refusal == (
+            "Siinä kuussa ei ole päivää 31: päivät ovat 1–28. Kirjoita päivä näin: 15.1.2027."
+        )

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from bot.sandbox.methods import bot_settings, chats, media_sends, messages, polling
+from bot.sandbox.methods import bot_settings, chats, media_sends, messages, polling, reactions
 from bot.sandbox.methods.context import CallContext
 
 Handler = Callable[[CallContext], Awaitable[Any]]
@@ -35,6 +35,7 @@ def method_table() -> Mapping[str, Handler]:
         "pinChatMessage": messages.pin_chat_message,
         "unpinChatMessage": messages.unpin_chat_message,
         "unpinAllChatMessages": messages.unpin_all_chat_messages,
+        "setMessageReaction": reactions.set_message_reaction,
         "sendPhoto": media_sends.send_photo,
         "sendDocument": media_sends.send_document,
         "sendVoice": media_sends.send_voice,
