@@ -33,7 +33,7 @@ from common import report
 
 from bot.services import crisis_words
 from bot.services.crisis import Tier, assess
-from tests.crisis.measure import examples, measure
+from tests.crisis.measure import cross_figures, examples, measure
 
 LENGTH = 4096
 TARGET_MS = 5.0
@@ -117,6 +117,9 @@ def main() -> None:
         ("lexicon_load_ms", round(load_ms, 1)),
         ("python_loop_ms", round(_loop_ms(), 2)),
     ]
+    # Text never seen: each batch of tests/crisis/unseen read by a word model trained without it.
+    unseen = cross_figures()
+    lines += unseen
 
     failed = figures.failures()
     slow = statistics.median(dense_ms) >= TARGET_MS
@@ -124,6 +127,8 @@ def main() -> None:
         f"{counts.get('crisis', 0)} crisis, {counts.get('worry', 0)} worry and "
         f"{counts.get('none', 0)} ordinary messages from {Path('tests/crisis')}; "
         + ("targets met" if not failed else "targets missed: " + "; ".join(failed))
+        + f"; unseen text: crisis recall at least {dict(unseen)['unseen_crisis_recall_min']}"
+        + f", ordinary to any tier at most {dict(unseen)['unseen_ordinary_to_any_max']}"
         + f"; a {LENGTH}-character message in {statistics.median(dense_ms):.2f} ms"
         + (" (over 5 ms)" if slow else "")
     )

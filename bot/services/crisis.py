@@ -19,9 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.services import crisis_model
 from bot.services.crisis_words import LANGUAGES, Hit, Tier, matcher
 
 __all__ = ["LANGUAGES", "Assessment", "Policy", "Tier", "assess", "mentions_crisis", "rule_ids"]
+
+# The word model's hit, as a rule an organisation can move to worry or switch off like any other.
+MODEL_RULE = "model.crisis"
 
 # The key of these choices in Organisation.settings.
 SETTINGS_KEY = "crisis_words"
@@ -101,7 +105,16 @@ def assess(text: str | None) -> Assessment:
     if not text or not text.strip():
         return Assessment((), None)
     reading = matcher().read(text)
-    return Assessment(reading.hits, _language(reading.markers))
+    language = _language(reading.markers)
+    hits = reading.hits
+    # The second reader: what the lexicons missed; lowered with them when they found the words
+    # negated or told of someone else.
+    missed = not any(hit.tier == Tier.CRISIS and not hit.lowered for hit in hits)
+    if missed and crisis_model.score(text) > crisis_model.THRESHOLD:
+        lowered = any(hit.lowered for hit in hits)
+        end = len(reading.words)
+        hits = (*hits, Hit(MODEL_RULE, Tier.CRISIS, language or "", 0, end, lowered))
+    return Assessment(hits, language)
 
 
 def mentions_crisis(text: str | None, policy: Policy = DEFAULT_POLICY) -> bool:
@@ -110,5 +123,5 @@ def mentions_crisis(text: str | None, policy: Policy = DEFAULT_POLICY) -> bool:
 
 
 def rule_ids() -> Mapping[str, Tier]:
-    """Every rule of every language with the tier its lexicon gives it."""
-    return matcher().rule_tiers
+    """Every rule of every language with the tier its lexicon gives it, and the word model's."""
+    return {**matcher().rule_tiers, MODEL_RULE: Tier.CRISIS}

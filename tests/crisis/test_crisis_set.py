@@ -8,16 +8,21 @@ import re
 
 import pytest
 
-from bot.services import crisis_words
-from bot.services.crisis import Policy, Tier, assess
+from bot.services import crisis_model, crisis_words
+from bot.services.crisis import MODEL_RULE, Policy, Tier, assess
 from bot.services.crisis_words import LexiconError, normalise, parse_lexicon, tokens
 from tests.crisis.measure import (
     CRISIS_RECALL,
     ORDINARY_TO_ANY,
     ORDINARY_TO_CRISIS,
+    UNSEEN_CRISIS_RECALL,
+    UNSEEN_ORDINARY_TO_ANY,
     WORRY_RECALL,
+    cross_figures,
     examples,
     measure,
+    training_texts,
+    unseen_batches,
 )
 
 
@@ -121,8 +126,11 @@ def test_the_higher_tier_wins_when_a_message_has_both() -> None:
 
 def test_worry_with_the_means_at_hand_is_a_crisis() -> None:
     assert assess("en jaksa enää").tier() == Tier.WORRY
-    assert assess("mulla on lääkkeet").tier() == Tier.NONE
-    assert assess("en jaksa enää. mulla on lääkkeet").tier() == Tier.CRISIS
+    # The lexicons count the means alone for nothing (the word model, a second reader, may
+    # read a crisis into so short a message: when unsure, the higher tier wins).
+    lexicons_only = Policy(rules={MODEL_RULE: Tier.NONE})
+    assert assess("mulla on lääkkeet").tier(lexicons_only) == Tier.NONE
+    assert assess("en jaksa enää. mulla on lääkkeet").tier(lexicons_only) == Tier.CRISIS
 
 
 def test_a_rope_got_for_no_ordinary_use_is_a_crisis() -> None:
@@ -210,3 +218,29 @@ def test_a_broken_lexicon_line_is_named_with_its_file_and_line(text: str, proble
     with pytest.raises(LexiconError, match=re.escape(problem)) as raised:
         parse_lexicon("fi", text, source="fi.txt")
     assert "fi.txt:" in str(raised.value)
+
+
+def test_the_shipped_word_model_is_what_the_labelled_messages_train() -> None:
+    # A message added to the set without training again would leave the model behind it.
+    assert crisis_model.read() == crisis_model.train(training_texts())
+
+
+def test_messages_never_seen_by_the_word_model_are_caught_at_the_unseen_targets() -> None:
+    figures = dict(cross_figures())
+    assert len(unseen_batches()) >= 4
+    assert figures["unseen_crisis_recall_min"] >= UNSEEN_CRISIS_RECALL, figures
+    assert figures["unseen_ordinary_to_any_max"] <= UNSEEN_ORDINARY_TO_ANY, figures
+
+
+def test_the_word_model_catches_what_no_phrase_rule_names_and_respects_a_negation() -> None:
+    # Words the lexicons have no rule for, in the way a client might put them.
+    text = "i keep looking down from the 12th floor thinking about it"
+    assert crisis_model.score(text) > crisis_model.THRESHOLD
+    assert assess(text).tier() == Tier.CRISIS
+    assert assess("minulla ei ole itsemurha-ajatuksia").tier() == Tier.WORRY
+    assert assess("can we move the meeting to friday?").tier() == Tier.NONE
+    # An organisation can move the model's hits to worry, as any rule.
+    policy = Policy(rules={MODEL_RULE: Tier.WORRY})
+    assert [hit.rule for hit in assess(text).hits] == [MODEL_RULE]
+    assert assess(text).tier(policy) == Tier.WORRY
+    assert assess(text).tier(Policy(rules={MODEL_RULE: Tier.NONE})) == Tier.NONE
