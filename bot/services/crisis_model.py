@@ -30,7 +30,7 @@ from bot.services.crisis_words import tokens
 MODEL_PATH = Path(__file__).resolve().parent / "crisis_lexicon" / "model.tsv"
 # The score over which a text counts as a crisis: chosen by leaving each batch of unseen
 # messages out of the training in turn (scripts/crisis_model.py cross).
-THRESHOLD = -1.0
+THRESHOLD = -0.5
 WINDOW = 24  # words in a window; windows overlap by half
 MIN_COUNT = 2  # a piece seen fewer times than this carries no weight
 MIN_WEIGHT = 0.05  # nor does one this close to even
