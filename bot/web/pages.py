@@ -6,21 +6,29 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.flows.plan import _notify_client as tell_client_of_plan
 from bot.handlers.desk import AREA, GOT_UP, SLEEP, STATUS
 from bot.messages.closing_text import LEVEL
+from bot.messages.flag_notices import answered_text, queue_answered_in_chat, queue_cover_notices
 from bot.messages.goal_texts import STATUS_WORDS_COACH
+from bot.messages.notices import queue_relay
 from bot.models.coaching import CoachingStatus, GoalArea
-from bot.models.flags import FlagKind, FlagStatus
+from bot.models.flags import Flag, FlagKind, FlagStatus
 from bot.models.goals import GoalEventKind
-from bot.models.messaging import RelayDirection
-from bot.services import access, desk_client, desk_rows
+from bot.models.messaging import ContentKind, RelayDirection
+from bot.models.people import Person
+from bot.services import access, desk_client, desk_rows, flags, notes, people, plan, relay
+from bot.services import caseload as caseload_service
 from bot.services.desk_client import ClientPage
 from bot.services.desk_rows import DeskRow
-from bot.text.i18n import N_
-from bot.web.app import Desk, Refused, Visit, page
+from bot.services.errors import DomainError
+from bot.services.relay import Incoming
+from bot.text.html_text import escape
+from bot.text.i18n import N_, use_locale
+from bot.web.app import Desk, Refused, Visit, form_of, page
 
 SORTS = {
     "attention": N_("Open flags first"),
@@ -104,13 +112,6 @@ async def caseload(desk: Desk, visit: Visit) -> Response:
     )
 
 
-def routes() -> list[BaseRoute]:
-    return [
-        Route("/clients", page(caseload), methods=["GET"]),
-        Route("/clients/{client_id:int}", page(client), methods=["GET"]),
-    ]
-
-
 FLAG_KINDS = {
     FlagKind.LOW_MOOD: N_("Low mood on several days"),
     FlagKind.MISSED_CHECKINS: N_("Check-ins missed"),
@@ -149,7 +150,9 @@ NOTICES = {
     "flag": N_("The flag is updated."),
     "plan": N_("The plan is updated."),
     "reply": N_("The message is on its way to the client."),
+    "error": N_("That did not work. Please check what you wrote and try again."),
 }
+MAX_REPLY = 3500
 CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 560, 200, 36, 28
 
 
@@ -168,7 +171,7 @@ class Chart:
 
 def chart(page_data: ClientPage, now: dt.datetime) -> Chart:
     start, span = page_data.chart_from, (now - page_data.chart_from).total_seconds() or 1.0
-    width = CHART_WIDTH - CHART_LEFT - 8
+    width = CHART_WIDTH - CHART_LEFT - 28
     height = CHART_HEIGHT - CHART_BOTTOM - 8
 
     def x(when: dt.datetime) -> float:
@@ -220,3 +223,130 @@ async def client(desk: Desk, visit: Visit) -> Response:
         logged_in=True,
         active="clients",
     )
+
+
+def _back(client_id: int, done: str, anchor: str) -> Response:
+    """After a write, the client's page again (a GET, so a reload does not post twice)."""
+    return RedirectResponse(f"/clients/{client_id}?done={done}#{anchor}", status_code=303)
+
+
+async def add_note(desk: Desk, visit: Visit) -> Response:
+    client_id = visit.request.path_params["client_id"]
+    text = (await form_of(visit.request)).get("text", "")
+    try:
+        await notes.add_note(
+            visit.db, coach_id=visit.coach.person_id, client_id=client_id, text=text, now=visit.now
+        )
+    except access.AccessDenied:
+        raise Refused(403) from None
+    except (notes.NoteTooLong, notes.EmptyNote):
+        return _back(client_id, "error", "notes-h")
+    return _back(client_id, "note", "notes-h")
+
+
+async def answer_flag(desk: Desk, visit: Visit) -> Response:
+    client_id = visit.request.path_params["client_id"]
+    flag_id = visit.request.path_params["flag_id"]
+    action = (await form_of(visit.request)).get("action", "")
+    if action not in ("contact", "done", "later"):
+        raise Refused(403)
+    db, now = visit.db, visit.now
+    flag = await db.get(Flag, flag_id)
+    # The flag must be this client's, and the client on this coach's desk: a forged pair of ids
+    # gets the same refusal as a flag that does not exist.
+    if flag is None or flag.client_id != client_id:
+        raise Refused(403)
+    try:
+        await caseload_service.require_on_desk(
+            db, coach_id=visit.coach.person_id, client_id=client_id, now=now
+        )
+        handled = await flags.handle(
+            db, flag_id=flag_id, person_id=visit.coach.person_id, action=action, now=now
+        )
+    except access.AccessDenied:
+        raise Refused(403) from None
+    person = await db.get(Person, visit.coach.person_id)
+    assert person is not None
+    name = await people.name_as_seen_by(db, viewer_id=visit.coach.person_id, person_id=client_id)
+    with use_locale(person.locale):
+        footer = answered_text(status=FlagStatus(handled.flag.status), name=escape(name or ""))
+    if handled.cover is not None:
+        await queue_cover_notices(db, flag=handled.flag, cover=handled.cover, now=now)
+    await queue_answered_in_chat(db, flag=handled.flag, person=person, footer=footer, now=now)
+    await db.commit()
+    desk.services.wake_sender()
+    desk.services.wake_dispatcher()
+    return _back(client_id, "flag", "flags-h")
+
+
+async def set_plan(desk: Desk, visit: Visit) -> Response:
+    client_id = visit.request.path_params["client_id"]
+    form = await form_of(visit.request)
+    try:
+        area = GoalArea(form.get("area", ""))
+        level = int(form.get("level", ""))
+    except ValueError:
+        return _back(client_id, "error", "plan-h")
+    reason = form.get("reason", "").strip()[:500] or None
+    try:
+        row = await plan.set_emphasis(
+            visit.db,
+            coach_id=visit.coach.person_id,
+            client_id=client_id,
+            area=area,
+            level=level,
+            reason=reason,
+            now=visit.now,
+        )
+    except access.AccessDenied:
+        raise Refused(403) from None
+    except DomainError:
+        return _back(client_id, "error", "plan-h")
+    # The same message to the client as when the plan is set in the chat.
+    await tell_client_of_plan(visit.db, client_id=client_id, row=row, now=visit.now)
+    await visit.db.commit()
+    desk.services.wake_sender()
+    desk.services.wake_dispatcher()
+    return _back(client_id, "plan", "plan-h")
+
+
+async def send_reply(desk: Desk, visit: Visit) -> Response:
+    client_id = visit.request.path_params["client_id"]
+    text = (await form_of(visit.request)).get("text", "").strip()
+    if not text or len(text) > MAX_REPLY:
+        return _back(client_id, "error", "thread-h")
+    db = visit.db
+    coach = await db.get(Person, visit.coach.person_id)
+    assert coach is not None
+    try:
+        passed = await relay.from_coach(
+            db,
+            coach_id=visit.coach.person_id,
+            client_id=client_id,
+            # Written on the desk, not in a chat: no Telegram message to copy, the words are sent.
+            incoming=Incoming(
+                chat_id=coach.chat_id or 0, message_id=0, kind=ContentKind.TEXT, text=text
+            ),
+            now=visit.now,
+        )
+    except access.AccessDenied:
+        raise Refused(403) from None
+    await queue_relay(db, passed=passed, now=visit.now)
+    await db.commit()
+    desk.services.wake_sender()
+    return _back(client_id, "reply", "thread-h")
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/clients", page(caseload), methods=["GET"]),
+        Route("/clients/{client_id:int}", page(client), methods=["GET"]),
+        Route("/clients/{client_id:int}/notes", page(add_note, writes=True), methods=["POST"]),
+        Route(
+            "/clients/{client_id:int}/flags/{flag_id:int}",
+            page(answer_flag, writes=True),
+            methods=["POST"],
+        ),
+        Route("/clients/{client_id:int}/plan", page(set_plan, writes=True), methods=["POST"]),
+        Route("/clients/{client_id:int}/reply", page(send_reply, writes=True), methods=["POST"]),
+    ]
