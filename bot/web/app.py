@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from bot.web.sessions import SESSION_LENGTH, DeskSession, SessionStore
 _LOGGER = logging.getLogger(__name__)
 
 COOKIE = "desk_session"
+NEXT_PAGE = re.compile(r"/clients(/[0-9]{1,12})?|/organisation")
 STATIC = Path(__file__).parent / "static"
 # Telegram's own script may be loaded for theme and back button; nothing else from elsewhere.
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
@@ -216,7 +218,10 @@ async def login_page(request: Request) -> Response:
         request.headers.get("accept-language", "").split(",")[0].strip() or None,
         desk.services.settings.default_locale,
     )
-    return desk.render("login.html", locale=locale, logged_in=False)
+    wanted = request.query_params.get("next", "")
+    # Only the desk's own pages: never another site, never a path with surprises in it.
+    next_page = wanted if NEXT_PAGE.fullmatch(wanted) else "/clients"
+    return desk.render("login.html", locale=locale, logged_in=False, next=next_page)
 
 
 async def start_session(request: Request) -> Response:

@@ -17,8 +17,11 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 @asynccontextmanager
-async def web_harness(database_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
-    """The real bot against the sandbox, with the desk served on a free loopback port."""
+async def web_harness(
+    database_url: str, clock: ManualClock, *, base_url: str = "http://127.0.0.1"
+) -> AsyncIterator[Harness]:
+    """The real bot against the sandbox, with the desk served on a free loopback port (and
+    known to the bot by `base_url`, as behind a proxy)."""
     harness = await Harness.create(
         database_url=database_url,
         clock=clock,
@@ -26,7 +29,7 @@ async def web_harness(database_url: str, clock: ManualClock) -> AsyncIterator[Ha
         rate_per_chat_per_second=100.0,
         rate_per_chat_burst=100,
         rate_per_group_per_minute=6000.0,
-        web_base_url="http://127.0.0.1",
+        web_base_url=base_url,
         web_host="127.0.0.1",
         web_port=0,
     )
