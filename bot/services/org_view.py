@@ -149,7 +149,7 @@ async def figures(session: AsyncSession, *, organisation_id: int, now: dt.dateti
             for i, start in enumerate(starts)
         ],
         else_=WEEKS,
-    )
+    ).label("week")
     # Grouped by client first, in the order of the index on (client, due time): no sorting of
     # the whole window; the weeks are summed here from one row per client and week.
     counted: dict[int, tuple[int, int, int]] = {}
@@ -167,7 +167,9 @@ async def figures(session: AsyncSession, *, organisation_id: int, now: dt.dateti
                 col(Checkin.due_at) >= starts[0],
                 col(Checkin.due_at) < now,
             )
-            .group_by(col(Checkin.client_id), week_of)
+            # By the output column's name: PostgreSQL would not take the CASE written twice as
+            # the same expression (its bound parameters are numbered apart).
+            .group_by(col(Checkin.client_id), sa.literal_column("week"))
         )
     ).all():
         if not total:
