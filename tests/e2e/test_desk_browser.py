@@ -20,10 +20,10 @@ import pytest_asyncio
 from bot.devtools.harness import Harness
 from bot.models.checkins import Checkin, CheckinStatus, GotUp, Sleep
 from bot.models.flags import FlagKind
-from bot.models.people import Person
+from bot.models.people import Person, Role
 from bot.runtime.clock import ManualClock
 from bot.sandbox.web_app import launch_fragment
-from bot.services import flags
+from bot.services import flags, people
 from tests.support.browser import (
     DESKTOP,
     PHONE,
@@ -204,3 +204,35 @@ async def test_without_launch_data_the_page_says_where_to_open_it(
         assert (await context.cookies()) == []
     finally:
         await context.close()
+
+
+async def test_the_organisation_view_logging_out_and_the_refusal_page(
+    chromium: Any, web: Harness, desk: Desk, clock: ManualClock
+) -> None:
+    async with web.db.session() as session:
+        await people.grant_role(
+            session,
+            person_id=desk.ids["kaisa"],
+            organisation_id=desk.organisation_id,
+            role=Role.ADMIN,
+            now=clock.now(),
+        )
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page = await _open_desk(chromium, web, desk, viewport)
+        try:
+            await page.get_by_role("link", name="Organisation").click()
+            await page.wait_for_url("**/organisation")
+            assert await page.inner_text("h1") == "The organisation at a glance"
+            # Two clients: every figure about people is withheld.
+            assert "fewer than 7" in await page.inner_text("main")
+            await screenshot(page, f"organisation-en-{label}")
+            if label == "phone":
+                await _no_serious_findings(page)
+                await page.get_by_role("button", name="Log out").click()
+                await page.wait_for_selector("text=You have logged out of the desk.")
+                await _no_serious_findings(page)
+                await page.goto(desk_url(web) + "/clients")
+                assert await page.inner_text("h1") == "Not available"
+                await _no_serious_findings(page)
+        finally:
+            await page.context.close()
