@@ -72,7 +72,6 @@ from bot.runtime.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.runtime.sender import OutboxSender
 from bot.runtime.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
 from bot.services import crisis_words, retention, state
-from bot.web.server import WebServer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -278,6 +277,10 @@ def build_application(
     services.sender = build_sender(bot, services)
     services.dispatcher = build_dispatcher(services)
     if settings.web_enabled:
+        # Imported only when the desk is served: a bot without it (and every worker) does not
+        # load uvicorn, Starlette and Jinja2 at start.
+        from bot.web.server import WebServer
+
         services.web = WebServer(services)
     application = (
         ApplicationBuilder()
