@@ -1,5 +1,6 @@
-"""Dates, times and numbers on the desk's pages, through Babel in the coach's language and
-timezone (the filters the templates use: `moment`, `day`, `time`, `number`, `percent`)."""
+"""Dates, times and numbers on the desk's pages in the coach's language and timezone, as the
+chat writes them (bot/text/dates.py) and Babel's numbers (the filters the templates use:
+`moment`, `day`, `long_day`, `time`, `number`, `percent`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from babel import Locale
 from babel.numbers import format_decimal, format_percent
 
-from bot.text import i18n
+from bot.text import dates, i18n
 
 _timezone: ContextVar[str] = ContextVar("desk_timezone", default="Europe/Helsinki")
 
@@ -30,7 +31,7 @@ def moment(when: dt.datetime | None) -> str:
     """A moment in the coach's timezone, short: 2.3.2026 klo 9.05."""
     if when is None:
         return ""
-    return i18n.format_datetime(when, timezone=_timezone.get(), format="short")
+    return dates.format_datetime(when, timezone=_timezone.get(), format="short")
 
 
 def day(when: dt.datetime | dt.date | None) -> str:
@@ -39,7 +40,7 @@ def day(when: dt.datetime | dt.date | None) -> str:
         return ""
     if isinstance(when, dt.datetime):
         when = when.astimezone(_zone()).date()
-    return i18n.format_day_month(when)
+    return dates.format_day_month(when)
 
 
 def long_day(when: dt.date | dt.datetime | None) -> str:
@@ -47,27 +48,25 @@ def long_day(when: dt.date | dt.datetime | None) -> str:
         return ""
     if isinstance(when, dt.datetime):
         when = when.astimezone(_zone()).date()
-    return i18n.format_date(when, format="medium")
+    return dates.format_date(when, format="medium")
 
 
 def time(when: dt.datetime | dt.time | None) -> str:
     if when is None:
         return ""
-    return i18n.format_time(when, timezone=_timezone.get())
+    return dates.format_time(when, timezone=_timezone.get())
 
 
 def number(value: float | int, digits: int = 0) -> str:
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=Locale.parse(i18n.current_locale()))
+    return format_decimal(value, format=pattern, locale=dates.babel_locale(i18n.current_locale()))
 
 
 def percent(value: float) -> str:
-    return format_percent(value, locale=Locale.parse(i18n.current_locale()))
+    return format_percent(value, locale=dates.babel_locale(i18n.current_locale()))
 
 
 def _zone() -> dt.tzinfo:
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo(_timezone.get())
 
 
