@@ -50,7 +50,7 @@ async def test_the_demo_prints_the_desk_and_a_note_reaches_the_clients_notes() -
         assert again.group(1) != first.group(1)
         url = urlsplit(again.group(1))
         init = unquote(parse_qs(url.fragment)["tgWebAppData"][0])
-        async with httpx.AsyncClient(base_url=f"http://{url.netloc}") as client:
+        async with httpx.AsyncClient(base_url=f"http://{url.netloc}", timeout=60) as client:
             assert (await client.get("/")).status_code == 200
             assert (await client.post("/session", data={"init_data": init})).status_code == 200
             caseload = (await client.get("/clients")).text

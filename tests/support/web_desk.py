@@ -60,7 +60,8 @@ def init_data_for(harness: Harness, user: SandboxUser) -> str:
 
 
 def browser(harness: Harness) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=desk_url(harness), follow_redirects=False)
+    # A busy machine can take seconds over a page; the tests wait for it rather than fail.
+    return httpx.AsyncClient(base_url=desk_url(harness), follow_redirects=False, timeout=60)
 
 
 async def log_in(client: httpx.AsyncClient, init: str) -> httpx.Response:
