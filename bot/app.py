@@ -259,6 +259,9 @@ async def _post_init(application: Any) -> None:
         await services.sender.start()
     if services.dispatcher is not None:
         await services.dispatcher.start()
+    if services.web is not None:
+        # The desk's web server runs on this loop beside the bot (uvicorn's serve() as a task).
+        await services.web.start()
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             _prune, interval=3600, first=60, name="prune", job_kwargs={"misfire_grace_time": None}
@@ -269,6 +272,8 @@ async def _post_init(application: Any) -> None:
 async def _post_stop(application: Any) -> None:
     """Stop the sender while the bot's HTTP client is still open (shutdown closes it)."""
     assert isinstance(application, CompanionApplication)
+    if application.services.web is not None:
+        await application.services.web.stop()
     if application.services.dispatcher is not None:
         await application.services.dispatcher.stop()
     if application.services.sender is not None:
@@ -309,6 +314,12 @@ def build_application(
     services.processor = processor
     services.sender = build_sender(bot, services)
     services.dispatcher = build_dispatcher(services)
+    if settings.web_enabled:
+        # Imported only when the desk is served: a bot without it (and every worker) does not
+        # load uvicorn, Starlette and Jinja2 at start.
+        from bot.web.server import WebServer
+
+        services.web = WebServer(services)
     application = (
         ApplicationBuilder()
         .application_class(CompanionApplication, kwargs={"services": services})

@@ -129,6 +129,29 @@ class Settings(BaseSettings):
     employer_meetings_per_day: Annotated[int, Field(ge=1)] = 5
     coach_invites_per_day: Annotated[int, Field(ge=1)] = 30
 
+    # The coach's desk (a Telegram Mini App) is served only when WEB_BASE_URL, its public https
+    # address, is set; the server listens on WEB_HOST:WEB_PORT behind a TLS-terminating proxy.
+    web_base_url: str | None = None
+    web_host: str = "127.0.0.1"
+    web_port: Annotated[int, Field(ge=0, le=65535)] = 8080
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _web_base_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError as exc:
+            raise ValueError("is not a valid URL") from exc
+        # Telegram opens Mini Apps only over https; plain http is for a browser on this machine.
+        if parts.scheme not in ("http", "https") or not host:
+            raise ValueError("must be an https:// URL")
+        if parts.scheme == "http" and not is_loopback_host(host):
+            raise ValueError("must be an https:// URL (plain http:// only on this machine)")
+        return value.rstrip("/")
+
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -175,6 +198,10 @@ class Settings(BaseSettings):
     @property
     def telegram_file_base_url(self) -> str:
         return file_base_url(self.telegram_api_base_url)
+
+    @property
+    def web_enabled(self) -> bool:
+        return self.web_base_url is not None
 
     @property
     def tz(self) -> dt.tzinfo:

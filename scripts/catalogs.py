@@ -29,7 +29,7 @@ def extract() -> Catalog:
     """Every translatable text in the package."""
     template = Catalog(project="companion-bot", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(SOURCE), method_map=[("**.py", "python")], keywords=KEYWORDS
+        str(SOURCE), method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")], keywords=KEYWORDS
     ):
         template.add(
             message,

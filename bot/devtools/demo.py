@@ -24,6 +24,7 @@ from bot.devtools.demo_seed import seed
 from bot.devtools.harness import Harness
 from bot.runtime.clock import SystemClock
 from bot.sandbox import SandboxMessage, SandboxUser
+from bot.sandbox.web_app import launch_fragment
 from bot.services import schedules
 from bot.text.i18n import _, resolve_locale, use_locale
 
@@ -174,6 +175,7 @@ class Demo:
                         _(":coach – type as the coach"),
                         _(":say TEXT – send TEXT as it is (also a number)"),
                         _(":reply TEXT – answer the bot's last message with Telegram's reply"),
+                        _(":desk – the address of the coach's desk in a browser"),
                         _(":help – this list"),
                         _(":quit – end the demo"),
                         _("A line with only a number presses that button."),
@@ -187,6 +189,9 @@ class Demo:
             self._print(self._style(_("You are now the {who}.").format(who=who), "2"))
             self._show_new()
             return True
+        if command == "desk":
+            self._print(self.desk_line())
+            return True
         if command in ("say", "reply") and rest:
             user = self.personas[self.current].user
             last = user.last_bot_message() if command == "reply" else None
@@ -196,6 +201,19 @@ class Demo:
             return True
         self._print(_("Unknown demo command. Type :help for the list."))
         return True
+
+    def desk_line(self) -> str:
+        """Where the coach's desk opens in a browser, logged in as the demo coach (for an hour,
+        as Telegram's launch data; `:desk` gives a fresh address)."""
+        web = self.harness.app.services.web
+        coach = self.personas.get("coach")
+        if web is None or web.port is None or coach is None:
+            return _("The desk on the web is not running.")
+        init = self.harness.sandbox.web_app_init_data(
+            coach.user.id, auth_date=int(SystemClock().now().timestamp())
+        )
+        url = f"http://127.0.0.1:{web.port}/{launch_fragment(init)}"
+        return _("The coach's desk, open it in a browser: {url}").format(url=url)
 
     def prompt(self) -> str:
         return self._style(f"{self.current}> ", "1;32") if self.interactive else ""
@@ -219,7 +237,14 @@ async def run_demo(*, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> in
     interactive = stdin.isatty() and out.isatty()
     with tempfile.TemporaryDirectory(prefix="companion-demo-") as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.sqlite3'}"
-        harness = await Harness.create(database_url=url, clock=SystemClock())
+        # The desk on the web runs beside the bot on this machine, on any free port.
+        harness = await Harness.create(
+            database_url=url,
+            clock=SystemClock(),
+            web_base_url="http://127.0.0.1",
+            web_host="127.0.0.1",
+            web_port=0,
+        )
         try:
             sandbox = harness.sandbox
             with use_locale(locale):
@@ -265,6 +290,7 @@ async def run_demo(*, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> in
                         )
                     )
                 demo._print(_("/language changes the language."))
+                demo._print(demo.desk_line())
                 loop = asyncio.get_running_loop()
                 while True:
                     if interactive:

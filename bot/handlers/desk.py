@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import urlencode
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.flows import placement
@@ -297,11 +305,53 @@ async def _list(
     return list_view(entries, page, context.require_actor().timezone)
 
 
+def web_desk_url(context: Context, path: str = "/") -> str | None:
+    """The desk on the web at `path`, when it is served over https (Telegram opens Mini Apps
+    only so; a desk on plain http, as in the demo, is opened from its printed address)."""
+    base = context.services.settings.web_base_url
+    if not base or not base.startswith("https://"):
+        return None
+    return base + ("/" if path == "/" else "/?" + urlencode({"next": path}))
+
+
+def with_web_button(
+    keyboard: InlineKeyboardMarkup | None, text: str, url: str | None
+) -> InlineKeyboardMarkup | None:
+    """The keyboard with a last row that opens the desk on the web (when it is served)."""
+    if url is None:
+        return keyboard
+    rows = [list(row) for row in keyboard.inline_keyboard] if keyboard else []
+    rows.append([InlineKeyboardButton(text, web_app=WebAppInfo(url=url))])
+    return InlineKeyboardMarkup(rows)
+
+
+# The coaches whose menu button this process has set to open the desk.
+_MENU_SET: set[int] = set()
+
+
+async def _desk_menu_button(context: Context, chat_id: int | None, url: str | None) -> None:
+    """A coach's menu button opens the desk (once per process and coach; a failure is only a
+    missing convenience)."""
+    if url is None or chat_id is None or chat_id in _MENU_SET:
+        return
+    try:
+        await context.bot.set_chat_menu_button(
+            chat_id=chat_id, menu_button=MenuButtonWebApp(_("Desk"), WebAppInfo(url=url))
+        )
+        _MENU_SET.add(chat_id)
+    except TelegramError as exc:
+        _LOGGER.warning("could not set the desk's menu button: %s", exc)
+
+
 async def clients_command(update: Update, context: Context) -> None:
-    """/clients: the caseload on one screen."""
+    """/clients: the caseload on one screen (and a button to the desk on the web)."""
     coach_id = require_coach(context)
     text, keyboard = await _list(context, coach_id, 0)
+    url = web_desk_url(context)
+    keyboard = with_web_button(keyboard, _("🖥 Open the desk"), url)
     await reply(update, context, text, reply_markup=keyboard, purpose="clients")
+    chat = update.effective_chat
+    await _desk_menu_button(context, chat.id if chat else None, url)
 
 
 async def show_card(update: Update, context: Context, client_id: int, page: int = 0) -> None:
@@ -321,6 +371,12 @@ async def show_card(update: Update, context: Context, client_id: int, page: int 
         text=text,
         keyboard=keyboard,
         organisation_ids=card.organisation_ids,
+    )
+    keyboard = (
+        with_web_button(
+            keyboard, _("🖥 Open on the desk"), web_desk_url(context, f"/clients/{client_id}")
+        )
+        or keyboard
     )
     await edit_or_reply(update, context, text, reply_markup=keyboard)
 

@@ -29,7 +29,7 @@ from bot.models.people import Organisation, Person
 from bot.services import access, checkins, crisis_lines, days, flags, outbox, people, routing
 from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
 from bot.text.dates import format_date, format_time, weekday_names
-from bot.text.html_text import escape, html
+from bot.text.html_text import escape, fits, html
 from bot.text.i18n import N_, _, current_locale, use_locale
 
 _LOGGER = logging.getLogger(__name__)
@@ -569,6 +569,54 @@ async def crisis_text(session: AsyncSession, *, client_id: int | None, now: dt.d
     if client_id is not None:
         paragraphs.append(_("I told your coach. They will contact you."))
     return "\n\n".join(paragraphs)
+
+
+def answered_text(*, status: FlagStatus, name: str) -> str:
+    """The line under a flag's notice once it is answered (`name` is escaped HTML)."""
+    return {
+        FlagStatus.ACKNOWLEDGED: _("✔️ You will contact {name}.").format(name=name),
+        FlagStatus.DONE: _("✔️ Done.").format(name=name),
+        FlagStatus.SNOOZED: _("⏰ I will remind you tomorrow.").format(name=name),
+    }.get(status, _("✔️ Done."))
+
+
+async def queue_answered_in_chat(
+    session: AsyncSession, *, flag: Flag, person: Person, footer: str, now: dt.datetime
+) -> int:
+    """A flag answered elsewhere (on the desk on the web): its notices in the person's chat show
+    the answer under them and lose their buttons, as if it had been pressed there. Returns how
+    many notices are edited (those sent to the person and still kept in the outbox)."""
+    if flag.id is None or person.id is None:
+        return 0
+    sent = await outbox.sent_with_purpose(
+        session, person_id=person.id, purpose_prefix=f"flag:{flag.id}:"
+    )
+    # A sent message keeps no words in the outbox: the notice is composed again, as it reads.
+    with use_locale(person.locale):
+        text = await flag_text(session, flag=flag, recipient=person, now=now)
+    edited = 0
+    for message in sent:
+        if message.sent_message_id is None:
+            continue
+        combined = f"{text}\n\n{footer}"
+        if not fits(combined):
+            combined = text
+        await outbox.enqueue(
+            session,
+            chat_id=message.chat_id,
+            method="editMessageText",
+            payload={
+                "message_id": message.sent_message_id,
+                "text": combined,
+                "parse_mode": ParseMode.HTML,
+            },
+            now=now,
+            person_id=person.id,
+            subject_id=flag.client_id,
+            purpose=f"flag-answered:{flag.id}",
+        )
+        edited += 1
+    return edited
 
 
 class FlagNotices:

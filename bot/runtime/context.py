@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -25,6 +25,16 @@ if TYPE_CHECKING:
     from bot.runtime.updates import InboxUpdateProcessor
 
 
+class Server(Protocol):
+    """A server that runs beside the bot on its loop (the desk's web server)."""
+
+    port: int | None
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass(slots=True)
 class Services:
     """The long-lived parts of a running bot, built once in the composition root."""
@@ -37,6 +47,7 @@ class Services:
     sender: OutboxSender | None = None
     dispatcher: Dispatcher | None = None
     processor: InboxUpdateProcessor | None = None
+    web: Server | None = None
 
     def wake_sender(self) -> None:
         """Something was queued in the outbox: deliver it without waiting for the next poll."""

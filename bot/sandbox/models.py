@@ -11,6 +11,8 @@ class InlineButton:
     text: str
     callback_data: str | None = None
     url: str | None = None
+    # The address a Mini App button opens (`web_app.url`).
+    web_app_url: str | None = None
 
 
 @dataclass
@@ -57,6 +59,7 @@ class SandboxMessage:
                     text=str(button.get("text", "")),
                     callback_data=button.get("callback_data"),
                     url=button.get("url"),
+                    web_app_url=(button.get("web_app") or {}).get("url"),
                 )
                 for button in row
             ]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
+from bot.sandbox import render, web_app
 from bot.sandbox.api_calls import (
     DEFAULT_CALLBACK_QUERY_MAX_AGE,
     DEFAULT_HANG_SECONDS,
@@ -190,6 +191,13 @@ class Sandbox:
         handle = SandboxUser(self, record)
         self._users[record.id] = handle
         return handle
+
+    def web_app_init_data(self, user_id: int, *, auth_date: int) -> str:
+        """Launch data of a Mini App opened by this user, signed with this bot's token as
+        Telegram signs it (`auth_date` in Unix seconds: pass the test's clock)."""
+        return web_app.init_data(
+            self.token, render.user(self.state.users[user_id]), auth_date=auth_date
+        )
 
     def mark_started(self, user_id: int) -> None:
         """Treat the person as having written to the bot, without queueing an update.

@@ -149,11 +149,8 @@ async def _unread(
 async def _names(
     session: AsyncSession, *, coach_id: int, client_ids: Sequence[int]
 ) -> dict[int, str]:
-    return {
-        client_id: await people.name_as_seen_by(session, viewer_id=coach_id, person_id=client_id)
-        or "?"
-        for client_id in client_ids
-    }
+    names = await people.names_as_seen_by(session, viewer_id=coach_id, person_ids=client_ids)
+    return {client_id: names.get(client_id) or "?" for client_id in client_ids}
 
 
 async def _coach_name(session: AsyncSession, person_id: int | None) -> str:

@@ -602,3 +602,20 @@ async def latest_with_purpose(
         .limit(1)
     )
     return rows.first()
+
+
+async def sent_with_purpose(
+    session: AsyncSession, *, person_id: int, purpose_prefix: str
+) -> list[OutboxMessage]:
+    """The messages sent to this person whose purpose begins so, oldest first (while they are
+    kept: see `prune`)."""
+    rows = await session.exec(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.person_id == person_id,
+            OutboxMessage.status == OutboxStatus.SENT,
+            col(OutboxMessage.purpose).startswith(purpose_prefix, autoescape=True),
+        )
+        .order_by(col(OutboxMessage.id))
+    )
+    return list(rows.all())

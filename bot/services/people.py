@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel import col, select
@@ -260,6 +261,38 @@ async def name_as_seen_by(session: AsyncSession, *, viewer_id: int, person_id: i
         return name
     person = await session.get(Person, person_id)
     return person.display_name if person is not None else None
+
+
+async def names_as_seen_by(
+    session: AsyncSession, *, viewer_id: int, person_ids: Sequence[int]
+) -> dict[int, str | None]:
+    """`name_as_seen_by` for many people in two queries (a whole caseload at once)."""
+    from bot.models.coaching import ClientName
+
+    if not person_ids:
+        return {}
+    given = dict(
+        (
+            await session.exec(
+                select(ClientName.client_id, ClientName.name).where(
+                    ClientName.coach_id == viewer_id, col(ClientName.client_id).in_(person_ids)
+                )
+            )
+        ).all()
+    )
+    missing = [p for p in person_ids if not given.get(p)]
+    own: dict[int, str | None] = {}
+    if missing:
+        own = {
+            person_id: name
+            for person_id, name in (
+                await session.exec(
+                    select(Person.id, Person.display_name).where(col(Person.id).in_(missing))
+                )
+            ).all()
+            if person_id is not None
+        }
+    return {p: given.get(p) or own.get(p) for p in person_ids}
 
 
 def first_name(name: str | None) -> str | None:
