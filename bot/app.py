@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
 import warnings
 from typing import Any
 
@@ -70,7 +67,8 @@ from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.intake import Backlog
 from bot.runtime.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.runtime.sender import OutboxSender
-from bot.runtime.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
+from bot.runtime.updates import Claimer, InboxBot, InboxUpdateProcessor, Lanes, StartedUpdates
+from bot.runtime.workers import new_worker_id
 from bot.services import crisis_words, retention, state
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,11 +82,6 @@ ALLOWED_UPDATES: tuple[str, ...] = (
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
 )
-
-
-def new_worker_id(kind: str) -> str:
-    """A name for this process in outbox claims: host, process and a random part."""
-    return f"{kind}:{socket.gethostname()[:20]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def build_services(
@@ -133,6 +126,7 @@ def build_bot(settings: Settings, services: Services) -> InboxBot:
         db=services.db,
         clock=services.clock,
         started=StartedUpdates(),
+        lanes=Lanes(holder=services.worker_id, lease_seconds=settings.lease_seconds),
         backlog=Backlog(
             per_chat=settings.updates_per_chat_max_waiting, total=settings.updates_max_waiting
         ),
@@ -215,8 +209,9 @@ async def _post_init(application: Any) -> None:
             session, username=bot.username, bot_id=bot.id, now=services.clock.now()
         )
     await register_default_menus(bot, services.settings.default_locale)
-    for update in await recover_unfinished(services.db, bot):
-        await application.update_queue.put(update)
+    if services.claimer is not None:
+        # Updates the last run left unfinished, or that other processes wrote down for us.
+        await services.claimer.start()
     if services.sender is not None:
         await services.sender.start()
     if services.dispatcher is not None:
@@ -231,6 +226,8 @@ async def _post_init(application: Any) -> None:
 async def _post_stop(application: Any) -> None:
     """Stop the sender while the bot's HTTP client is still open (shutdown closes it)."""
     assert isinstance(application, CompanionApplication)
+    if application.services.claimer is not None:
+        await application.services.claimer.stop()
     if application.services.dispatcher is not None:
         await application.services.dispatcher.stop()
     if application.services.sender is not None:
@@ -266,6 +263,7 @@ def build_application(
         default_locale=settings.default_locale,
         max_concurrent=64,
         started=bot.started,
+        lanes=bot.lanes,
         backlog=bot.backlog,
     )
     services.processor = processor
@@ -283,6 +281,14 @@ def build_application(
         .build()
     )
     assert isinstance(application, CompanionApplication)
+    services.claimer = Claimer(
+        db=services.db,
+        clock=services.clock,
+        bot=bot,
+        lanes=bot.lanes,
+        queue=application.update_queue,
+        poll_seconds=settings.handler_poll_seconds,
+    )
     register_handlers(application)
     return application
 

@@ -103,8 +103,14 @@ class Settings(BaseSettings):
     # Long-polling wait for new updates.
     polling_timeout_seconds: Annotated[int, Field(ge=0)] = 30
     outbox_max_attempts: Annotated[int, Field(ge=1)] = 30
-    # How long a sender's claim on an outbox message lasts before another sender may take it over.
-    outbox_claim_seconds: Annotated[int, Field(ge=5)] = 120
+    # How long a sender's claim on an outbox message lasts before another sender may take it over
+    # (the sender renews its claims a third of the way through, while it works).
+    outbox_claim_seconds: Annotated[int, Field(ge=5)] = 30
+    # How long one process holds a chat's updates without renewing the lease; a process that
+    # dies holds its chats for at most this long.
+    lease_seconds: Annotated[float, Field(ge=1)] = 30.0
+    # How often a handler looks in the inbox for updates other processes wrote down.
+    handler_poll_seconds: Annotated[float, Field(gt=0)] = 0.5
     # An unanswered check-in gets one gentle reminder this long after it was sent.
     checkin_reminder_hours: Annotated[float, Field(gt=0)] = 3.0
     # Handled updates and settled outgoing messages hold what people wrote: keep them briefly.

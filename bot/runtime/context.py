@@ -22,7 +22,7 @@ from bot.services.people import Actor
 if TYPE_CHECKING:
     from bot.runtime.dispatcher import Dispatcher
     from bot.runtime.sender import OutboxSender
-    from bot.runtime.updates import InboxUpdateProcessor
+    from bot.runtime.updates import Claimer, InboxUpdateProcessor
 
 
 @dataclass(slots=True)
@@ -37,6 +37,7 @@ class Services:
     sender: OutboxSender | None = None
     dispatcher: Dispatcher | None = None
     processor: InboxUpdateProcessor | None = None
+    claimer: Claimer | None = None
 
     def wake_sender(self) -> None:
         """Something was queued in the outbox: deliver it without waiting for the next poll."""
