@@ -68,6 +68,7 @@ from bot.runtime.intake import Backlog
 from bot.runtime.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.runtime.sender import OutboxSender
 from bot.runtime.updates import Claimer, InboxBot, InboxUpdateProcessor, Lanes, StartedUpdates
+from bot.runtime.webhook import Health, WebhookServer, health_routes, webhook_routes
 from bot.runtime.workers import new_worker_id
 from bot.services import crisis_words, retention, state
 
@@ -89,7 +90,12 @@ def build_services(
 ) -> Services:
     return Services(
         settings=settings,
-        db=db or Database(settings.resolved_database_url),
+        db=db
+        or Database(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        ),
         clock=clock or SystemClock(),
         limits=RateLimits(
             Limits(
@@ -126,7 +132,11 @@ def build_bot(settings: Settings, services: Services) -> InboxBot:
         db=services.db,
         clock=services.clock,
         started=StartedUpdates(),
-        lanes=Lanes(holder=services.worker_id, lease_seconds=settings.lease_seconds),
+        lanes=Lanes(
+            holder=services.worker_id,
+            lease_seconds=settings.lease_seconds,
+            max_chats=settings.handler_max_chats,
+        ),
         backlog=Backlog(
             per_chat=settings.updates_per_chat_max_waiting, total=settings.updates_max_waiting
         ),
@@ -228,6 +238,8 @@ async def _post_stop(application: Any) -> None:
     assert isinstance(application, CompanionApplication)
     if application.services.claimer is not None:
         await application.services.claimer.stop()
+    if application.services.processor is not None:
+        _LOGGER.info("%d updates handled here", application.services.processor.handled)
     if application.services.dispatcher is not None:
         await application.services.dispatcher.stop()
     if application.services.sender is not None:
@@ -384,3 +396,56 @@ async def stop_bot(application: CompanionApplication) -> None:
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
+
+
+async def start_handling(application: CompanionApplication) -> None:
+    """Start the bot without polling: its handlers take updates that a webhook endpoint (or
+    another process) writes to the inbox."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+
+
+async def stop_handling(application: CompanionApplication) -> None:
+    """Stop what start_handling started, in reverse order."""
+    if application.running:
+        await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
+async def set_webhook(application: CompanionApplication) -> None:
+    """Tell Telegram where to post updates, with the secret it sends back and the kinds wanted;
+    updates already waiting are kept."""
+    settings = application.services.settings
+    url, secret = settings.require_webhook()
+    await application.bot.set_webhook(
+        url=url,
+        secret_token=secret,
+        allowed_updates=list(ALLOWED_UPDATES),
+        max_connections=settings.webhook_max_connections,
+        drop_pending_updates=False,
+    )
+
+
+def build_webhook_server(application: CompanionApplication, *, receive: bool) -> WebhookServer:
+    """The webhook endpoint (when `receive`) and the health endpoints, on their own server.
+
+    The desk's server can mount the same routes (`webhook_routes`, `health_routes`) instead.
+    """
+    services = application.services
+    settings = services.settings
+    bot = application.bot
+    assert isinstance(bot, InboxBot)
+    health = Health(services.db, ready=lambda: application.running)
+    routes = health_routes(health)
+    if receive:
+        _url, secret = settings.require_webhook()
+        routes += webhook_routes(
+            path=settings.webhook_path, secret=secret, bot=bot, queue=application.update_queue
+        )
+    return WebhookServer(routes, host=settings.webhook_listen_host, port=settings.webhook_port)

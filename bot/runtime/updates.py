@@ -86,9 +86,11 @@ class Lanes:
     while an update of it is being queued here.
     """
 
-    def __init__(self, *, holder: str, lease_seconds: float) -> None:
+    def __init__(self, *, holder: str, lease_seconds: float, max_chats: int = 64) -> None:
         self.holder = holder
         self.lease_seconds = lease_seconds
+        # A process takes no more chats than this at once: the rest is left to other handlers.
+        self.max_chats = max_chats
         self.guard = asyncio.Lock()
         self._keys: dict[int, int] = {}  # update_id -> chat key, for updates here
         self._active: Counter[int] = Counter()
@@ -115,6 +117,13 @@ class Lanes:
         self._active[key] -= 1
         if self._active[key] <= 0:
             del self._active[key]
+
+    def choose(self, keys: set[int]) -> set[int]:
+        """The chats to claim among these: those held here already, and new ones while there is
+        room (lowest first, so that every process prefers the same ones)."""
+        mine = keys & self.held
+        room = max(0, self.max_chats - len(self.held))
+        return mine | set(sorted(keys - self.held)[:room])
 
     def idle(self) -> set[int]:
         """Chats we hold with nothing of theirs here."""
@@ -271,7 +280,7 @@ class InboxBot(CompanionBot):
         async with self._inbox_db.session() as session:
             claimed = await leases.claim(
                 session,
-                keys={_key(item.ids) for item in batch.admitted},
+                keys=lanes.choose({_key(item.ids) for item in batch.admitted}),
                 holder=lanes.holder,
                 now=now,
                 lease_seconds=lanes.lease_seconds,
@@ -480,6 +489,9 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        # Updates handled to the end here (for the log at the stop, and the tests of several
+        # processes).
+        self.handled = 0
 
     @property
     def in_flight(self) -> int:
@@ -548,6 +560,7 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
             try:
                 async with self._db.session() as session:
                     await inbox.finish(session, update_id=update.update_id, now=self._clock.now())
+                self.handled += 1
                 return
             except Exception:
                 if attempt == 4:
@@ -671,9 +684,10 @@ class Claimer:
                 or (w.lease_until is not None and w.lease_until < now)
             )
         }
-        if not keys:
-            return 0
         async with lanes.guard:
+            keys = lanes.choose(keys)
+            if not keys:
+                return 0
             async with self._db.session() as session:
                 claimed = await leases.claim(
                     session,
