@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
@@ -68,9 +68,11 @@ from bot.runtime.intake import Backlog
 from bot.runtime.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.runtime.sender import OutboxSender
 from bot.runtime.updates import Claimer, InboxBot, InboxUpdateProcessor, Lanes, StartedUpdates
-from bot.runtime.webhook import Health, WebhookServer, health_routes, webhook_routes
 from bot.runtime.workers import new_worker_id
 from bot.services import crisis_words, retention, state
+
+if TYPE_CHECKING:
+    from bot.runtime.webhook import WebhookServer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -437,6 +439,9 @@ def build_webhook_server(application: CompanionApplication, *, receive: bool) ->
 
     The desk's server can mount the same routes (`webhook_routes`, `health_routes`) instead.
     """
+    # Imported here: a polling bot does not load the web server.
+    from bot.runtime.webhook import Health, WebhookServer, health_routes, webhook_routes
+
     services = application.services
     settings = services.settings
     bot = application.bot
