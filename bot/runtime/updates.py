@@ -21,9 +21,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -118,12 +117,15 @@ class Lanes:
         if self._active[key] <= 0:
             del self._active[key]
 
-    def choose(self, keys: set[int]) -> set[int]:
-        """The chats to claim among these: those held here already, and new ones while there is
-        room (lowest first, so that every process prefers the same ones)."""
-        mine = keys & self.held
+    def choose(self, keys: Iterable[int], orphans: Collection[int] = ()) -> set[int]:
+        """The chats to claim among these (in the order their oldest updates came): those held
+        here already, those a dead process left (`orphans`: somebody must take them, room or
+        not), and new ones while there is room, oldest first, so that no chat waits behind
+        newer ones."""
+        ordered = list(dict.fromkeys(keys))
         room = max(0, self.max_chats - len(self.held))
-        return mine | set(sorted(keys - self.held)[:room])
+        fresh = [key for key in ordered if key not in self.held and key not in orphans][:room]
+        return {key for key in ordered if key in self.held or key in orphans} | set(fresh)
 
     def idle(self) -> set[int]:
         """Chats we hold with nothing of theirs here."""
@@ -280,7 +282,7 @@ class InboxBot(CompanionBot):
         async with self._inbox_db.session() as session:
             claimed = await leases.claim(
                 session,
-                keys=lanes.choose({_key(item.ids) for item in batch.admitted}),
+                keys=lanes.choose(_key(item.ids) for item in batch.admitted),
                 holder=lanes.holder,
                 now=now,
                 lease_seconds=lanes.lease_seconds,
@@ -620,7 +622,7 @@ class Claimer:
         self._limit = limit
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._renewed_at = 0.0
+        self._heartbeat: asyncio.Task[None] | None = None
         self._dead: list[str] = []
         self.claimed_count = 0
 
@@ -633,14 +635,16 @@ class Claimer:
             _LOGGER.info("taking over the chats of %d stopped processes", len(self._dead))
         await self.round()
         self._task = asyncio.create_task(self._run(), name="inbox-claimer")
+        self._heartbeat = asyncio.create_task(self._beat(), name="inbox-heartbeat")
 
     async def stop(self) -> None:
         """Stop claiming and give back every chat held here."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in (self._task, self._heartbeat):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._heartbeat = None
         lanes = self._lanes
         async with lanes.guard:
             held, lanes.held = set(lanes.held), set()
@@ -673,19 +677,20 @@ class Claimer:
         async with self._db.session() as session:
             found = await leases.waiting(session, limit=self._limit)
         dead = set(self._dead)
-        keys = {
-            w.chat_key
-            for w in found
-            if not lanes.has(w.update_id)
-            and (
-                w.holder is None
-                or w.holder == lanes.holder
-                or w.holder in dead
-                or (w.lease_until is not None and w.lease_until < now)
-            )
-        }
+        # Oldest waiting update first.
+        candidates = []
+        orphans = set()
+        for w in found:
+            if lanes.has(w.update_id):
+                continue
+            left = w.holder is not None and w.holder != lanes.holder
+            if left and (w.holder in dead or (w.lease_until is not None and w.lease_until < now)):
+                orphans.add(w.chat_key)
+            elif left:
+                continue  # a live process has it
+            candidates.append(w.chat_key)
         async with lanes.guard:
-            keys = lanes.choose(keys)
+            keys = lanes.choose(candidates, orphans)
             if not keys:
                 return 0
             async with self._db.session() as session:
@@ -717,27 +722,42 @@ class Claimer:
         return len(updates)
 
     async def _keep_leases(self, now: dt.datetime) -> None:
-        """Give back the chats with nothing here; renew the others' leases a third of the way
-        through."""
+        """Give back the chats with nothing here."""
         lanes = self._lanes
-        renew = time.monotonic() - self._renewed_at >= lanes.lease_seconds / 3
         async with lanes.guard:
             idle = lanes.idle()
-            active = lanes.active() if renew else set()
-            if not idle and not active:
+            if not idle:
                 return
             async with self._db.session() as session:
                 await leases.release(session, keys=idle, holder=lanes.holder)
+            lanes.held -= idle
+
+    async def _beat(self) -> None:
+        """The heartbeat: renew the leases of the chats being handled here a third of the way
+        through, apart from the rounds, so that a slow round never lets them run out."""
+        while True:
+            await asyncio.sleep(self._lanes.lease_seconds / 3)
+            try:
+                await self._renew()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                _LOGGER.exception("inbox: renewing leases failed; trying again")
+
+    async def _renew(self) -> None:
+        lanes = self._lanes
+        async with lanes.guard:
+            active = lanes.active()
+            if not active:
+                return
+            async with self._db.session() as session:
                 kept = await leases.renew(
                     session,
                     keys=active,
                     holder=lanes.holder,
-                    now=now,
+                    now=self._clock.now(),
                     lease_seconds=lanes.lease_seconds,
                 )
-            lanes.held -= idle
-        if renew:
-            self._renewed_at = time.monotonic()
             lost = active - kept
             if lost:
                 # Another process took them after our lease ran out (we were stalled).
