@@ -675,7 +675,9 @@ class Claimer:
         now = self._clock.now()
         await self._keep_leases(now)
         async with self._db.session() as session:
-            found = await leases.waiting(session, limit=self._limit)
+            found = await leases.waiting(
+                session, holder=lanes.holder, now=now, dead=self._dead, limit=self._limit
+            )
         dead = set(self._dead)
         # Oldest waiting update first.
         candidates = []

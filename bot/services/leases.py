@@ -121,14 +121,31 @@ class Waiting:
     lease_until: dt.datetime | None
 
 
-async def waiting(session: AsyncSession, *, limit: int = 1000) -> list[Waiting]:
-    """Updates written down and not yet handled, oldest first, with their chat's lease."""
+async def waiting(
+    session: AsyncSession,
+    *,
+    holder: str,
+    now: dt.datetime,
+    dead: Sequence[str] = (),
+    limit: int = 1000,
+) -> list[Waiting]:
+    """Updates written down and not yet handled that this holder may take, oldest first: of
+    chats nobody holds, of its own, and of chats whose lease ran out or whose holder is dead
+    (those of a live process are left out, so that they never crowd these out of `limit`)."""
     key = _inbox_key()
     rows = await session.exec(
         select(InboxUpdate.update_id, key, ChatLease.holder, ChatLease.lease_until)
         .select_from(InboxUpdate)
         .outerjoin(ChatLease, col(ChatLease.chat_key) == key)
-        .where(InboxUpdate.status == InboxStatus.RECEIVED)
+        .where(
+            InboxUpdate.status == InboxStatus.RECEIVED,
+            sa.or_(
+                col(ChatLease.holder).is_(None),
+                col(ChatLease.holder) == holder,
+                col(ChatLease.lease_until) < now,
+                *([col(ChatLease.holder).in_(list(dead))] if dead else []),
+            ),
+        )
         .order_by(col(InboxUpdate.update_id))
         .limit(limit)
     )
