@@ -158,6 +158,9 @@ class Harness:
             busy = True
             if processor is not None:
                 await processor.wait_idle()
+        if services.claimer is not None and not busy:
+            # The chats handled are given back, as the claimer's next round would do.
+            await services.claimer.give_back_idle()
         sender = services.sender
         if sender is not None:
             async with services.db.session() as session:
