@@ -59,17 +59,26 @@ from bot.handlers import (
     start,
 )
 from bot.handlers.menu import register_default_menus
-from bot.messages.notices import after_failed, after_held, after_sent, queue_unreachable_notice
+from bot.messages import (
+    checkin_notices,
+    flag_notices,
+    followup_notices,
+    goal_notices,
+    meeting_notices,
+    notices,
+    recurring,
+)
+from bot.messages.notices import queue_unreachable_notice
 from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.context import CompanionApplication, Context, Services, TextStep
 from bot.runtime.db import Database
-from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.dispatcher import Dispatcher, DueJob
 from bot.runtime.intake import Backlog
 from bot.runtime.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.runtime.sender import OutboxSender
 from bot.runtime.updates import Claimer, InboxBot, InboxUpdateProcessor, Lanes, StartedUpdates
 from bot.runtime.workers import new_worker_id
-from bot.services import crisis_words, retention, state
+from bot.services import checkins, crisis_words, outbox, retention, state
 
 if TYPE_CHECKING:
     from bot.runtime.webhook import WebhookServer
@@ -147,33 +156,61 @@ def build_bot(settings: Settings, services: Services) -> InboxBot:
     )
 
 
+def due_jobs(settings: Settings) -> list[DueJob]:
+    """Every timed job, in the order a tick runs them."""
+    question = checkin.payload
+    return [
+        checkin_notices.CheckinQuestions(
+            message=question,
+            reminder_after=dt.timedelta(hours=settings.checkin_reminder_hours),
+        ),
+        # After the check-ins: a goal question comes on a day with a check-in.
+        goal_notices.GoalQuestions(),
+        checkin_notices.CheckinReminders(message=question),
+        checkins.ClosedWindows(),
+        flag_notices.FlagNotices(),
+        flag_notices.FlagEscalations(),
+        recurring.RecurringNotices(),
+        followup_notices.FollowUps(),
+        meeting_notices.MeetingReminders(),
+    ]
+
+
+def outbox_hooks() -> outbox.Hooks:
+    """What follows a message's delivery, hold or failure, registered by the areas that queue
+    such messages."""
+    hooks = outbox.Hooks()
+    checkin_notices.register_hooks(hooks)
+    notices.register_hooks(hooks)
+    flag_notices.register_hooks(hooks)
+    return hooks
+
+
 def build_dispatcher(services: Services) -> Dispatcher:
     return Dispatcher(
         db=services.db,
         clock=services.clock,
         on_queued=services.wake_sender,
-        reminder_after=dt.timedelta(hours=services.settings.checkin_reminder_hours),
-        checkin_message=checkin.payload,
+        jobs=due_jobs(services.settings),
     )
 
 
 def build_sender(bot: InboxBot, services: Services) -> OutboxSender:
     _quiet_generic_call_warning()
     settings = services.settings
+    hooks = outbox_hooks()
 
     async def on_unreachable(session: AsyncSession, person_id: int) -> None:
         await queue_unreachable_notice(session, person_id=person_id, now=services.clock.now())
 
     async def on_sent(session: AsyncSession, purpose: str, message_id: int | None) -> None:
-        await after_sent(
-            session, purpose=purpose, telegram_message_id=message_id, now=services.clock.now()
-        )
+        await hooks.sent(session, purpose, message_id, services.clock.now())
 
     async def on_held(session: AsyncSession, purpose: str) -> None:
-        await after_held(session, purpose=purpose, now=services.clock.now())
+        await hooks.held(session, purpose, services.clock.now())
 
     async def on_failed(session: AsyncSession, purpose: str) -> None:
-        await after_failed(session, purpose=purpose, now=services.clock.now())
+        await hooks.failed(session, purpose, services.clock.now())
 
     return OutboxSender(
         bot=bot,

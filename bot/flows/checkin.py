@@ -23,6 +23,7 @@ from bot.runtime.context import CompanionApplication, Context
 from bot.services import checkins, encouragement, flags, flows
 from bot.services.checkins import CheckinClosed
 from bot.services.flows import Flow
+from bot.text.dates import format_datetime
 from bot.text.html_text import escape
 from bot.text.i18n import N_, _
 
@@ -148,9 +149,16 @@ def _question_text(question: str, first: bool, *, at_work: bool = False) -> str:
     return _("☀️ Hello! Time for a short check-in.") + "\n\n" + text if first else text
 
 
-def summary_text(checkin: Checkin) -> str:
-    """The client's answers in one line each, in plain words."""
-    lines = [_("Thank you! ✅ Your answers today:")]
+def summary_text(checkin: Checkin, timezone: str | None = None) -> str:
+    """The client's answers in one line each, in plain words; with the check-in's day and time
+    as the client's country writes them when their timezone is known."""
+    lines = [
+        _("Thank you! ✅ Your answers ({when}):").format(
+            when=format_datetime(checkin.due_at, timezone=timezone)
+        )
+        if timezone
+        else _("Thank you! ✅ Your answers today:")
+    ]
     if checkin.sleep:
         lines.append(_("Sleep: {answer}").format(answer=_(SLEEP[str(checkin.sleep)])))
     if checkin.got_up:
@@ -183,12 +191,12 @@ def summary_text(checkin: Checkin) -> str:
     return "\n".join(lines)
 
 
-def view(checkin: Checkin) -> tuple[str, list[list[tuple[str, str]]]]:
+def view(checkin: Checkin, timezone: str | None = None) -> tuple[str, list[list[tuple[str, str]]]]:
     """What the check-in message shows now, in the current language."""
     assert checkin.id is not None
     question = checkins.next_question(checkin)
     if question is None:
-        return summary_text(checkin), _rows(checkin.id, "done")
+        return summary_text(checkin, timezone), _rows(checkin.id, "done")
     first = checkin.answered_at is None
     at_work = checkins.WORKLOAD in checkin.questions
     return _question_text(question, first, at_work=at_work), _rows(checkin.id, question)
@@ -226,7 +234,7 @@ async def _show(
     update: Update, context: Context, checkin: Checkin, *, edit: bool, line: str | None
 ) -> None:
     """Put the check-in's current state on screen: in the pressed message, or as a new one."""
-    text, rows = view(checkin)
+    text, rows = view(checkin, context.require_actor().timezone)
     if line:
         text = f"{text}\n\n{line}"
     query = update.callback_query

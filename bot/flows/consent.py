@@ -26,7 +26,8 @@ from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, consents, outbox, people, placements, routing
 from bot.services.access import AccessDenied
 from bot.services.handover import local_day
-from bot.text.i18n import N_, _, format_date, gettext, use_locale
+from bot.text.dates import format_date
+from bot.text.i18n import N_, _, gettext, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -49,7 +49,8 @@ from bot.services import flows, goals
 from bot.services.checkins import local_day
 from bot.services.flows import Flow
 from bot.services.goals import ACTIVE, OPEN
-from bot.text.i18n import N_, _, format_date, gettext
+from bot.text.dates import format_date
+from bot.text.i18n import N_, _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 

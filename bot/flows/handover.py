@@ -32,7 +32,8 @@ from bot.services.access import AccessDenied
 from bot.services.errors import DomainError
 from bot.services.flows import Flow
 from bot.services.handover import Handover, HandoverError
-from bot.text.i18n import N_, _, format_date, gettext
+from bot.text.dates import date_example, format_date, read_date
+from bot.text.i18n import N_, _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -148,7 +149,9 @@ async def _view(
         ]
         return _("From which day?"), InlineKeyboardMarkup(rows)
     if step == "first_typed":
-        return _("Write the first day, for example 15.3.2026. /cancel stops."), None
+        return _("Write the first day, for example {example}. /cancel stops.").format(
+            example=date_example()
+        ), None
     if step == "last":
         rows = [
             [_button(gettext(WEEK_LABELS[key]), flow, key) for key in WEEKS],
@@ -165,7 +168,9 @@ async def _view(
         )
         return text, InlineKeyboardMarkup(rows)
     if step == "last_typed":
-        return _("Write the last day, for example 29.3.2026. /cancel stops."), None
+        return _("Write the last day, for example {example}. /cancel stops.").format(
+            example=date_example()
+        ), None
     if step == "confirm":
         return await _summary(context, coach_id, flow)
     raise ValueError(f"unknown step {step!r}")
@@ -636,12 +641,13 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         await _show(update, context, coach_id, flow)
         return
     today, _tz = await _today(context, coach_id)
-    typed = handover.parse_date(message.text or "", today=today)
+    reading = read_date(message.text or "", today=today)
+    typed = reading.day
     if typed is None:
         await reply(
             update,
             context,
-            _("I did not understand that day. Write it like 15.3.2026."),
+            reading.refusal,
             purpose="handover-date-retry",
         )
         return

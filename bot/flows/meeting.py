@@ -30,7 +30,8 @@ from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.meetings import MeetingGone
 from bot.services.quotas import Quota
-from bot.text.i18n import _, format_datetime, use_locale
+from bot.text.dates import format_datetime, moment_example
+from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -327,12 +328,14 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     message = update.effective_message
     assert message is not None
     actor = context.require_actor()
-    when = meetings.parse_time(message.text or "", actor.timezone, context.services.clock.now())
+    when, refusal = meetings.read_time(
+        message.text or "", actor.timezone, context.services.clock.now()
+    )
     if when is None:
         await reply(
             update,
             context,
-            _("I did not understand the time. Write it like 15.1.2027 13:00."),
+            refusal,
             purpose="meeting-retry",
         )
         return
@@ -363,7 +366,7 @@ async def _ask_for_time(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        _("Write the day and time like 15.1.2027 13:00. /cancel stops."),
+        _("Write the day and time like {example}. /cancel stops.").format(example=moment_example()),
         purpose="meeting-typed",
     )
 

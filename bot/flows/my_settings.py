@@ -18,6 +18,7 @@ callback_data (the role is checked again on every press):
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -34,6 +35,7 @@ from bot.services import flows, followup, preferences, summaries
 from bot.services.flows import Flow
 from bot.services.people import Actor
 from bot.services.preferences import NO_QUIET, QUIET_PRESETS, WORKING_PRESETS
+from bot.text.dates import span_example
 from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
@@ -373,7 +375,9 @@ async def _ask_for_hours(update: Update, context: Context, actor: Actor) -> None
     await reply(
         update,
         context,
-        _("Write your working hours, for example 8.30–16.30. /cancel stops."),
+        _("Write your working hours, for example {example}. /cancel stops.").format(
+            example=span_example(dt.time(8, 30), dt.time(16, 30))
+        ),
         purpose="settings-typed",
     )
 
@@ -399,7 +403,9 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         await reply(
             update,
             context,
-            _("I did not understand. Write the hours like 8.30–16.30."),
+            _("I did not understand. Write the hours like {example}.").format(
+                example=span_example(dt.time(8, 30), dt.time(16, 30))
+            ),
             purpose="settings-typed-retry",
         )
         return

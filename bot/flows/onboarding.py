@@ -23,7 +23,8 @@ from bot.runtime.context import CompanionApplication, Context
 from bot.services import enrolment, flows, outbox, people, schedules
 from bot.services.enrolment import Enrolment
 from bot.services.flows import Flow
-from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, format_time, set_locale, use_locale
+from bot.text.dates import format_time, read_time
+from bot.text.i18n import LANGUAGE_NAMES, LOCALES, _, set_locale, use_locale
 
 FLOW = "onboarding"
 ACTION = "ob"
@@ -120,7 +121,9 @@ def _step_view(
         rows = [buttons, [_button(_("⏰ Another time"), version, "other")]]
         return text, InlineKeyboardMarkup(rows)
     if step == "time_typed":
-        return _("Write the time, for example 8.30."), None
+        return _("Write the time, for example {example}.").format(
+            example=format_time(dt.time(8, 30))
+        ), None
     raise ValueError(f"unknown onboarding step {step!r}")
 
 
@@ -299,13 +302,14 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     actor = context.require_actor()
     assert actor.person_id is not None
     message = update.effective_message
-    typed = schedules.parse_time(message.text or "") if message is not None else None
+    reading = read_time(message.text or "") if message is not None else None
+    typed = reading.time if reading is not None else None
     if flow.step != "time_typed" or typed is None:
         if flow.step == "time_typed":
             await reply(
                 update,
                 context,
-                _("I did not understand that time. Write it like 8.30."),
+                reading.refusal if reading is not None else "",
                 purpose="onboarding-time-retry",
             )
             return

@@ -39,6 +39,7 @@ from bot.services import flows, pauses, people, summaries
 from bot.services.access import AccessDenied
 from bot.services.flows import Flow
 from bot.services.pauses import PauseError
+from bot.text.dates import day_month_example, read_date
 from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
@@ -381,9 +382,13 @@ async def _ask_for_day(
             merge=False,
         )
     text = (
-        _("Write the first day of the pause, for example 24.12. /cancel stops.")
+        _("Write the first day of the pause, for example {example}. /cancel stops.").format(
+            example=day_month_example(dt.date(2026, 12, 24))
+        )
         if step == "start"
-        else _("Write the last day of the pause, for example 31.12. /cancel stops.")
+        else _("Write the last day of the pause, for example {example}. /cancel stops.").format(
+            example=day_month_example(dt.date(2026, 12, 31))
+        )
     )
     await reply(update, context, text, purpose="pause-typed")
 
@@ -405,10 +410,11 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     start = from_day_code(str(flow.data.get("start") or ""))
     async with services.db.session() as session:
         today = await pauses.today_of(session, client_id=client_id, now=now)
-    typed = pauses.parse_date(message.text or "", today=today)
+    reading = read_date(message.text or "", today=today)
+    typed = reading.day
     problem: str | None = None
     if typed is None:
-        problem = _("I did not understand that day. Write it like 24.12.")
+        problem = reading.refusal
     else:
         try:
             if flow.step == "start":

@@ -27,7 +27,8 @@ from bot.services.employers import make_link
 from bot.services.flows import Flow
 from bot.services.handover import local_day
 from bot.services.placements import BadPlacement
-from bot.text.i18n import N_, _, format_date, gettext
+from bot.text.dates import date_example, format_date, read_date
+from bot.text.i18n import N_, _, gettext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -210,7 +211,9 @@ async def _ask_start(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        _("When does the work start? Choose, or write another date like 15.1.2027."),
+        _("When does the work start? Choose, or write another date like {example}.").format(
+            example=date_example()
+        ),
         reply_markup=keyboard,
         purpose="placement-start",
     )
@@ -271,24 +274,26 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
             await _set(context, coach_id, "start", {"title": title})
             await _ask_start(update, context)
         elif step == "start":
-            day = placements.parse_date(text)
+            today = context.services.clock.now().astimezone(context.services.settings.tz).date()
+            reading = read_date(text, today=today)
+            day = reading.day
             if day is None:
                 await reply(
                     update,
                     context,
-                    _("I did not understand the date. Write it like 15.1.2027."),
+                    reading.refusal,
                     purpose="placement-retry",
                 )
                 return
             await _set(context, coach_id, "hours", {"start": day.isoformat()})
             await _ask_hours(update, context)
         elif step == "hours":
-            hours = placements.parse_hours(text)
+            hours, refusal = placements.read_hours(text)
             if hours is None:
                 await reply(
                     update,
                     context,
-                    _("Please write the hours as a number, like 30."),
+                    refusal,
                     purpose="placement-retry",
                 )
                 return

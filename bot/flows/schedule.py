@@ -55,7 +55,7 @@ from bot.services.schedule_changes import (
     from_hhmm,
     hhmm,
 )
-from bot.services.schedules import parse_time
+from bot.text.dates import format_time, read_time
 from bot.text.i18n import _
 
 _LOGGER = logging.getLogger(__name__)
@@ -395,7 +395,9 @@ async def _ask_for_time(update: Update, context: Context, whose: Whose, old: str
     await reply(
         update,
         context,
-        _("Write the time, for example 8.30. /cancel stops."),
+        _("Write the time, for example {example}. /cancel stops.").format(
+            example=format_time(dt.time(8, 30))
+        ),
         purpose="schedule-typed",
     )
 
@@ -408,7 +410,8 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
     services = context.services
     client_id = int(str(flow.data.get("client_id")))
     old = str(flow.data.get("old") or NEW)
-    typed = parse_time(message.text or "")
+    reading = read_time(message.text or "")
+    typed = reading.time
     if typed is None:
         async with services.db.session() as session:
             await flows.set_step(
@@ -422,7 +425,7 @@ async def on_text(update: Update, context: Context, flow: Flow) -> None:
         await reply(
             update,
             context,
-            _("I did not understand that time. Write it like 8.30."),
+            reading.refusal,
             purpose="schedule-typed-retry",
         )
         return

@@ -11,7 +11,8 @@ from bot.handlers.replies import reply
 from bot.runtime.context import Context
 from bot.services import quotas
 from bot.services.quotas import Quota
-from bot.text.i18n import format_datetime, ngettext
+from bot.text.dates import format_datetime
+from bot.text.i18n import ngettext
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -31,7 +31,8 @@ from bot.runtime.context import CompanionApplication, Context, require_coach
 from bot.services import access, caseload, flows, people
 from bot.services.caseload import CaseloadEntry, CheckinLine, ClientCard, Standing
 from bot.services.handover import last_day_before, local_day
-from bot.text.i18n import N_, _, format_date, format_time, gettext, ngettext
+from bot.text.dates import format_date, format_time
+from bot.text.i18n import N_, _, gettext, ngettext
 
 _LOGGER = logging.getLogger(__name__)
 

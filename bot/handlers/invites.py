@@ -13,7 +13,8 @@ from bot.runtime.context import CompanionApplication, Context
 from bot.services import invites, people
 from bot.services.access import AccessDenied
 from bot.services.quotas import Quota
-from bot.text.i18n import _, format_date
+from bot.text.dates import format_date
+from bot.text.i18n import _
 
 ACTION = "inv"
 MAX_NAME = 100

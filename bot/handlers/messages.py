@@ -26,7 +26,8 @@ from bot.models.messaging import ContentKind
 from bot.runtime.context import CompanionApplication, Context
 from bot.services import access, after_coaching, flows, people, relay
 from bot.services.after_coaching import WhoAnswers
-from bot.text.i18n import _, format_datetime
+from bot.text.dates import format_datetime
+from bot.text.i18n import _
 
 _CONTENT = (
     filters.TEXT

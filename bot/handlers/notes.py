@@ -14,7 +14,8 @@ from bot.runtime.context import CompanionApplication, Context
 from bot.services import notes
 from bot.services.handover import local_day
 from bot.services.notes import NoteView
-from bot.text.i18n import _, format_date
+from bot.text.dates import format_date
+from bot.text.i18n import _
 
 # Room for the notes in one message, counted on the HTML (which is never shorter than the text).
 MESSAGE_ROOM = 3800

@@ -11,8 +11,9 @@ import datetime as dt
 from typing import Any
 
 from bot.models.coaching import GoalArea, Outcome
+from bot.text.dates import format_date
 from bot.text.html_text import escape
-from bot.text.i18n import N_, _, format_date, gettext, ngettext
+from bot.text.i18n import N_, _, gettext, ngettext
 
 OUTCOME = {
     Outcome.OPEN_LABOUR_MARKET: N_("Work on the open labour market"),

@@ -12,10 +12,9 @@ message), gets the flag as a coach sees it, and the client and the coach are tol
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import get_day_names
 from babel.lists import format_list
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
@@ -26,8 +25,11 @@ from bot.models.flags import Flag, FlagEventKind, FlagKind, FlagStatus, FlagUrge
 from bot.models.people import Organisation, Person
 from bot.services import access, checkins, crisis_lines, flags, outbox, people, routing
 from bot.services.handover import BACK_KEY, END_KEY, START_KEY, FlagCover
+from bot.text.dates import format_date, format_time, weekday_names
 from bot.text.html_text import escape
-from bot.text.i18n import N_, _, current_locale, format_date, format_time, use_locale
+from bot.text.i18n import N_, _, current_locale, use_locale
+
+_LOGGER = logging.getLogger(__name__)
 
 ACTION = "fl"
 
@@ -385,7 +387,11 @@ async def escalate(session: AsyncSession, *, flag: Flag, now: dt.datetime) -> No
             and await flags.reachable(session, person=backup)
         ):
             await queue_escalation(
-                session, flag=flag, recipient=backup, now=now, purpose=f"flag:{flag.id}:backup"
+                session,
+                flag=flag,
+                recipient=backup,
+                now=now,
+                purpose=str(outbox.Purpose(FLAG, flag.id, BACKUP)),
             )
             await flags.log(
                 session,
@@ -396,8 +402,7 @@ async def escalate(session: AsyncSession, *, flag: Flag, now: dt.datetime) -> No
             )
             return
         # No backup who can be reached: straight on to every admin.
-        flag.escalation_level = 2
-        flag.escalate_at = None
+        flags.to_admins(flag)
     if organisation is None or organisation.id is None:
         return
     admins = await flags.admins_of(session, organisation_id=organisation.id, now=now)
@@ -416,6 +421,22 @@ async def escalate(session: AsyncSession, *, flag: Flag, now: dt.datetime) -> No
             now=now,
             target_id=admin.id,
         )
+
+
+# The purpose of a flag's notices (`flag:<id>:<to whom>`); the backup's is watched.
+FLAG = "flag"
+BACKUP = "backup"
+
+
+async def _backup_held(session: AsyncSession, flag_id: int, now: dt.datetime) -> None:
+    flag = await flags.backup_unreachable(session, flag_id=flag_id, now=now)
+    if flag is not None:
+        await escalate(session, flag=flag, now=now)
+
+
+def register_hooks(hooks: outbox.Hooks) -> None:
+    """An urgent flag whose backup cannot be reached goes on to the admins at once."""
+    hooks.on_held(FLAG, _backup_held, detail=BACKUP)
 
 
 async def _team_alert(
@@ -460,7 +481,7 @@ def _days_text(days: tuple[int, ...]) -> str:
     """Days as the current language writes them short: "Mon–Fri", "ma ja ke"."""
     if len(days) == 7:
         return _("every day")
-    names = get_day_names("abbreviated", locale=Locale.parse(current_locale()))
+    names = weekday_names("abbreviated")
     runs: list[list[int]] = []
     for day in days:
         if runs and day == runs[-1][-1] + 1:
@@ -562,3 +583,31 @@ async def crisis_text(session: AsyncSession, *, client_id: int | None, now: dt.d
     if client_id is not None:
         paragraphs.append(_("I told your coach. They will contact you."))
     return "\n\n".join(paragraphs)
+
+
+class FlagNotices:
+    """Flags whose notice may go now, each to the coach who answers for the client."""
+
+    async def next_due(self, session: AsyncSession, *, now: dt.datetime) -> dt.datetime | None:
+        return await flags.next_notice_due(session)
+
+    async def run(self, session: AsyncSession, now: dt.datetime) -> int:
+        due = await flags.claim_notifications(session, now=now)
+        for flag in due:
+            await deliver(session, flag=flag, now=now)
+        return len(due)
+
+
+class FlagEscalations:
+    """Urgent flags nobody took in time go up a level: the backup and the team, then the admins."""
+
+    async def next_due(self, session: AsyncSession, *, now: dt.datetime) -> dt.datetime | None:
+        return await flags.next_escalation_due(session)
+
+    async def run(self, session: AsyncSession, now: dt.datetime) -> int:
+        due = await flags.claim_escalations(session, now=now)
+        for flag in due:
+            await escalate(session, flag=flag, now=now)
+        if due:
+            _LOGGER.warning("dispatcher: %d urgent flags escalated", len(due))
+        return len(due)

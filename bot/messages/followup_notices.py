@@ -221,3 +221,16 @@ async def send_due(session: AsyncSession, *, now: dt.datetime, limit: int = 500)
     if due:
         _LOGGER.info("dispatcher: %d follow-up contacts due", len(due))
     return done + len(due)
+
+
+class FollowUps:
+    """The job of the follow-up contacts after placement or closing, to employees and employers."""
+
+    def __init__(self, *, limit: int = 500) -> None:
+        self._limit = limit
+
+    async def next_due(self, session: AsyncSession, *, now: dt.datetime) -> dt.datetime | None:
+        return await followup.next_due(session)
+
+    async def run(self, session: AsyncSession, now: dt.datetime) -> int:
+        return await send_due(session, now=now, limit=self._limit)

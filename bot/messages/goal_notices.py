@@ -7,6 +7,7 @@ go). Each is written in the recipient's language.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,9 +17,11 @@ from bot.messages import callbacks
 from bot.messages.goal_texts import DATE_CHOICES, PROGRESS_BUTTONS, area_name, quote, reason_text
 from bot.models.goals import Goal
 from bot.models.people import Person
-from bot.services import access, outbox, people
+from bot.services import access, goals, outbox, people
 from bot.text.html_text import escape
 from bot.text.i18n import _, use_locale
+
+_LOGGER = logging.getLogger(__name__)
 
 ACTION = "gl"
 
@@ -220,3 +223,40 @@ async def proposal(session: AsyncSession, *, goal: Goal, coach_id: int, now: dt.
         dedup_key=f"goal-proposal:{goal.id}",
     )
     return True
+
+
+class GoalQuestions:
+    """The progress questions of goals (or the word about a passed date), one per client a day;
+    registered after the check-ins, since a goal question comes on a day with a check-in."""
+
+    def __init__(self, *, limit: int = 500) -> None:
+        self._limit = limit
+
+    async def next_due(self, session: AsyncSession, *, now: dt.datetime) -> dt.datetime | None:
+        return await goals.next_due(session)
+
+    async def run(self, session: AsyncSession, now: dt.datetime) -> int:
+        due = await goals.claim_due(session, now=now, limit=self._limit)
+        if not due:
+            return 0
+        messages = []
+        for item in due:
+            with use_locale(item.locale):
+                payload = progress_question(item.goal_id, item.title, overdue=item.overdue)
+            kind = "overdue" if item.overdue else "progress"
+            messages.append(
+                {
+                    "chat_id": item.chat_id,
+                    "method": "sendMessage",
+                    "payload": payload,
+                    "person_id": item.client_id,
+                    "purpose": f"goal-{kind}:{item.goal_id}",
+                    "dedup_key": f"goal:{item.goal_id}:{kind}:{now.isoformat()}",
+                }
+            )
+        await outbox.enqueue_many(session, messages=messages, now=now)
+        await goals.log_overdue(
+            session, goal_ids=[item.goal_id for item in due if item.overdue], now=now
+        )
+        _LOGGER.info("dispatcher: %d goal questions due", len(due))
+        return len(due)

@@ -10,8 +10,9 @@ import datetime as dt
 
 from bot.models.coaching import GoalArea
 from bot.models.goals import Goal, GoalEventKind, GoalStatus
+from bot.text.dates import format_date
 from bot.text.html_text import escape
-from bot.text.i18n import N_, _, format_date, gettext
+from bot.text.i18n import N_, _, gettext
 
 # The five areas in the thesis's order, with a short code for callback data.
 AREA_CODES: dict[str, GoalArea] = {

@@ -25,8 +25,9 @@ from bot.services.handover import (
     Handover,
     Transferred,
 )
+from bot.text.dates import format_date
 from bot.text.html_text import escape
-from bot.text.i18n import _, format_date, use_locale
+from bot.text.i18n import _, use_locale
 
 
 def _escape(value: str | None) -> str:

@@ -12,8 +12,9 @@ from telegram.constants import ParseMode
 
 from bot.models.people import Person
 from bot.services import employers, meetings, outbox, people
+from bot.text.dates import format_datetime
 from bot.text.html_text import escape
-from bot.text.i18n import _, format_datetime, use_locale
+from bot.text.i18n import _, use_locale
 
 
 def when_text(when: dt.datetime, person: Person) -> str:
@@ -61,3 +62,16 @@ async def queue_reminders(
         )
         queued += 1
     return queued
+
+
+class MeetingReminders:
+    """The job of the day-before reminders of confirmed meetings with employers."""
+
+    async def next_due(self, session: AsyncSession, *, now: dt.datetime) -> dt.datetime | None:
+        return await meetings.next_due(session, now=now)
+
+    async def run(self, session: AsyncSession, now: dt.datetime) -> int:
+        due = await meetings.claim_reminders(session, now=now)
+        for reminder in due:
+            await queue_reminders(session, reminder=reminder, now=now)
+        return len(due)

@@ -7,17 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-import sqlalchemy as sa
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ParseMode
 
-from bot.messages import flag_notices
-from bot.models.checkins import Checkin
-from bot.models.flags import Flag, FlagEventKind, FlagStatus
 from bot.models.messaging import RelayDirection, RelayedMessage, RelayStatus
 from bot.models.people import Person
-from bot.services import flags, outbox, people, relay, routing
+from bot.services import outbox, people, relay, routing
 from bot.services.relay import Relay
 from bot.text.html_text import escape
 from bot.text.i18n import _, use_locale
@@ -141,7 +136,7 @@ async def queue_relay(session: AsyncSession, *, passed: Relay, now: dt.datetime)
             now=now,
             person_id=recipient.id,
             subject_id=message.client_id,
-            purpose=f"relay-header:{message.id}",
+            purpose=str(outbox.Purpose(RELAY_HEADER, message.id)),
         )
     message.copy_outbox_id = await outbox.enqueue(
         session,
@@ -151,29 +146,38 @@ async def queue_relay(session: AsyncSession, *, passed: Relay, now: dt.datetime)
         now=now,
         person_id=recipient.id,
         subject_id=message.client_id,
-        purpose=f"relay-copy:{message.id}",
+        purpose=str(outbox.Purpose(RELAY_COPY, message.id)),
     )
 
 
-async def after_sent(
-    session: AsyncSession, *, purpose: str, telegram_message_id: int | None, now: dt.datetime
+# The purposes of a relayed message's two parts, by the relayed message's id.
+RELAY_HEADER = "relay-header"
+RELAY_COPY = "relay-copy"
+
+
+async def _header_sent(
+    session: AsyncSession, relayed_id: int, telegram_message_id: int | None, now: dt.datetime
 ) -> None:
-    """The sender delivered something: keep the ids of relayed messages, and tell a client whose
-    message waited for an unreachable coach that it has arrived now."""
-    kind, _sep, ref = purpose.partition(":")
-    if kind == "checkin-question" and ref.isdigit():
-        await session.exec(
-            sa.update(Checkin)
-            .where(col(Checkin.id) == int(ref))
-            .values(question_message_id=telegram_message_id)
-            .execution_options(synchronize_session=False)
-        )
-        return
-    if kind not in ("relay-header", "relay-copy") or not ref.isdigit():
-        return
-    part = "header" if kind == "relay-header" else "copy"
+    await relay.on_sent(
+        session,
+        relayed_id=relayed_id,
+        part="header",
+        telegram_message_id=telegram_message_id,
+        now=now,
+    )
+
+
+async def _copy_sent(
+    session: AsyncSession, relayed_id: int, telegram_message_id: int | None, now: dt.datetime
+) -> None:
+    """The relayed message arrived: keep its id, and tell a client whose message waited for an
+    unreachable coach that it has arrived now."""
     delivered = await relay.on_sent(
-        session, relayed_id=int(ref), part=part, telegram_message_id=telegram_message_id, now=now
+        session,
+        relayed_id=relayed_id,
+        part="copy",
+        telegram_message_id=telegram_message_id,
+        now=now,
     )
     if (
         delivered is None
@@ -202,37 +206,27 @@ async def after_sent(
     )
 
 
-async def after_held(session: AsyncSession, *, purpose: str, now: dt.datetime) -> None:
-    """The sender held something for an unreachable person: a relayed message waits; an urgent
-    flag that could not reach the backup goes on to the admins at once."""
-    kind, _sep, ref = purpose.partition(":")
-    if kind == "relay-copy" and ref.isdigit():
-        await relay.on_held(session, relayed_id=int(ref))
-    if kind == "flag" and purpose.endswith(":backup"):
-        flag_id = ref.split(":")[0]
-        flag = await session.get(Flag, int(flag_id)) if flag_id.isdigit() else None
-        if flag is not None and flag.status == FlagStatus.OPEN and flag.escalation_level < 2:
-            flag.escalation_level = 2
-            flag.escalate_at = None
-            await flags.log(
-                session,
-                flag_id=flag.id or 0,
-                kind=FlagEventKind.DELIVERY_FAILED,
-                now=now,
-                note="backup unreachable",
-            )
-            await flag_notices.escalate(session, flag=flag, now=now)
+async def _copy_held(session: AsyncSession, relayed_id: int, now: dt.datetime) -> None:
+    """The recipient cannot be reached: the relayed message waits for them."""
+    await relay.on_held(session, relayed_id=relayed_id)
 
 
-async def after_failed(session: AsyncSession, *, purpose: str, now: dt.datetime) -> None:
+def register_hooks(hooks: outbox.Hooks) -> None:
+    """What follows a relayed message's delivery, and the word to the author of a person's own
+    words that Telegram refused (a relayed message, an employer's question or a coach's answer)."""
+    hooks.on_sent(RELAY_HEADER, _header_sent)
+    hooks.on_sent(RELAY_COPY, _copy_sent)
+    hooks.on_held(RELAY_COPY, _copy_held)
+    for kind in _AUTHORED:
+        hooks.on_failed(kind, _authored_failed)
+
+
+async def _authored_failed(session: AsyncSession, relayed_id: int, now: dt.datetime) -> None:
     """Telegram refused something for good (or every attempt failed): when it carried a person's
     own words (a relayed message or a part of one, an employer's question, a coach's answer to
     an employer), its author is told in their language, under their own message, to send it
     again. Nothing a person wrote is lost without them knowing."""
-    kind, _sep, ref = purpose.removeprefix(outbox.PART_PREFIX).partition(":")
-    if kind not in _AUTHORED or not ref.isdigit():
-        return
-    message = await session.get(RelayedMessage, int(ref))
+    message = await session.get(RelayedMessage, relayed_id)
     if message is None or message.sender_id is None:
         return
     if message.status == RelayStatus.FAILED:
@@ -278,6 +272,6 @@ async def after_failed(session: AsyncSession, *, purpose: str, now: dt.datetime)
 
 
 # The outbox purposes whose message carries a person's own words, by the relayed message's id.
-_AUTHORED = frozenset({"relay-copy", "employer-request", "employer-answer"})
+_AUTHORED = (RELAY_COPY, "employer-request", "employer-answer")
 # How much of a message that did not arrive its author is shown, to know which one it was.
 EXCERPT = 80

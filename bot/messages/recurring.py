@@ -261,3 +261,16 @@ async def digest_message(
         "parse_mode": ParseMode.HTML,
         "reply_markup": {"inline_keyboard": digest_buttons(lines)},
     }
+
+
+class RecurringNotices:
+    """The job of the weekly summaries to clients and the morning digests to coaches."""
+
+    def __init__(self, *, limit: int = 500) -> None:
+        self._limit = limit
+
+    async def next_due(self, session: AsyncSession, *, now: dt.datetime) -> dt.datetime | None:
+        return await next_due(session)
+
+    async def run(self, session: AsyncSession, now: dt.datetime) -> int:
+        return await send_due(session, now=now, limit=self._limit)

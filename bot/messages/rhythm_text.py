@@ -10,13 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from babel import Locale
-from babel.dates import get_day_names
-
 from bot.models.checkins import PauseReason
 from bot.services.errors import DomainError
 from bot.services.schedules import EVERY_DAY, WEEKDAYS
-from bot.text.i18n import N_, _, current_locale, format_date, format_time, gettext
+from bot.text.dates import format_date, format_time, weekday_names
+from bot.text.i18n import N_, _, gettext
 
 MONDAY_TO_FRIDAY = N_("Monday–Friday")
 EVERY_DAY_TEXT = N_("Every day")
@@ -42,7 +40,7 @@ def day_name(iso_weekday: int, *, capitalise: bool = False) -> str:
     """The weekday's name in the current language (Monday = 1); lower case in Finnish and
     Swedish as in running text, or capitalised for a button."""
     # Stand-alone: a Finnish button reads "maanantai", not "maanantaina".
-    names = get_day_names("wide", context="stand-alone", locale=Locale.parse(current_locale()))
+    names = weekday_names("wide", context="stand-alone")
     name = str(names[(iso_weekday - 1) % 7])
     return name[:1].upper() + name[1:] if capitalise else name
 

@@ -1,6 +1,8 @@
-"""The dispatcher: wakes when the next row of due work falls due (a check-in, a reminder, a
-closing window), claims it atomically and hands the messages to the outbox.
+"""The dispatcher: wakes when the next row of due work falls due, has each job claim what is due
+atomically and queue its messages in the outbox, and sleeps until the earliest next due time.
 
+It knows no job by name: the composition root (`bot/app.py`) hands it the jobs, in order, each a
+`DueJob` owned by its area (check-ins, goals, flags, the recurring notices, follow-ups, meetings).
 No job per client: the database holds every next due time. Several processes may run it on one
 database; claims are compare-and-set and the messages carry dedup keys, so nothing is sent twice.
 """
@@ -11,33 +13,34 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
-import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.messages import flag_notices, followup_notices, goal_notices, meeting_notices, recurring
-from bot.models.checkins import Checkin
-from bot.models.people import Person
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
-from bot.services import checkins, flags, followup, goals, meetings, outbox, quiet
-from bot.text.i18n import _, use_locale
 
 _LOGGER = logging.getLogger(__name__)
 
 MAX_SLEEP_SECONDS = 60.0
 
 
-class CheckinMessage(Protocol):
-    """The check-in's question as a sendMessage for the outbox (the check-in flow composes it)."""
+class DueJob(Protocol):
+    """Work that falls due at times the database knows.
 
-    def __call__(self, checkin: Checkin, *, silent: bool) -> dict[str, Any]: ...
+    `next_due` says when the job has work next (None: nothing is waiting); `run` claims what is
+    due by compare-and-set, so that two processes never both take a row, queues what it sends,
+    and returns how much it did (0 when nothing was due). Each runs in its own transaction.
+    """
+
+    async def next_due(self, session: AsyncSession, *, now: dt.datetime) -> dt.datetime | None: ...
+
+    async def run(self, session: AsyncSession, now: dt.datetime) -> int: ...
 
 
 class Dispatcher:
-    """Turns due rows into outbox messages; one loop per process."""
+    """Runs the jobs it is given when they fall due; one loop per process."""
 
     def __init__(
         self,
@@ -45,18 +48,14 @@ class Dispatcher:
         db: Database,
         clock: Clock,
         on_queued: Callable[[], None],
-        checkin_message: CheckinMessage,
-        reminder_after: dt.timedelta = checkins.REMINDER_AFTER,
+        jobs: Sequence[DueJob],
         max_sleep: float = MAX_SLEEP_SECONDS,
-        batch: int = 500,
     ) -> None:
         self._db = db
         self._clock = clock
         self._on_queued = on_queued
-        self._checkin_message = checkin_message
-        self._reminder_after = reminder_after
+        self._jobs = tuple(jobs)
         self._max_sleep = max_sleep
-        self._batch = batch
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -99,196 +98,26 @@ class Dispatcher:
                 await asyncio.wait_for(self._wake.wait(), timeout=sleep)
 
     async def _sleep_time(self) -> float:
+        now = self._clock.now()
         try:
             async with self._db.session() as session:
-                times = [
-                    await checkins.next_due(session),
-                    await flags.next_due(session),
-                    await recurring.next_due(session),
-                    await goals.next_due(session),
-                    await followup.next_due(session),
-                    await meetings.next_due(session, now=self._clock.now()),
-                ]
-                present = [t for t in times if t is not None]
-                due = min(present) if present else None
+                times = [await job.next_due(session, now=now) for job in self._jobs]
         except Exception:
             _LOGGER.exception("dispatcher: could not read the next due time")
             return 5.0
-        if due is None:
+        present = [t for t in times if t is not None]
+        if not present:
             return self._max_sleep
-        seconds = (due - self._clock.now()).total_seconds()
+        seconds = (min(present) - self._clock.now()).total_seconds()
         return max(0.05, min(self._max_sleep, seconds))
 
     async def tick(self) -> int:
-        """Do the due work once; returns how much was done (0 when nothing was due)."""
-        done = await self._checkins_due()
-        # After the check-ins: a goal question comes on a day with a check-in.
-        done += await self._goal_questions_due()
-        done += await self._reminders_due()
-        done += await self._windows_closed()
-        done += await self._flags_due()
-        done += await self._escalations_due()
-        done += await self._recurring_due()
-        done += await self._followups_due()
-        done += await self._meeting_reminders_due()
+        """Do the due work once, each job in its order; returns how much was done (0 when
+        nothing was due)."""
+        done = 0
+        for job in self._jobs:
+            async with self._db.session() as session:
+                done += await job.run(session, self._clock.now())
         if done:
             self._on_queued()
         return done
-
-    async def _checkins_due(self) -> int:
-        now = self._clock.now()
-        async with self._db.session() as session:
-            created = await checkins.claim_due_schedules(
-                session, now=now, limit=self._batch, reminder_after=self._reminder_after
-            )
-            if not created:
-                return 0
-            hours = await quiet.quiet_hours(session, person_ids=[c.client_id for c in created])
-            loaded = {
-                c.id: c
-                for c in (
-                    await session.exec(
-                        select(Checkin).where(col(Checkin.id).in_([c.checkin_id for c in created]))
-                    )
-                ).all()
-            }
-            messages = []
-            for item in created:
-                start, end = hours[item.client_id]
-                with use_locale(item.locale):
-                    message = self._checkin_message(
-                        loaded[item.checkin_id],
-                        silent=quiet.is_quiet(now, item.timezone, start, end),
-                    )
-                messages.append(
-                    {
-                        "chat_id": item.chat_id,
-                        "method": "sendMessage",
-                        "payload": message,
-                        "person_id": item.client_id,
-                        "purpose": f"checkin-question:{item.checkin_id}",
-                        "dedup_key": f"checkin:{item.checkin_id}:ask",
-                        "expires_at": item.window_ends_at,
-                    }
-                )
-            queued = await outbox.enqueue_many(session, messages=messages, now=now)
-            await session.exec(
-                sa.update(Checkin),
-                params=[
-                    {"id": c.checkin_id, "question_outbox_id": queued[str(m["dedup_key"])]}
-                    for c, m in zip(created, messages, strict=True)
-                ],
-            )
-            await checkins.mark_sent(session, checkin_ids=[c.checkin_id for c in created], now=now)
-        _LOGGER.info("dispatcher: %d check-ins due", len(created))
-        return len(created)
-
-    async def _goal_questions_due(self) -> int:
-        """Progress questions of goals (or the word about a passed date), one per client a day."""
-        now = self._clock.now()
-        async with self._db.session() as session:
-            due = await goals.claim_due(session, now=now, limit=self._batch)
-            if not due:
-                return 0
-            messages = []
-            for item in due:
-                with use_locale(item.locale):
-                    payload = goal_notices.progress_question(
-                        item.goal_id, item.title, overdue=item.overdue
-                    )
-                kind = "overdue" if item.overdue else "progress"
-                messages.append(
-                    {
-                        "chat_id": item.chat_id,
-                        "method": "sendMessage",
-                        "payload": payload,
-                        "person_id": item.client_id,
-                        "purpose": f"goal-{kind}:{item.goal_id}",
-                        "dedup_key": f"goal:{item.goal_id}:{kind}:{now.isoformat()}",
-                    }
-                )
-            await outbox.enqueue_many(session, messages=messages, now=now)
-            await goals.log_overdue(
-                session, goal_ids=[item.goal_id for item in due if item.overdue], now=now
-            )
-        _LOGGER.info("dispatcher: %d goal questions due", len(due))
-        return len(due)
-
-    async def _reminders_due(self) -> int:
-        now = self._clock.now()
-        async with self._db.session() as session:
-            due = await checkins.claim_reminders(session, now=now, limit=self._batch)
-            if not due:
-                return 0
-            hours = await quiet.quiet_hours(session, person_ids=[c.client_id for c in due])
-            for checkin in due:
-                person = await session.get(Person, checkin.client_id)
-                if person is None or person.chat_id is None or checkin.id is None:
-                    continue
-                start, end = hours[checkin.client_id]
-                with use_locale(person.locale):
-                    message = self._checkin_message(
-                        checkin, silent=quiet.is_quiet(now, person.timezone, start, end)
-                    )
-                    message["text"] = _("🙂 A gentle reminder: the check-in is still open.") + (
-                        "\n\n" + message["text"]
-                    )
-                checkin.reminder_outbox_id = await outbox.enqueue(
-                    session,
-                    chat_id=person.chat_id,
-                    method="sendMessage",
-                    payload=message,
-                    now=now,
-                    person_id=checkin.client_id,
-                    purpose=f"checkin-reminder:{checkin.id}",
-                    dedup_key=f"checkin:{checkin.id}:remind",
-                    expires_at=checkin.window_ends_at,
-                )
-        return len(due)
-
-    async def _windows_closed(self) -> int:
-        now = self._clock.now()
-        async with self._db.session() as session:
-            missed = await checkins.close_windows(session, now=now, limit=self._batch)
-            if missed:
-                await flags.after_missed(session, client_ids=[c.client_id for c in missed], now=now)
-        return len(missed)
-
-    async def _recurring_due(self) -> int:
-        """Weekly summaries to clients and the morning digests to coaches."""
-        async with self._db.session() as session:
-            return await recurring.send_due(session, now=self._clock.now(), limit=self._batch)
-
-    async def _followups_due(self) -> int:
-        """Follow-up contacts after placement or closing, to employees and employers."""
-        async with self._db.session() as session:
-            return await followup_notices.send_due(
-                session, now=self._clock.now(), limit=self._batch
-            )
-
-    async def _meeting_reminders_due(self) -> int:
-        """The day-before reminders of confirmed meetings with employers."""
-        now = self._clock.now()
-        async with self._db.session() as session:
-            due = await meetings.claim_reminders(session, now=now)
-            for reminder in due:
-                await meeting_notices.queue_reminders(session, reminder=reminder, now=now)
-        return len(due)
-
-    async def _flags_due(self) -> int:
-        now = self._clock.now()
-        async with self._db.session() as session:
-            due = await flags.claim_notifications(session, now=now)
-            for flag in due:
-                await flag_notices.deliver(session, flag=flag, now=now)
-        return len(due)
-
-    async def _escalations_due(self) -> int:
-        now = self._clock.now()
-        async with self._db.session() as session:
-            due = await flags.claim_escalations(session, now=now)
-            for flag in due:
-                await flag_notices.escalate(session, flag=flag, now=now)
-        if due:
-            _LOGGER.warning("dispatcher: %d urgent flags escalated", len(due))
-        return len(due)

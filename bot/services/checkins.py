@@ -31,7 +31,7 @@ from bot.models.checkins import (
 )
 from bot.models.coaching import GoalArea
 from bot.models.people import Person
-from bot.services import access, plan
+from bot.services import access, flags, plan
 from bot.services.errors import DomainError
 from bot.services.schedules import next_occurrence, resolve_local
 from bot.services.sql import among, dialect_name, table_of
@@ -339,34 +339,66 @@ async def mark_sent(session: AsyncSession, *, checkin_ids: Sequence[int], now: d
         )
 
 
+async def next_schedule_due(session: AsyncSession) -> dt.datetime | None:
+    """When the next check-in is due to be asked."""
+    return (
+        await session.exec(
+            select(sa.func.min(CheckinSchedule.next_due_at)).where(
+                CheckinSchedule.active == True  # noqa: E712
+            )
+        )
+    ).one()
+
+
+async def next_reminder_due(session: AsyncSession) -> dt.datetime | None:
+    """When the next gentle reminder of an unanswered check-in is due."""
+    return (
+        await session.exec(
+            select(sa.func.min(Checkin.reminder_due_at)).where(
+                Checkin.status == CheckinStatus.SENT,
+                col(Checkin.reminded_at).is_(None),
+            )
+        )
+    ).one()
+
+
+async def next_window_end(session: AsyncSession) -> dt.datetime | None:
+    """When the next open check-in's window closes (unanswered, it becomes missed)."""
+    return (
+        await session.exec(
+            select(sa.func.min(Checkin.window_ends_at)).where(
+                col(Checkin.status).in_([CheckinStatus.SENT, CheckinStatus.SCHEDULED])
+            )
+        )
+    ).one()
+
+
 async def next_due(session: AsyncSession) -> dt.datetime | None:
     """The earliest moment at which check-in work falls due: a schedule, a reminder or a miss."""
     times = [
-        (
-            await session.exec(
-                select(sa.func.min(CheckinSchedule.next_due_at)).where(
-                    CheckinSchedule.active == True  # noqa: E712
-                )
-            )
-        ).one(),
-        (
-            await session.exec(
-                select(sa.func.min(Checkin.reminder_due_at)).where(
-                    Checkin.status == CheckinStatus.SENT,
-                    col(Checkin.reminded_at).is_(None),
-                )
-            )
-        ).one(),
-        (
-            await session.exec(
-                select(sa.func.min(Checkin.window_ends_at)).where(
-                    col(Checkin.status).in_([CheckinStatus.SENT, CheckinStatus.SCHEDULED])
-                )
-            )
-        ).one(),
+        await next_schedule_due(session),
+        await next_reminder_due(session),
+        await next_window_end(session),
     ]
     present = [t for t in times if t is not None]
     return min(present) if present else None
+
+
+class ClosedWindows:
+    """The job that marks check-ins whose window closed unanswered as missed, and raises the
+    flags that misses in a row call for."""
+
+    def __init__(self, *, limit: int = 500) -> None:
+        self._limit = limit
+
+    async def next_due(self, session: AsyncSession, *, now: dt.datetime) -> dt.datetime | None:
+        return await next_window_end(session)
+
+    async def run(self, session: AsyncSession, now: dt.datetime) -> int:
+        missed = await close_windows(session, now=now, limit=self._limit)
+        if missed:
+            await flags.after_missed(session, client_ids=[c.client_id for c in missed], now=now)
+        return len(missed)
 
 
 def next_question(checkin: Checkin) -> str | None:

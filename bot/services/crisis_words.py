@@ -22,6 +22,7 @@ here: this is a domain service.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import gc
@@ -105,6 +106,7 @@ _COMBINING = re.compile(
 )
 _STRETCHED = re.compile(r"([^\W\d_])\1\1+")  # three or more of one letter: one
 _CENSORED = re.compile(r"(?<=[^\W\d_])[*!@$#]+(?=[^\W\d_])")  # k*ll, su!cide
+_CENSOR_MARK = re.compile(r"[*@$#]|!(?=[^\W\d_])")  # a quick test before the slower one
 _TOKEN = re.compile(r"[^\W_]+|[.!?;,:\n]+")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 _HAS_DIGIT = re.compile(r"\d")
@@ -119,7 +121,7 @@ def normalise(text: str) -> str:
     text = text.casefold().translate(_TABLE)
     if _MARKED.search(text):  # a letter with a mark the table does not know, or a loose mark
         text = _COMBINING.sub("", unicodedata.normalize("NFD", text)).translate(_TABLE)
-    return _CENSORED.sub("", text)
+    return _CENSORED.sub("", text) if _CENSOR_MARK.search(text) else text
 
 
 def unstretched(token: str) -> tuple[str, str | None]:
@@ -461,6 +463,9 @@ class _Step:
     end: bool
     gap: int
     either_side: bool
+    # The word elements of which one must occur for this step to match (its own, and those
+    # that wake its concepts): a cheap test before any concept is worked out.
+    keys: frozenset[int] = frozenset()
 
 
 _Compiled = tuple[_Step, ...]
@@ -551,7 +556,10 @@ class Matcher:
                     several.append(pattern.elements)
             if single:
                 several.insert(0, (Element(words=tuple(single)),))
-            compiled = [tuple(self._step(e) for e in elements) for elements in several]
+            compiled = [
+                tuple(dataclasses.replace(step, keys=keys(step)) for step in steps)
+                for steps in (tuple(self._step(e) for e in elements) for elements in several)
+            ]
             chosen = [
                 rarest(steps, elements) for steps, elements in zip(compiled, several, strict=True)
             ]
@@ -672,8 +680,10 @@ class Matcher:
         # element id -> start -> ends
         positions: dict[int, _Spans] = {}
         boundaries: list[int] = []
+        sentence: list[int] = []  # the number of each word's sentence (an end: the one it ends)
         heads, known = self._heads, self._known
         for index, token in enumerate(words):
+            sentence.append(len(boundaries))
             if token == BOUNDARY:
                 boundaries.append(index)
                 continue
@@ -683,22 +693,30 @@ class Matcher:
             single = variants[index][1] if variants else None
             if single is not None:
                 ids = ids | self._ids(single)
+            # One set for the word, shared by all its elements: the sets in `positions` are
+            # only read (a pair below gets a new one), and a common word has dozens.
+            span = {index + 1}
             for number in ids:
                 starts = positions.get(number)
                 if starts is None:
-                    positions[number] = {index: {index + 1}}
+                    positions[number] = {index: span}
                 else:
-                    starts[index] = {index + 1}
+                    starts[index] = span
             if token in heads:
                 following = words[index + 1] if index + 1 < count else BOUNDARY
                 if following != BOUNDARY:
                     for number in self._pair(token, following):
-                        positions.setdefault(number, {}).setdefault(index, set()).add(index + 2)
+                        starts = positions.setdefault(number, {})
+                        starts[index] = starts.get(index, set()) | {index + 2}
         ends: _Spans = {b: {b + 1} for b in boundaries}
         hits: list[Hit] = []
         ordinary: list[tuple[int, int]] = []
         lowering: list[tuple[int, int]] = []
         escalating: list[Hit] = []
+        # Rules first: most texts match none, and then the ordinary and lower patterns (many of
+        # them woken by everyday words: he, she, film ...) need not be tried at all.
+        walkers: list[tuple[str, _Walker, list[tuple[int, list[int]]]]] = []
+        in_sentences: dict[frozenset[int], set[int]] = {}  # shared, as the positions are
         for language, lexicon in self.lexicons.items():
             compiled = self._languages[language]
             due: dict[int, set[int]] = defaultdict(set)
@@ -707,17 +725,19 @@ class Matcher:
                     due[number].add(index)
             if not due:
                 continue
-            walker = _Walker(words, lexicon.fillers, positions, ends, compiled.concepts)
+            walker = _Walker(
+                words, lexicon.fillers, positions, ends, compiled.concepts, sentence, in_sentences
+            )
+            later: list[tuple[int, list[int]]] = []
             for number in sorted(due):
                 section, patterns = compiled.sections[number]
+                if section.kind in (Kind.ORDINARY, Kind.LOWER):
+                    later.append((number, sorted(due[number])))
+                    continue
                 spans = walker.section([patterns[index] for index in sorted(due[number])])
                 if not spans:
                     continue
-                if section.kind == Kind.ORDINARY:
-                    ordinary.extend((s, e) for s, es in spans.items() for e in es)
-                elif section.kind == Kind.LOWER:
-                    lowering.extend((s, e) for s, es in spans.items() for e in es)
-                elif section.kind == Kind.ESCALATE:
+                if section.kind == Kind.ESCALATE:
                     escalating.extend(
                         Hit(section.name, Tier.CRISIS, language, s, max(es))
                         for s, es in spans.items()
@@ -727,8 +747,19 @@ class Matcher:
                     hits.extend(
                         Hit(section.name, tier, language, s, max(es)) for s, es in spans.items()
                     )
-        if not hits and not escalating:
-            return Reading((), tuple(words), self.lexicons)
+            walkers.append((language, walker, later))
+        if not hits and len({hit.rule.split(".", 1)[1] for hit in escalating}) < 2:
+            return Reading((), tuple(words), self.lexicons)  # nothing, or one escalation alone
+        # An ordinary or lower pattern matters only where it meets a hit: in its sentence.
+        sentences = {sentence[hit.start] for hit in (*hits, *escalating)}
+        for language, walker, later in walkers:
+            compiled = self._languages[language]
+            walker.only = sentences
+            for number, indexes in later:
+                section, patterns = compiled.sections[number]
+                spans = walker.section([patterns[index] for index in indexes])
+                found = ordinary if section.kind == Kind.ORDINARY else lowering
+                found.extend((s, e) for s, es in spans.items() for e in es)
         # Words inside an ordinary use count for nothing; a crisis inside a lower pattern is
         # worry. Both are looked up in arrays over the words, so this stays linear.
         covered = [0] * count
@@ -774,8 +805,13 @@ class _Walker:
         positions: Mapping[int, _Spans],
         ends: _Spans,
         concepts: Mapping[str, list[_Compiled]],
+        sentence: Sequence[int],
+        in_sentences: dict[frozenset[int], set[int]],
     ) -> None:
         self.words = words
+        self.sentence = sentence
+        self._in_sentences = in_sentences  # word elements -> the sentences where one occurs
+        self.only: set[int] | None = None  # the sentences to match in (None: all of them)
         self.count = len(words)
         self.positions = positions
         self.ends = ends
@@ -784,6 +820,28 @@ class _Walker:
         self._fillers = fillers
         self._kinds: list[int] | None = None
         self._merged: dict[int, Mapping[int, set[int]]] = {}  # id of a step -> its spans
+
+    def _shared(self, steps: Sequence[_Step]) -> set[int] | None:
+        """The sentences in which every step of a pattern may match (None: any sentence).
+        A match never crosses the end of a sentence, and in a long text most patterns that a
+        word wakes have no such sentence: they are dropped before any concept is worked out."""
+        shared = self.only
+        cache = self._in_sentences
+        for step in steps:
+            if step.end:
+                continue
+            occurs = cache.get(step.keys)
+            if occurs is None:
+                sentence, positions = self.sentence, self.positions
+                occurs = cache[step.keys] = set()
+                for key in step.keys:
+                    starts = positions.get(key)
+                    if starts:
+                        occurs.update(sentence[start] for start in starts)
+            shared = occurs if shared is None else shared & occurs
+            if not shared:
+                break
+        return shared
 
     @property
     def kinds(self) -> list[int]:
@@ -841,6 +899,9 @@ class _Walker:
         found: _Spans = {}
         positions, concept = self.positions, self.concept
         for steps in patterns:
+            shared = self._shared(steps) if len(steps) > 1 else None
+            if shared is not None and not shared:
+                continue
             missing = False
             for step in steps:
                 if step.end or step.element in positions:
@@ -854,13 +915,25 @@ class _Walker:
                 for start, ends in self._spans(steps[0]).items():
                     found.setdefault(start, set()).update(ends)
                 continue
-            for start, end in self.pattern(steps):
+            for start, end in self.pattern(steps, shared):
                 found.setdefault(start, set()).add(end)
         return found
 
-    def pattern(self, steps: Sequence[_Step]) -> set[tuple[int, int]]:
+    def pattern(
+        self, steps: Sequence[_Step], shared: set[int] | None = None
+    ) -> set[tuple[int, int]]:
+        """Where the steps match one after the other; only from the `shared` sentences."""
         first = self._spans(steps[0])
-        current = {(start, end) for start, ends in first.items() for end in ends}
+        if shared is None:
+            current = {(start, end) for start, ends in first.items() for end in ends}
+        else:
+            sentence = self.sentence
+            current = {
+                (start, end)
+                for start, ends in first.items()
+                if sentence[start] in shared
+                for end in ends
+            }
         kinds, count = self.kinds, self.count
         for step in steps[1:]:
             if not current:

@@ -399,6 +399,32 @@ async def log(
     )
 
 
+def to_admins(flag: Flag) -> None:
+    """An urgent flag goes past the backup to every admin, and no further."""
+    flag.escalation_level = 2
+    flag.escalate_at = None
+
+
+async def backup_unreachable(
+    session: AsyncSession, *, flag_id: int, now: dt.datetime
+) -> Flag | None:
+    """The backup's notice of an urgent flag was held (the backup cannot be reached): the flag goes
+    on to the admins at once. Returns the flag to escalate, or None when it is settled already
+    (taken, closed, or with the admins)."""
+    flag = await session.get(Flag, flag_id)
+    if flag is None or flag.status != FlagStatus.OPEN or flag.escalation_level >= 2:
+        return None
+    to_admins(flag)
+    await log(
+        session,
+        flag_id=flag_id,
+        kind=FlagEventKind.DELIVERY_FAILED,
+        now=now,
+        note="backup unreachable",
+    )
+    return flag
+
+
 async def may_handle(
     session: AsyncSession, *, person_id: int, flag: Flag, now: dt.datetime
 ) -> bool:
@@ -520,14 +546,26 @@ async def handle(
     return Handled(flag, cover)
 
 
-async def next_due(session: AsyncSession) -> dt.datetime | None:
-    notify = (await session.exec(select(sa.func.min(Flag.notify_at)))).one()
-    escalate = (
+async def next_notice_due(session: AsyncSession) -> dt.datetime | None:
+    """When the next flag's notice may go."""
+    return (await session.exec(select(sa.func.min(Flag.notify_at)))).one()
+
+
+async def next_escalation_due(session: AsyncSession) -> dt.datetime | None:
+    """When the next open urgent flag nobody took moves up a level."""
+    return (
         await session.exec(
             select(sa.func.min(Flag.escalate_at)).where(Flag.status == FlagStatus.OPEN)
         )
     ).one()
-    present = [t for t in (notify, escalate) if t is not None]
+
+
+async def next_due(session: AsyncSession) -> dt.datetime | None:
+    present = [
+        t
+        for t in (await next_notice_due(session), await next_escalation_due(session))
+        if t is not None
+    ]
     return min(present) if present else None
 
 

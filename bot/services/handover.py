@@ -13,7 +13,6 @@ adds a new one.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -33,6 +32,7 @@ from bot.models.people import Membership, Organisation, Person, Role
 from bot.models.transport import OutboxMessage, OutboxStatus
 from bot.services import access, audit, people
 from bot.services.errors import DomainError
+from bot.text import dates
 from bot.text.i18n import N_
 
 # The longest a handover may run, and how far ahead it may start.
@@ -138,32 +138,12 @@ def last_day_before(until: dt.datetime, timezone: str) -> dt.date:
     return local_day(until - dt.timedelta(microseconds=1), timezone)
 
 
-_DAY_MONTH = re.compile(r"^\s*(\d{1,2})\s*[./]\s*(\d{1,2})\s*(?:[./]\s*(\d{2}|\d{4})?)?\s*$")
-_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
-
-
 def parse_date(text: str, *, today: dt.date) -> dt.date | None:
-    """A date as people type it: 15.3., 15.3.2026, 15/3/26 or 2026-03-15; None if unclear.
+    """A date as people type it (15.3., 15.3.2026, 15/3/26, 2026-03-15, 15 Mar); None if unclear.
 
-    Without a year, the next such day from today on.
+    Without a year, the next such day from today on. `bot.text.dates.read_date` says why not.
     """
-    iso = _ISO.match(text)
-    try:
-        if iso is not None:
-            return dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        match = _DAY_MONTH.match(text)
-        if match is None:
-            return None
-        day, month, year_text = int(match.group(1)), int(match.group(2)), match.group(3)
-        if year_text:
-            year = int(year_text)
-            return dt.date(year + 2000 if year < 100 else year, month, day)
-        candidate = dt.date(today.year, month, day)
-        if candidate < today:
-            candidate = dt.date(today.year + 1, month, day)
-        return candidate
-    except ValueError:
-        return None
+    return dates.read_date(text, today=today).day
 
 
 # -- who is who -------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ disclosure to each employer contact it was shown to.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -28,12 +27,13 @@ from bot.models.placements import (
 from bot.services import access, consents, routing
 from bot.services.errors import DomainError
 from bot.services.schedules import resolve_local
-from bot.text.i18n import N_
+from bot.text import dates
+from bot.text.i18n import N_, gettext
 
 REMIND_BEFORE = dt.timedelta(days=1)
 SLOT_HOURS = (9, 13)
 SLOT_DAYS = 2
-_TYPED = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{2,4})\s+(?:klo\s+)?(\d{1,2})[.:](\d{2})\s*$")
+PASSED = N_("{when} has already passed. Write a time in the future.")
 
 
 class MeetingGone(DomainError):
@@ -54,20 +54,22 @@ def slots(now: dt.datetime, timezone: str) -> list[dt.datetime]:
     return found
 
 
+def read_time(text: str, timezone: str, now: dt.datetime) -> tuple[dt.datetime | None, str]:
+    """A day and time typed together (15.1.2027 13.00, 15/1 klo 13, 2027-01-15 1 pm), in the
+    future; else None and the words that say what was read and how to write it."""
+    zone = ZoneInfo(timezone)
+    reading = dates.read_moment(text, today=now.astimezone(zone).date())
+    if reading.day is None or reading.time is None:
+        return None, reading.refusal
+    when = resolve_local(dt.datetime.combine(reading.day, reading.time), zone)
+    if when <= now:
+        return None, gettext(PASSED).format(when=dates.format_datetime(when, timezone=timezone))
+    return when, ""
+
+
 def parse_time(text: str, timezone: str, now: dt.datetime) -> dt.datetime | None:
-    """A time typed as d.m.yyyy hh:mm, in the future; None when it is not one."""
-    match = _TYPED.match(text)
-    if not match:
-        return None
-    day, month, year, hour, minute = (int(g) for g in match.groups())
-    if year < 100:
-        year += 2000
-    try:
-        local = dt.datetime(year, month, day, hour, minute)
-    except ValueError:
-        return None
-    when = resolve_local(local, ZoneInfo(timezone))
-    return when if when > now else None
+    """A day and time typed together, in the future; None when it is not one."""
+    return read_time(text, timezone, now)[0]
 
 
 async def propose(

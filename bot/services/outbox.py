@@ -8,8 +8,9 @@ sender (the process died) is taken over when it expires.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +24,93 @@ from bot.text.html_text import escape, plain_text, split_html
 # Earlier parts of a message too long for one carry this before their purpose: the purpose's
 # own bookkeeping (a relayed message delivered, a check-in's message id) waits for the last part.
 PART_PREFIX = "part:"
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What an outbox row is for, as its `purpose` column spells it: `kind:ref:detail`, the ref
+    the id of the row it is about (a check-in, a relayed message, a flag). Read once, here."""
+
+    kind: str
+    ref: int | None = None
+    detail: str = ""
+    part: bool = False  # an earlier part of a message too long for one
+
+    def __str__(self) -> str:
+        pieces = [self.kind]
+        if self.ref is not None:
+            pieces.append(str(self.ref))
+        if self.detail:
+            pieces.append(self.detail)
+        return (PART_PREFIX if self.part else "") + ":".join(pieces)
+
+    @classmethod
+    def parse(cls, text: str) -> Purpose:
+        part = text.startswith(PART_PREFIX)
+        kind, _sep, rest = text.removeprefix(PART_PREFIX).partition(":")
+        ref, _sep, detail = rest.partition(":")
+        if not ref.isdigit():
+            return cls(kind=kind, detail=rest, part=part)
+        return cls(kind=kind, ref=int(ref), detail=detail, part=part)
+
+
+# What happens after a message was delivered: (session, the row it is about, Telegram's message
+# id, now); inside the transaction that records the delivery.
+SentHook = Callable[[AsyncSession, int, int | None, dt.datetime], Awaitable[None]]
+# What happens after a message was held for an unreachable person, or given up for good:
+# (session, the row it is about, now); inside the transaction that records it.
+HeldHook = Callable[[AsyncSession, int, dt.datetime], Awaitable[None]]
+FailedHook = HeldHook
+_Hook = TypeVar("_Hook")
+
+
+@dataclass
+class Hooks:
+    """What follows a message's fate, registered by the area that queued it under its purpose's
+    kind (and detail); the composition root hands `sent`, `held` and `failed` to the sender.
+
+    The bookkeeping of a message cut in parts waits for its last part; a failure is reported
+    for any part, since the person's words did not all arrive.
+    """
+
+    _sent: dict[tuple[str, str], SentHook] = field(default_factory=dict)
+    _held: dict[tuple[str, str], HeldHook] = field(default_factory=dict)
+    _failed: dict[tuple[str, str], FailedHook] = field(default_factory=dict)
+
+    def on_sent(self, kind: str, hook: SentHook, *, detail: str = "") -> None:
+        self._add(self._sent, kind, detail, hook)
+
+    def on_held(self, kind: str, hook: HeldHook, *, detail: str = "") -> None:
+        self._add(self._held, kind, detail, hook)
+
+    def on_failed(self, kind: str, hook: FailedHook, *, detail: str = "") -> None:
+        self._add(self._failed, kind, detail, hook)
+
+    @staticmethod
+    def _add(table: dict[tuple[str, str], _Hook], kind: str, detail: str, hook: _Hook) -> None:
+        if (kind, detail) in table:
+            raise ValueError(f"two hooks for the outbox purpose {kind}:{detail}")
+        table[(kind, detail)] = hook
+
+    async def sent(
+        self, session: AsyncSession, purpose: str, message_id: int | None, now: dt.datetime
+    ) -> None:
+        parsed = Purpose.parse(purpose)
+        hook = self._sent.get((parsed.kind, parsed.detail))
+        if hook is not None and parsed.ref is not None and not parsed.part:
+            await hook(session, parsed.ref, message_id, now)
+
+    async def held(self, session: AsyncSession, purpose: str, now: dt.datetime) -> None:
+        parsed = Purpose.parse(purpose)
+        hook = self._held.get((parsed.kind, parsed.detail))
+        if hook is not None and parsed.ref is not None and not parsed.part:
+            await hook(session, parsed.ref, now)
+
+    async def failed(self, session: AsyncSession, purpose: str, now: dt.datetime) -> None:
+        parsed = Purpose.parse(purpose)
+        hook = self._failed.get((parsed.kind, parsed.detail))
+        if hook is not None and parsed.ref is not None:
+            await hook(session, parsed.ref, now)
 
 
 def message_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -16,10 +16,17 @@ from bot.models.people import Person
 from bot.models.placements import Employer, EmployerContact, Placement, PlacementKind
 from bot.services import access, audit, coping, followup, people
 from bot.services.errors import DomainError
+from bot.text import dates
+from bot.text.i18n import N_, gettext
 
 MAX_NAME = 200
 MAX_TITLE = 200
+MIN_HOURS = 1.0
 MAX_HOURS = 80.0
+HOURS_UNCLEAR = N_("Please write the hours a week as a number, like 30.")
+HOURS_OUT_OF_RANGE = N_(
+    "That is not between {low} and {high} hours a week. Write a number like 30."
+)
 
 
 class BadPlacement(DomainError):
@@ -35,29 +42,26 @@ def clean_text(text: str | None, limit: int) -> str:
     return value
 
 
-def parse_date(text: str) -> dt.date | None:
-    """A date typed as d.m.yyyy (or d.m.yy); None when it is not one."""
-    parts = text.strip().rstrip(".").split(".")
-    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
-        return None
-    day, month, year = (int(p) for p in parts)
-    if year < 100:
-        year += 2000
+def parse_date(text: str, *, today: dt.date) -> dt.date | None:
+    """A date as people type it (15.1.2027, 15/1/2027, 2027-01-15, 15.1.); None when not one."""
+    return dates.read_date(text, today=today).day
+
+
+def read_hours(text: str) -> tuple[float | None, str]:
+    """Hours a week typed as a number (a comma works as a decimal point), or the words that say
+    why not: a number out of range is told its range, anything else how to write it."""
     try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
+        hours = float(text.strip().replace(",", ".").split()[0])
+    except (ValueError, IndexError):
+        return None, gettext(HOURS_UNCLEAR)
+    if not MIN_HOURS <= hours <= MAX_HOURS:  # also NaN, which is no number of hours
+        return None, gettext(HOURS_OUT_OF_RANGE).format(low=int(MIN_HOURS), high=int(MAX_HOURS))
+    return hours, ""
 
 
 def parse_hours(text: str) -> float | None:
-    """Hours a week typed as a number (a comma works as a decimal point); None when not one."""
-    try:
-        hours = float(text.strip().replace(",", "."))
-    except ValueError:
-        return None
-    if not 0 < hours <= MAX_HOURS:
-        return None
-    return hours
+    """Hours a week typed as a number; None when not one or out of range."""
+    return read_hours(text)[0]
 
 
 def next_monday(today: dt.date) -> dt.date:

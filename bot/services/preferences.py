@@ -33,7 +33,7 @@ WORKING_PRESETS: dict[str, tuple[dt.time, dt.time]] = {
     "0715": (dt.time(7, 0), dt.time(15, 0)),
 }
 
-BAD_HOURS = N_("Working hours must start before they end, for example 8.30–16.30.")
+BAD_HOURS = N_("Working hours must start before they end.")
 NO_DAYS = N_("Choose at least one day.")
 
 _SPAN = re.compile(r"^\s*(.+?)\s*[-–—]\s*(.+?)\s*$")

@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models.checkins import CheckinSchedule
+from bot.text import dates
 
 WEEKDAYS = "12345"
 EVERY_DAY = "1234567"
-_TIME = re.compile(r"^\s*(?:klo\s*|kl\.?\s*|at\s*)?(\d{1,2})(?:[.:,]\s*(\d{2}))?\s*$", re.I)
 
 
 def parse_time(text: str) -> dt.time | None:
-    """A time of day as people type it: 8, 8.30, 08:30, klo 8.30, kl 8:30; None if unclear."""
-    match = _TIME.match(text)
-    if match is None:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        return None
-    return dt.time(hour, minute)
+    """A time of day as people type it: 8, 8.30, 08:30, klo 8.30, kl 8:30, 1 pm; None if unclear.
+
+    `bot.text.dates.read_time` says why not.
+    """
+    return dates.read_time(text).time
 
 
 async def schedules_of(session: AsyncSession, *, client_id: int) -> list[CheckinSchedule]:

@@ -1,5 +1,5 @@
 """Translations: Babel catalogs loaded once, the locale of the person being written to in a
-per-update ContextVar, and dates and times in the person's timezone.
+per-update ContextVar. Dates and times are written and read in `bot/text/dates.py`.
 
 Message ids are the English text. Write `_("Hello, {name}!").format(name=...)`, never an
 f-string inside `_()`; mark texts defined at import time with `N_()` and translate them where
@@ -8,7 +8,6 @@ they are used. A scheduled message has no update: wrap it in `use_locale(person.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import gettext as gettext_module
 import io
@@ -17,13 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime as babel_format_datetime
-from babel.dates import format_skeleton as babel_format_skeleton
-from babel.dates import format_time as babel_format_time
 from babel.support import Translations
 
 LOCALES: tuple[str, ...] = ("fi", "sv", "en")
@@ -119,39 +112,3 @@ def resolve_locale(language_code: str | None, default: str = DEFAULT_LOCALE) -> 
         if primary in LOCALES:
             return primary
     return default if default in LOCALES else DEFAULT_LOCALE
-
-
-def format_datetime(
-    when: dt.datetime, *, timezone: str, locale: str | None = None, format: str = "medium"
-) -> str:
-    """A moment as the person reads it: in their timezone and language."""
-    return babel_format_datetime(
-        when,
-        format=format,
-        tzinfo=ZoneInfo(timezone),
-        locale=Locale.parse(locale or current_locale()),
-    )
-
-
-def format_date(day: dt.date, *, locale: str | None = None, format: str = "medium") -> str:
-    return babel_format_date(day, format=format, locale=Locale.parse(locale or current_locale()))
-
-
-def format_time(
-    when: dt.datetime | dt.time, *, timezone: str | None = None, locale: str | None = None
-) -> str:
-    """A time of day such as 8.00 (fi) or 08:00 (sv) or 8:00 AM (en)."""
-    tzinfo = ZoneInfo(timezone) if timezone and isinstance(when, dt.datetime) else None
-    return babel_format_time(
-        when, format="short", tzinfo=tzinfo, locale=Locale.parse(locale or current_locale())
-    )
-
-
-def format_day_month(day: dt.date, *, locale: str | None = None) -> str:
-    """A day without its year, short, as the language writes it: 2.3. (fi), 2 mars (sv), Mar 2."""
-    return babel_format_skeleton("MMMd", day, locale=Locale.parse(locale or current_locale()))
-
-
-def format_weekday(day: dt.date, *, locale: str | None = None) -> str:
-    """A weekday's short name: ma (fi), mån (sv), Mon (en)."""
-    return babel_format_date(day, format="EEE", locale=Locale.parse(locale or current_locale()))

@@ -121,8 +121,21 @@ def test_the_higher_tier_wins_when_a_message_has_both() -> None:
 
 def test_worry_with_the_means_at_hand_is_a_crisis() -> None:
     assert assess("en jaksa enää").tier() == Tier.WORRY
-    assert assess("ostin köyden").tier() == Tier.NONE
-    assert assess("en jaksa enää. ostin köyden").tier() == Tier.CRISIS
+    assert assess("mulla on lääkkeet").tier() == Tier.NONE
+    assert assess("en jaksa enää. mulla on lääkkeet").tier() == Tier.CRISIS
+
+
+def test_a_rope_got_for_no_ordinary_use_is_a_crisis() -> None:
+    # People who wrote messages for the test without seeing the rules read a rope bought with
+    # nothing else said as a crisis; a rope for the boat or the tent is ordinary.
+    for text in ("ostin köyden", "bought a rope today", "har köpt ett rep"):
+        assert assess(text).tier() == Tier.CRISIS, text
+    for text in (
+        "ostin köyden veneeseen",
+        "got a new rope for the tent",
+        "köpte ett rep till båten",
+    ):
+        assert assess(text).tier() == Tier.NONE, text
 
 
 @pytest.mark.parametrize(

@@ -302,7 +302,7 @@ async def test_closing_drafts_a_summary_the_client_approves_before_the_coach_dow
     }
     shown = kaisa.bot_messages()[-1]
     assert (shown.text or "").startswith("✓ The coaching of Liisa <L&L> has ended.")
-    assert "🎯 Goals:\n✅ Wake up at 8 every day – reached on Mar 17, 2026\n" in (shown.text or "")
+    assert "🎯 Goals:\n✅ Wake up at 8 every day – reached on 17 Mar 2026\n" in (shown.text or "")
     assert labels(shown) == ["✍️ Write my sentence", "📨 Send to Liisa <L&L>"]
 
     # The client is told kindly, and nothing of the draft yet.
@@ -335,14 +335,14 @@ async def test_closing_drafts_a_summary_the_client_approves_before_the_coach_dow
         "📄 A summary of your coaching\n\n"
         "Kaisa wrote this summary for those who paid for your coaching (for example the "
         "employment office). It goes to them only if you say it is right.\n\n"
-        "🗓️ Time: Mar 2, 2026 – Apr 11, 2026\n"
+        "🗓️ Time: 2 Mar 2026 – 11 Apr 2026\n"
         "🏁 How it ended: Studies\n\n"
         "🧭 What we worked on:\n"
-        "• Everyday life and managing one's affairs: significant (from Mar 2, 2026), "
-        "slight (from Mar 22, 2026)\n"
-        "• Finding work: moderate (from Mar 7, 2026)\n\n"
+        "• Everyday life and managing one's affairs: significant (from 2 Mar 2026), "
+        "slight (from 22 Mar 2026)\n"
+        "• Finding work: moderate (from 7 Mar 2026)\n\n"
         "🎯 Goals:\n"
-        "✅ Wake up at 8 every day – reached on Mar 17, 2026\n"
+        "✅ Wake up at 8 every day – reached on 17 Mar 2026\n"
         "• Get a hot-work card – in progress\n\n"
         "✅ Check-ins: 4 of 6 check-ins answered (67 %).\n\n"
         "Is this right?"
@@ -432,10 +432,10 @@ async def test_closing_drafts_a_summary_the_client_approves_before_the_coach_dow
     for expected in [
         "Summary of the coaching",
         "Client: Liisa <L&L>",
-        "Period: Mar 2, 2026 – Apr 11, 2026",
+        "Period: 2 Mar 2026 – 11 Apr 2026",
         "Outcome: Studies",
         "Wake up at 8 every day",
-        "reached on Mar 17, 2026",
+        "reached on 17 Mar 2026",
         "Get a hot-work card",
         "1 of 2 goals reached.",
         "4 of 6 check-ins answered (67 %).",

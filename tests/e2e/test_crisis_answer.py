@@ -95,7 +95,7 @@ async def test_each_language_gets_its_own_line_with_its_hours(
         "💛 Jag är orolig för dig.\n\n"
         "Om du är i fara nu, ring 112.\n\n"
         "Du kan ringa MIELI Kristelefon (svenska) på 09 2525 0112. "
-        "De svarar mån och ons kl. 16:00–20:00; tis, tors och fre kl. 09:00–13:00.\n\n"
+        "De svarar mån och ons kl. 16.00–20.00; tis, tors och fre kl. 9.00–13.00.\n\n"
         "Den är stängd just nu. Du kan ringa MIELI Kriisipuhelin på 09 2525 0111 i stället, "
         "på finska. De svarar varje dag, dygnet runt.\n\n"
         "Jag har berättat för din coach. Hen kontaktar dig."
@@ -106,7 +106,7 @@ async def test_each_language_gets_its_own_line_with_its_hours(
     assert en.startswith("💛 I am worried about you.\n\nIf you are in danger now, call 112.")
     assert (
         "You can call MIELI Crisis Helpline (English) at 09 2525 0116. They answer Fri "
-        "9:00 AM–1:00 PM." in en
+        "09:00–13:00." in en
     )
     assert (
         "It is closed right now. You can call MIELI Kriisipuhelin at 09 2525 0111 instead, in "

@@ -160,7 +160,7 @@ async def test_words_typed_while_joining_are_caught(harness: Harness, desk: Desk
     # Words typed where the time is asked for.
     shown = await say(harness, saana, "I want to kill myself")
     assert (shown[0].text or "").startswith(ANSWER)
-    assert "I did not understand that time" in (shown[-1].text or "")
+    assert "I could not read a time there" in (shown[-1].text or "")
     await harness.tick()
     notices = _urgent_notices(desk.kaisa)
     assert len(notices) == 1  # one open crisis flag, the second words added to it

@@ -77,7 +77,7 @@ async def test_an_employer_asks_as_often_as_the_day_allows_and_is_told_when_agai
     [refused] = await say(harness, boss, "/ask")
     assert refused.text == (
         "You can send the job coaching 2 questions a day, and today's are sent. You can ask "
-        "again after 3/3/26, 10:00\u202fAM. If it is urgent, please call the job coaching."
+        "again after 3 Mar 2026, 10:00. If it is urgent, please call the job coaching."
     )
     # The next text is not taken as a question.
     await say(harness, boss, "Question number 3")
@@ -91,7 +91,7 @@ async def test_an_employer_asks_as_often_as_the_day_allows_and_is_told_when_agai
     assert "Question number 4" in everything(desk.kaisa)
     assert await _questions(harness) == 3
     [refused] = await say(harness, boss, "/ask")
-    assert "You can ask again after 3/3/26, 10:30\u202fAM." in (refused.text or "")
+    assert "You can ask again after 3 Mar 2026, 10:30." in (refused.text or "")
 
 
 async def test_an_employer_proposes_as_many_meetings_as_the_day_allows(
@@ -99,7 +99,7 @@ async def test_an_employer_proposes_as_many_meetings_as_the_day_allows(
 ) -> None:
     harness = limited
     boss = await linked_employer(harness, desk)
-    for label in ("📅 3/3/26, 9:00\u202fAM", "📅 3/3/26, 1:00\u202fPM"):
+    for label in ("📅 3 Mar 2026, 09:00", "📅 3 Mar 2026, 13:00"):
         await say(harness, boss, "/meeting")
         await press(harness, boss, label)
     assert everything(boss).count("Proposed:") == 2
@@ -108,7 +108,7 @@ async def test_an_employer_proposes_as_many_meetings_as_the_day_allows(
     assert "When?" not in (times.text or "")
     assert times.text == (
         "You can propose 2 meetings a day, and today's are proposed. "
-        "You can propose more after 3/3/26, 9:00\u202fAM."
+        "You can propose more after 3 Mar 2026, 09:00."
     )
     async with harness.db.session() as session:
         assert len((await session.exec(select(Meeting))).all()) == 2
@@ -125,9 +125,9 @@ async def test_an_old_times_message_cannot_go_past_the_meeting_limit(
     [first] = await say(harness, boss, "/meeting")
     [second] = await say(harness, boss, "/meeting")
     [third] = await say(harness, boss, "/meeting")
-    await press(harness, boss, "📅 3/3/26, 9:00\u202fAM", message=first)
-    await press(harness, boss, "📅 3/3/26, 1:00\u202fPM", message=second)
-    await press(harness, boss, "📅 3/4/26, 9:00\u202fAM", message=third)
+    await press(harness, boss, "📅 3 Mar 2026, 09:00", message=first)
+    await press(harness, boss, "📅 3 Mar 2026, 13:00", message=second)
+    await press(harness, boss, "📅 4 Mar 2026, 09:00", message=third)
     assert everything(boss).count("Proposed:") == 2
     assert "You can propose 2 meetings a day" in everything(boss)
     async with harness.db.session() as session:
@@ -145,7 +145,7 @@ async def test_a_coach_makes_as_many_invite_links_as_the_day_allows(
     [refused] = await say(harness, kaisa, "/invite Dora")
     assert refused.text == (
         "You can make 3 invite links a day, and today's are made. You can make more after "
-        "3/3/26, 9:00\u202fAM. /invites lists your open links."
+        "3 Mar 2026, 09:00. /invites lists your open links."
     )
     async with harness.db.session() as session:
         assert len((await session.exec(select(Invite))).all()) == 3

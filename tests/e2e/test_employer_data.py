@@ -45,7 +45,7 @@ async def _employer_line(harness: Harness, desk: Desk) -> SandboxUser:
     [notice] = desk.kaisa.bot_messages()[before:]
     await press(harness, desk.kaisa, "↩️ Reply", message=notice)
     await say(harness, desk.kaisa, ANSWER)
-    for time in ("📅 3/4/26, 1:00\u202fPM", "📅 3/3/26, 9:00\u202fAM"):
+    for time in ("📅 4 Mar 2026, 13:00", "📅 3 Mar 2026, 09:00"):
         await say(harness, boss, "/meeting")
         before = len(desk.kaisa.bot_messages())
         await press(harness, boss, time)

@@ -375,7 +375,7 @@ async def test_the_backup_learns_what_to_do_and_taking_it_over_makes_them_a_subs
     # How to reach them: links to the client's and the coach's own Telegram.
     links = {e.get("url") for e in notice.entities or [] if e.get("type") == "text_link"}
     assert links == {f"tg://user?id={world.client.id}", f"tg://user?id={world.coach.id}"}
-    assert "until Tuesday, March 3, 2026 at 8:00" in text.replace("\u202f", " ")
+    assert "until Tuesday, 3 March 2026 at 08:00" in text.replace("\u202f", " ")
     assert [b.text for row in notice.buttons for b in row] == ["📞 I'll contact", "✅ Done"]
     # Before taking it the backup may not read Liisa.
     await backup.press(data=f"cl:c:{world.client_id}:0", message=notice)
@@ -388,7 +388,7 @@ async def test_the_backup_learns_what_to_do_and_taking_it_over_makes_them_a_subs
     await harness.tick()
     [taken] = [m for m in backup.bot_messages() if m.message_id == notice.message_id]
     assert "✔️ You will contact Liisa." in (taken.text or "")
-    assert "You stand in for Kaisa until Tuesday, March 3, 2026 at 8:00" in (
+    assert "You stand in for Kaisa until Tuesday, 3 March 2026 at 08:00" in (
         (taken.text or "").replace("\u202f", " ")
     )
     assert taken.buttons == []

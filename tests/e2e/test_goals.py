@@ -69,7 +69,7 @@ async def test_a_client_adds_a_goal_from_the_examples_and_one_in_their_own_words
     saved = liisa.last_bot_message()
     assert saved is not None
     assert "✓ Your goal is saved: “A regular daily rhythm”" in (saved.text or "")
-    assert "Target date: Jun 2, 2026" in (saved.text or "")
+    assert "Target date: 2 Jun 2026" in (saved.text or "")
     # A first small step, in the client's own words.
     await press(harness, liisa, "✏️ Add a small step")
     await say(harness, liisa, "Alarm at 7.30")

@@ -36,8 +36,8 @@ from tests.support.desk_world import (
 
 pytestmark = pytest.mark.asyncio
 
-MON = "Monday, March 2, 2026"
-SUN = "Sunday, March 8, 2026"
+MON = "Monday, 2 March 2026"
+SUN = "Sunday, 8 March 2026"
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ async def test_a_handover_routes_messages_to_the_substitute_until_its_last_day_e
 
     # The responsible coach still sees the client (read access), marked with who answers now.
     [listing] = await say(harness, kaisa, "/clients")
-    assert "Liisa <L&L>\nNo check-ins yet.\n🔁 Matti Laine answers until Mar 8, 2026." in (
+    assert "Liisa <L&L>\nNo check-ins yet.\n🔁 Matti Laine answers until 8 Mar 2026." in (
         listing.text or ""
     )
     await press(harness, kaisa, "👤 Liisa <L&L>")
@@ -203,11 +203,11 @@ async def test_a_planned_handover_with_typed_days_is_listed_and_cancelled(
     await press(harness, kaisa, "Matti")
     await press(harness, kaisa, "⌨️ Another day")
     assert kaisa.bot_messages()[-1].text == (
-        "Write the first day, for example 15.3.2026. /cancel stops."
+        "Write the first day, for example 15/1/2027. /cancel stops."
     )
     assert texts(await say(harness, kaisa, "1.3.2026")) == "The first day cannot be in the past."
     assert texts(await say(harness, kaisa, "soon")) == (
-        "I did not understand that day. Write it like 15.3.2026."
+        "I could not read a day there. Write the day like 15/1/2027."
     )
     await say(harness, kaisa, "10.3.2026")
     await press(harness, kaisa, "⌨️ Another day")
@@ -215,11 +215,11 @@ async def test_a_planned_handover_with_typed_days_is_listed_and_cancelled(
         "These dates do not work. The last day cannot be before the first day."
     )
     [summary] = await say(harness, kaisa, "12.3.")
-    assert "From Tuesday, March 10, 2026 to Thursday, March 12, 2026" in (summary.text or "")
+    assert "From Tuesday, 10 March 2026 to Thursday, 12 March 2026" in (summary.text or "")
     await press(harness, kaisa, "✅ Confirm")
 
     assert liisa.bot_messages() == [], "a planned handover is announced when it begins"
-    assert "from Tuesday, March 10, 2026 to Thursday, March 12, 2026: Liisa <L&L>." in (
+    assert "from Tuesday, 10 March 2026 to Thursday, 12 March 2026: Liisa <L&L>." in (
         everything(matti)
     )
     async with harness.db.session() as session:
@@ -236,13 +236,13 @@ async def test_a_planned_handover_with_typed_days_is_listed_and_cancelled(
     [listing] = await say(harness, kaisa, "/handover")
     assert listing.text == (
         "🔁 Your handovers:\n"
-        "• Matti Laine stands in for you from Mar 10, 2026 to Mar 12, 2026: Liisa <L&L>"
+        "• Matti Laine stands in for you from 10 Mar 2026 to 12 Mar 2026: Liisa <L&L>"
     )
-    assert labels(listing) == ["🚫 Cancel: Matti Laine, Mar 10, 2026", "➕ New handover"]
+    assert labels(listing) == ["🚫 Cancel: Matti Laine, 10 Mar 2026", "➕ New handover"]
     [theirs] = await say(harness, matti, "/handover")
     assert theirs.text == (
         "🔁 Your handovers:\n"
-        "• You stand in for Kaisa Virtanen from Mar 10, 2026 to Mar 12, 2026: Liisa <L&L>"
+        "• You stand in for Kaisa Virtanen from 10 Mar 2026 to 12 Mar 2026: Liisa <L&L>"
     )
     assert labels(theirs) == ["➕ New handover"]
     # The substitute cannot cancel it with a made-up button.
@@ -253,15 +253,15 @@ async def test_a_planned_handover_with_typed_days_is_listed_and_cancelled(
 
     await press(harness, kaisa, "🚫 Cancel: Matti")
     assert (kaisa.bot_messages()[-1].text or "").startswith(
-        "Cancel the handover to Matti Laine from Tuesday, March 10, 2026"
+        "Cancel the handover to Matti Laine from Tuesday, 10 March 2026"
     )
     await press(harness, kaisa, "✅ Yes, cancel it")
     assert kaisa.bot_messages()[-1].text == (
         "✓ The handover is cancelled.\n\nYou have no handovers now."
     )
     assert matti.bot_messages()[-1].text == (
-        "🚫 Kaisa Virtanen cancelled the handover from Tuesday, March 10, 2026 to "
-        "Thursday, March 12, 2026. You no longer stand in for them."
+        "🚫 Kaisa Virtanen cancelled the handover from Tuesday, 10 March 2026 to "
+        "Thursday, 12 March 2026. You no longer stand in for them."
     )
     # The days come and go: the client is never told of a handover that did not happen.
     clock.set(dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC))
@@ -282,7 +282,7 @@ async def test_cancelling_a_running_handover_tells_the_clients_at_once(
     await _handover(harness, desk, clock.now(), today, today + dt.timedelta(days=13))
     assert len(desk.liisa.bot_messages()) == 1
     [listing] = await say(harness, desk.kaisa, "/handover")
-    assert labels(listing) == ["🚫 Cancel: Matti Laine, Mar 2, 2026", "➕ New handover"]
+    assert labels(listing) == ["🚫 Cancel: Matti Laine, 2 Mar 2026", "➕ New handover"]
     await press(harness, desk.kaisa, "🚫 Cancel")
     assert "The clients are told at once that you answer for them again." in (
         desk.kaisa.bot_messages()[-1].text or ""

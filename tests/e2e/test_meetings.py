@@ -34,18 +34,18 @@ async def test_a_proposed_meeting_is_confirmed_and_all_get_the_reminder(
     assert "Bert" in (times.text or "")
     labels = [b.text for row in times.buttons for b in row]
     assert labels == [
-        "📅 3/3/26, 9:00\u202fAM",
-        "📅 3/3/26, 1:00\u202fPM",
-        "📅 3/4/26, 9:00\u202fAM",
-        "📅 3/4/26, 1:00\u202fPM",
+        "📅 3 Mar 2026, 09:00",
+        "📅 3 Mar 2026, 13:00",
+        "📅 4 Mar 2026, 09:00",
+        "📅 4 Mar 2026, 13:00",
         "🕒 Another time",
     ]
     before = len(desk.kaisa.bot_messages())
-    await press(harness, boss, "📅 3/4/26, 1:00\u202fPM")
-    assert "Proposed: 3/4/26, 1:00\u202fPM" in everything(boss)
+    await press(harness, boss, "📅 4 Mar 2026, 13:00")
+    assert "Proposed: 4 Mar 2026, 13:00" in everything(boss)
     [proposal] = desk.kaisa.bot_messages()[before:]
     assert (
-        "Sari Salo from Puutarha <Oy> & Co proposes a meeting about Pekka: 3/4/26, 1:00\u202fPM"
+        "Sari Salo from Puutarha <Oy> & Co proposes a meeting about Pekka: 4 Mar 2026, 13:00"
         in (proposal.text or "")
     )
     async with harness.db.session() as session:
@@ -54,9 +54,9 @@ async def test_a_proposed_meeting_is_confirmed_and_all_get_the_reminder(
     assert meeting.starts_at == dt.datetime(2026, 3, 4, 11, 0, tzinfo=dt.UTC)
 
     await press(harness, desk.kaisa, "✅ Confirm", message=proposal)
-    assert "Meeting confirmed: 3/4/26, 1:00\u202fPM" in everything(desk.kaisa)
-    assert "📅 Meeting confirmed: 3/4/26, 1:00\u202fPM, about Bert." in everything(boss)
-    assert "A meeting about your work: 3/4/26, 1:00\u202fPM, with your coach Kaisa" in everything(
+    assert "Meeting confirmed: 4 Mar 2026, 13:00" in everything(desk.kaisa)
+    assert "📅 Meeting confirmed: 4 Mar 2026, 13:00, about Bert." in everything(boss)
+    assert "A meeting about your work: 4 Mar 2026, 13:00, with your coach Kaisa" in everything(
         desk.pekka
     )
     async with harness.db.session() as session:
@@ -88,9 +88,9 @@ async def test_a_proposed_meeting_is_confirmed_and_all_get_the_reminder(
         for u, n in zip((desk.pekka, desk.kaisa, boss), counts, strict=True)
     ]
     assert reminders == [
-        ["⏰ Reminder: a meeting about your work at 3/4/26, 1:00\u202fPM."],
-        ["⏰ Reminder: a meeting about Pekka's work at 3/4/26, 1:00\u202fPM."],
-        ["⏰ Reminder: a meeting about Bert's work at 3/4/26, 1:00\u202fPM."],
+        ["⏰ Reminder: a meeting about your work at 4 Mar 2026, 13:00."],
+        ["⏰ Reminder: a meeting about Pekka's work at 4 Mar 2026, 13:00."],
+        ["⏰ Reminder: a meeting about Bert's work at 4 Mar 2026, 13:00."],
     ]
     async with harness.db.session() as session:
         [meeting] = (await session.exec(select(Meeting))).all()
@@ -102,7 +102,7 @@ async def test_a_typed_time_and_a_forged_placement(harness: Harness, desk: Desk)
     await say(harness, boss, "/meeting")
     await press(harness, boss, "🕒 Another time")
     [retry] = await say(harness, boss, "next week sometime")
-    assert "Write it like 15.1.2027 13:00" in (retry.text or "")
+    assert "Write the day and time like 15/1/2027 13:00" in (retry.text or "")
     await say(harness, boss, "10.3.2026 14:30")
     async with harness.db.session() as session:
         [meeting] = (await session.exec(select(Meeting))).all()
@@ -120,7 +120,7 @@ async def test_the_coach_sets_a_meeting_only_when_the_employer_may_hear_of_it(
     await record_placement(harness, desk)
     await open_card(harness, desk.kaisa, "Pekka")
     await press(harness, desk.kaisa, "📅 Meeting")
-    await press(harness, desk.kaisa, "📅 3/3/26, 9:00\u202fAM")
+    await press(harness, desk.kaisa, "📅 3 Mar 2026, 09:00")
     assert "Nobody at the employer can be told about a meeting right now" in everything(desk.kaisa)
     async with harness.db.session() as session:
         assert (await session.exec(select(Meeting))).all() == []
@@ -130,9 +130,9 @@ async def test_the_coach_sets_a_meeting_only_when_the_employer_may_hear_of_it(
     await press(harness, desk.kaisa, "📅 Meeting")
     await press(harness, desk.kaisa, "🕒 Another time")
     await say(harness, desk.kaisa, "5.3.2026 10:00")
-    assert "Meeting confirmed: 3/5/26, 10:00\u202fAM" in everything(desk.kaisa)
-    assert "📅 Meeting confirmed: 3/5/26, 10:00\u202fAM, about Bert." in everything(boss)
-    assert "A meeting about your work: 3/5/26, 10:00\u202fAM" in everything(desk.pekka)
+    assert "Meeting confirmed: 5 Mar 2026, 10:00" in everything(desk.kaisa)
+    assert "📅 Meeting confirmed: 5 Mar 2026, 10:00, about Bert." in everything(boss)
+    assert "A meeting about your work: 5 Mar 2026, 10:00" in everything(desk.pekka)
     async with harness.db.session() as session:
         [meeting] = (await session.exec(select(Meeting))).all()
     assert meeting.status == MeetingStatus.CONFIRMED
@@ -144,7 +144,7 @@ async def test_taking_the_consent_back_calls_off_the_meeting(
 ) -> None:
     boss = await linked_employer(harness, desk)
     await say(harness, boss, "/meeting")
-    await press(harness, boss, "📅 3/3/26, 1:00\u202fPM")
+    await press(harness, boss, "📅 3 Mar 2026, 13:00")
     await press(harness, desk.kaisa, "✅ Confirm", message=desk.kaisa.last_bot_message())
     await say(harness, desk.pekka, "/consents")
     await press(harness, desk.pekka, "🚫 Take back: Puutarha <Oy> & Co")

@@ -130,8 +130,8 @@ async def progress(harness: Harness, user: SandboxUser) -> SandboxMessage:
     ("locale", "title"),
     [
         ("fi", "Sinun neljä viime viikkoasi: 3.2.2026 – 2.3.2026"),
-        ("sv", "Dina fyra senaste veckor: 3 feb. 2026 – 2 mars 2026"),
-        ("en", "Your last four weeks: Feb 3, 2026 – Mar 2, 2026"),
+        ("sv", "Dina fyra senaste veckor: 3.2.2026 – 2.3.2026"),
+        ("en", "Your last four weeks: 3 Feb 2026 – 2 Mar 2026"),
     ],
 )
 async def test_progress_is_a_png_of_four_weeks_in_the_clients_language(
@@ -150,8 +150,8 @@ async def test_progress_is_a_png_of_four_weeks_in_the_clients_language(
 @pytest.mark.parametrize(
     ("locale", "title"),
     [
-        ("en", "Your last four weeks: Feb 3, 2026 – Mar 2, 2026"),
-        ("sv", "Dina fyra senaste veckor: 3 feb. 2026 – 2 mars 2026"),
+        ("en", "Your last four weeks: 3 Feb 2026 – 2 Mar 2026"),
+        ("sv", "Dina fyra senaste veckor: 3.2.2026 – 2.3.2026"),
     ],
 )
 async def test_a_client_who_just_started_gets_the_days_ahead(
@@ -198,7 +198,7 @@ async def test_progress_shows_the_clients_own_data_only(
     # Whatever follows the command, it is the client's own chart.
     await say(harness, desk.liisa, f"/progress {desk.ids['pekka']}")
     sent = desk.liisa.last_bot_message()
-    assert sent is not None and sent.caption == "Your last four weeks: Feb 3, 2026 – Mar 2, 2026"
+    assert sent is not None and sent.caption == "Your last four weeks: 3 Feb 2026 – 2 Mar 2026"
     async with harness.db.session() as session:
         own = await data.client_progress(session, viewer_id=liisa, client_id=liisa, now=clock.now())
         with pytest.raises(AccessDenied):
@@ -239,7 +239,7 @@ async def test_the_coach_gets_a_clients_chart_from_the_card(
     await press(harness, desk.kaisa, "📈 Chart")
     sent = desk.kaisa.last_bot_message()
     image = photo(harness, sent)
-    title = "Pekka, the last four weeks: Feb 3, 2026 – Mar 2, 2026"
+    title = "Pekka, the last four weeks: 3 Feb 2026 – 2 Mar 2026"
     assert sent is not None and sent.caption == title
     assert image.info["Title"] == title and image.width >= 800
     assert desk.kaisa.callback_answers[-1].text is None
@@ -330,7 +330,7 @@ async def test_the_caseload_picture_draws_forty_clients(
     await say(harness, desk.matti, "/caseload")
     [sent] = desk.matti.bot_messages()[before:]
     image = photo(harness, sent)
-    title = "Check-ins of your 40 clients: Feb 17, 2026 – Mar 2, 2026"
+    title = "Check-ins of your 40 clients: 17 Feb 2026 – 2 Mar 2026"
     assert (sent.caption, image.info["Title"]) == (title, title)
     assert image.width >= 800 and image.height > 40 * 30
 

@@ -29,7 +29,6 @@ from tests.support.moments import utc
 pytestmark = pytest.mark.asyncio
 
 CHECK_IN = "☀️ Hello! Time for a short check-in."
-# Babel puts a narrow no-break space (\u202f) before AM and PM.
 
 
 async def _at(harness: Harness, clock: ManualClock, when: dt.datetime) -> None:
@@ -77,26 +76,26 @@ async def test_schedule_changes_the_times_and_the_next_check_in_comes_at_the_new
     [shown] = await say(harness, liisa, "/schedule")
     assert shown.text == (
         "⏰ Your check-ins\n"
-        "Time: 8:00\u202fAM\n"
+        "Time: 08:00\n"
         "Days: Monday–Friday\n"
-        "Next check-in: Monday, March 2, 2026 at 8:00\u202fAM."
+        "Next check-in: Monday, 2 March 2026 at 08:00."
     )
     assert labels(shown) == ["🕐 Change the time", "➕ Add a time", "📅 Change the days", "✅ Done"]
     await press(harness, liisa, "🕐 Change the time")
     picker = liisa.bot_messages()[-1]
     assert picker.message_id == shown.message_id, "the choices replace the view"
     assert labels(picker) == [
-        "🕖 7:00\u202fAM",
-        "🕘 9:00\u202fAM",
-        "🕙 10:00\u202fAM",
-        "🕛 12:00\u202fPM",
+        "🕖 07:00",
+        "🕘 09:00",
+        "🕙 10:00",
+        "🕛 12:00",
         "⏰ Another time",
         "↩️ Back",
     ]
-    await press(harness, liisa, "🕙 10:00\u202fAM")
+    await press(harness, liisa, "🕙 10:00")
     assert (liisa.bot_messages()[-1].text or "").startswith(
-        "✓ Saved.\n\n⏰ Your check-ins\nTime: 10:00\u202fAM\nDays: Monday–Friday\n"
-        "Next check-in: Monday, March 2, 2026 at 10:00\u202fAM."
+        "✓ Saved.\n\n⏰ Your check-ins\nTime: 10:00\nDays: Monday–Friday\n"
+        "Next check-in: Monday, 2 March 2026 at 10:00."
     )
 
     await _at(harness, clock, utc(2026, 3, 2, 6, 0))  # 08.00: nothing any more
@@ -110,11 +109,11 @@ async def test_schedule_changes_the_times_and_the_next_check_in_comes_at_the_new
     await say(harness, liisa, "/schedule")
     await press(harness, liisa, "➕ Add a time")
     await press(harness, liisa, "⏰ Another time")
-    assert texts(liisa.bot_messages()[-1:]) == "Write the time, for example 8.30. /cancel stops."
+    assert texts(liisa.bot_messages()[-1:]) == "Write the time, for example 08:30. /cancel stops."
     [retry] = await say(harness, liisa, "half past two")
-    assert retry.text == "I did not understand that time. Write it like 8.30."
+    assert retry.text == "I could not read a time there. Write the time like 13:00."
     [saved] = await say(harness, liisa, "14.30")
-    assert "Times: 10:00\u202fAM, 2:30\u202fPM" in (saved.text or "")
+    assert "Times: 10:00, 14:30" in (saved.text or "")
     await press(harness, liisa, "📅 Change the days", message=saved)
     await press(harness, liisa, "🗓️ Every day")
     assert "Days: Every day" in (liisa.bot_messages()[-1].text or "")
@@ -147,13 +146,13 @@ async def test_the_coach_sets_the_times_from_the_card_and_the_client_is_told(
     await press(harness, desk.kaisa, "👤 Liisa <L&L>")
     await press(harness, desk.kaisa, "⏰ Check-in times")
     view = desk.kaisa.bot_messages()[-1]
-    assert (view.text or "").startswith("⏰ Check-ins of Liisa <L&L>\nTime: 8:00\u202fAM\n")
+    assert (view.text or "").startswith("⏰ Check-ins of Liisa <L&L>\nTime: 08:00\n")
     assert labels(view)[-1] == "⬅️ Back to the card"
     await press(harness, desk.kaisa, "🕐 Change the time")
-    await press(harness, desk.kaisa, "🕘 9:00\u202fAM")
+    await press(harness, desk.kaisa, "🕘 09:00")
     await harness.settle()
     assert texts(desk.liisa.bot_messages()[-1:]) == (
-        "⏰ Kaisa changed your check-in times. Now: 9:00\u202fAM (Monday–Friday)."
+        "⏰ Kaisa changed your check-in times. Now: 09:00 (Monday–Friday)."
     )
     await press(harness, desk.kaisa, "⬅️ Back to the card")
     assert (desk.kaisa.bot_messages()[-1].text or "").startswith("👤 Liisa <L&L>")
@@ -202,18 +201,18 @@ async def test_a_pause_stops_check_ins_on_its_days_and_the_coach_is_told(
     assert past.text == "The pause cannot end before it starts."
     [why] = await say(harness, liisa, "4.3.")
     assert why.text == (
-        "The pause is from Tuesday, March 3, 2026 to Wednesday, March 4, 2026. What is the reason?"
+        "The pause is from Tuesday, 3 March 2026 to Wednesday, 4 March 2026. What is the reason?"
     )
     await press(harness, liisa, "🤒 Sick")
     assert (liisa.bot_messages()[-1].text or "").startswith(
         "✓ Saved. Your coach is told.\n\n⏸️ A pause in your check-ins\n\n"
-        "Check-ins are paused from Tuesday, March 3, 2026 to Wednesday, March 4, 2026. "
+        "Check-ins are paused from Tuesday, 3 March 2026 to Wednesday, 4 March 2026. "
         "Reason: 🤒 Sick."
     )
     await harness.settle()
     assert texts(kaisa.bot_messages()[-1:]) == (
-        "⏸️ Liisa <L&L> paused their check-ins from Tuesday, March 3, 2026 to "
-        "Wednesday, March 4, 2026. Reason: 🤒 Sick."
+        "⏸️ Liisa <L&L> paused their check-ins from Tuesday, 3 March 2026 to "
+        "Wednesday, 4 March 2026. Reason: 🤒 Sick."
     )
 
     await _at(harness, clock, utc(2026, 3, 3, 6, 0))  # Tuesday: paused
@@ -234,8 +233,8 @@ async def test_a_pause_stops_check_ins_on_its_days_and_the_coach_is_told(
         "▶️ The pause has ended. Check-ins come again at their times. Your coach is told."
     )
     assert texts(kaisa.bot_messages()[-2:]) == (
-        "⏸️ Liisa <L&L> paused their check-ins from Thursday, March 5, 2026 to "
-        "Wednesday, March 11, 2026. Reason: 🏖️ Holiday.\n"
+        "⏸️ Liisa <L&L> paused their check-ins from Thursday, 5 March 2026 to "
+        "Wednesday, 11 March 2026. Reason: 🏖️ Holiday.\n"
         "▶️ Liisa <L&L> ended their pause. Their check-ins continue."
     )
     async with harness.db.session() as session:
@@ -268,7 +267,7 @@ async def test_the_coach_pauses_from_the_card_and_the_client_is_told(
     assert (desk.kaisa.bot_messages()[-1].text or "").startswith("✓ Saved. Pekka is told.")
     assert labels(desk.kaisa.bot_messages()[-1]) == ["▶️ End the pause", "⬅️ Back to the card"]
     assert texts(desk.pekka.bot_messages()[-1:]) == (
-        "⏸️ Kaisa paused your check-ins from Sunday, March 1, 2026 to Saturday, March 14, 2026. "
+        "⏸️ Kaisa paused your check-ins from Sunday, 1 March 2026 to Saturday, 14 March 2026. "
         "Reason: 🏥 Hospital.\n"
         "You can still write to Kaisa here at any time."
     )
@@ -277,7 +276,7 @@ async def test_the_coach_pauses_from_the_card_and_the_client_is_told(
     assert _check_ins(desk.liisa) == 1
     # The client sees the pause in /pause and in /schedule.
     [shown] = await say(harness, desk.pekka, "/schedule")
-    assert "⏸️ Paused from Sunday, March 1, 2026 to Saturday, March 14, 2026." in (shown.text or "")
+    assert "⏸️ Paused from Sunday, 1 March 2026 to Saturday, 14 March 2026." in (shown.text or "")
 
 
 async def test_settings_turn_encouragement_off_and_the_morning_summary_off(
@@ -289,7 +288,7 @@ async def test_settings_turn_encouragement_off_and_the_morning_summary_off(
     assert shown.text == (
         "⚙️ Your settings\n"
         "🌱 Encouragement after check-ins: on\n"
-        "🌙 Quiet hours: 10:00\u202fPM–7:00\u202fAM. Messages in these hours come without a sound."
+        "🌙 Quiet hours: 22:00–07:00. Messages in these hours come without a sound."
     )
     assert labels(shown) == ["🔕 Turn encouragement off", "🌙 Quiet hours", "✅ Done"]
     await press(harness, liisa, "🔕 Turn encouragement off")
@@ -321,7 +320,7 @@ async def test_settings_turn_encouragement_off_and_the_morning_summary_off(
     assert coach_view.text == (
         "⚙️ Your settings\n"
         "📬 Morning summary: on, at the start of your working hours\n"
-        "🕗 Working hours: 8:00\u202fAM–4:00\u202fPM, Monday–Friday"
+        "🕗 Working hours: 08:00–16:00, Monday–Friday"
     )
     await press(harness, kaisa, "📭 Turn the morning summary off")
     await press(harness, kaisa, "🕗 Working hours")
@@ -330,7 +329,7 @@ async def test_settings_turn_encouragement_off_and_the_morning_summary_off(
     assert saved.text == (
         "✓ Saved.\n\n⚙️ Your settings\n"
         "📬 Morning summary: off\n"
-        "🕗 Working hours: 9:30\u202fAM–5:00\u202fPM, Monday–Friday"
+        "🕗 Working hours: 09:30–17:00, Monday–Friday"
     )
     # Working days one by one: Friday off.
     await press(harness, kaisa, "📅 Working days", message=saved)
@@ -350,7 +349,7 @@ async def test_settings_turn_encouragement_off_and_the_morning_summary_off(
     assert "⬜ Friday" in labels(kaisa.bot_messages()[-1])
     await press(harness, kaisa, "💾 Save")
     assert (kaisa.bot_messages()[-1].text or "").endswith(
-        "🕗 Working hours: 9:30\u202fAM–5:00\u202fPM, Monday, Tuesday, Wednesday, Thursday"
+        "🕗 Working hours: 09:30–17:00, Monday, Tuesday, Wednesday, Thursday"
     )
     async with harness.db.session() as session:
         digest = (

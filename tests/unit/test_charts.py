@@ -63,8 +63,8 @@ def _image(png: bytes) -> Image.Image:
     ("locale", "title"),
     [
         ("fi", "Sinun neljä viime viikkoasi: 2.3.2026 – 29.3.2026"),
-        ("sv", "Dina fyra senaste veckor: 2 mars 2026 – 29 mars 2026"),
-        ("en", "Your last four weeks: Mar 2, 2026 – Mar 29, 2026"),
+        ("sv", "Dina fyra senaste veckor: 2.3.2026 – 29.3.2026"),
+        ("en", "Your last four weeks: 2 Mar 2026 – 29 Mar 2026"),
     ],
 )
 def test_the_client_chart_is_titled_in_the_readers_language(locale: str, title: str) -> None:
@@ -78,7 +78,7 @@ def test_the_client_chart_is_titled_in_the_readers_language(locale: str, title: 
 def test_a_coachs_view_names_the_client_and_the_picture_is_deterministic() -> None:
     data = _weeks(name="Liisa $5 <L&L>")
     first = progress_picture(data, "sv")
-    assert first.title == "Liisa $5 <L&L>, de fyra senaste veckorna: 2 mars 2026 – 29 mars 2026"
+    assert first.title == "Liisa $5 <L&L>, de fyra senaste veckorna: 2.3.2026 – 29.3.2026"
     assert progress_picture(data, "sv").png == first.png
 
 
@@ -108,7 +108,7 @@ def test_the_caseload_picture_grows_with_the_caseload() -> None:
 
     small = caseload_picture(grid(3), "sv")
     large = caseload_picture(grid(40), "fi")
-    assert small.title == "Avstämningar, 3 klienter: 16 mars 2026 – 29 mars 2026"
+    assert small.title == "Avstämningar, 3 klienter: 16.3.2026 – 29.3.2026"
     assert large.title == "Kuulumiskyselyt, 40 asiakasta: 16.3.2026 – 29.3.2026"
     small_image, large_image = _image(small.png), _image(large.png)
     assert small_image.width == large_image.width >= 800
@@ -127,8 +127,8 @@ def test_a_caseload_beyond_fifty_comes_in_parts() -> None:
     )
     pictures = caseload_pictures(grid, "en")
     assert [p.title for p in pictures] == [
-        "Check-ins of your 51 clients: Mar 16, 2026 – Mar 29, 2026, part 1 of 2",
-        "Check-ins of your 51 clients: Mar 16, 2026 – Mar 29, 2026, part 2 of 2",
+        "Check-ins of your 51 clients: 16 Mar 2026 – 29 Mar 2026, part 1 of 2",
+        "Check-ins of your 51 clients: 16 Mar 2026 – 29 Mar 2026, part 2 of 2",
     ]
     assert [_image(p.png).info["Title"] for p in pictures] == [p.title for p in pictures]
     assert len(caseload_pictures(CaseloadGrid(days=days, rows=grid.rows[:50]), "en")) == 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.text.i18n import _, format_datetime, resolve_locale, use_locale
+from bot.text.dates import format_datetime
+from bot.text.i18n import _, resolve_locale, use_locale
 
 
 def test_app_language_maps_to_our_locales() -> None:
@@ -30,4 +31,5 @@ def test_each_locale_translates() -> None:
 def test_dates_in_the_persons_timezone_and_language() -> None:
     moment = dt.datetime(2026, 7, 1, 5, 30, tzinfo=dt.UTC)  # 08:30 in Helsinki (summer)
     assert "8.30" in format_datetime(moment, timezone="Europe/Helsinki", locale="fi")
-    assert "08:30" in format_datetime(moment, timezone="Europe/Helsinki", locale="sv")
+    assert "8.30" in format_datetime(moment, timezone="Europe/Helsinki", locale="sv")
+    assert "08:30" in format_datetime(moment, timezone="Europe/Helsinki", locale="en")

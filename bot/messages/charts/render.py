@@ -34,15 +34,8 @@ from bot.messages.charts.data import (
     DayProgress,
 )
 from bot.models.checkins import GotUp
-from bot.text.i18n import (
-    _,
-    current_locale,
-    format_date,
-    format_day_month,
-    format_weekday,
-    ngettext,
-    use_locale,
-)
+from bot.text.dates import format_date, format_day_month, format_weekday
+from bot.text.i18n import _, current_locale, ngettext, use_locale
 
 DPI = 120
 WIDTH_INCHES = 9.0  # 1080 pixels at DPI
