@@ -21,6 +21,7 @@ import re
 import signal
 import socket
 import sys
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -48,6 +49,10 @@ pytestmark = [
 CHATS = int(os.environ.get("SCALE_CHATS", "500"))
 PER_CHAT = int(os.environ.get("SCALE_PER_CHAT", "10"))
 LEASE_SECONDS = 30  # the default: on two cores shared with other work, a shorter lease runs out
+# The bound for taking over a dead process's chats is the lease time plus 5 s; a machine
+# whose cores are shared with other work may need more (SCALE_TAKEOVER_SLACK), and the time taken
+# is printed either way.
+TAKEOVER_SLACK = float(os.environ.get("SCALE_TAKEOVER_SLACK", "5"))
 # How long the whole run may take: on two cores shared with other work, a few minutes.
 PATIENCE = max(120.0, CHATS * PER_CHAT * 0.2)
 SECRET = "scale-test-secret"
@@ -354,7 +359,11 @@ async def test_three_webhook_processes_one_killed_and_a_fourth_joining_handle_ea
                 for chat in held
             )
 
-        await wait_for(taken_over, LEASE_SECONDS + 5, fleet, "the killed process's chats")
+        killed_at = time.monotonic()
+        await wait_for(
+            taken_over, LEASE_SECONDS + TAKEOVER_SLACK, fleet, "the killed process's chats"
+        )
+        takeover_seconds = time.monotonic() - killed_at
 
         # A fourth process joins while the rest is sent.
         port = await fleet.start("web4", "run", "--webhook", webhook_url=balancer.url)
@@ -380,7 +389,8 @@ async def test_three_webhook_processes_one_killed_and_a_fourth_joining_handle_ea
     assert handled["web4"] > 0, handled
     assert balancer.forwarded[balancer.backends[3]] > 0
     print(
-        f"killed with {in_flight} in flight, {len(held)} chats held; {answers.repeats()} repeated"
+        f"killed with {in_flight} in flight, {len(held)} chats held, taken over in "
+        f"{takeover_seconds:.1f}s; {answers.repeats()} repeated"
         f" answers; handled per process {handled}; forwarded {dict(balancer.forwarded)}"
     )
 
