@@ -197,7 +197,7 @@ class Fleet:
         self.ports[name] = port
         return port
 
-    async def ready(self, name: str, seconds: float = 60) -> None:
+    async def ready(self, name: str, seconds: float = 180) -> None:
         """Wait until the process answers /readyz."""
         url = f"http://127.0.0.1:{self.ports[name]}/readyz"
         async with aiohttp.ClientSession() as client:
