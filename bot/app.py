@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
@@ -79,8 +76,12 @@ from bot.runtime.dispatcher import Dispatcher, DueJob
 from bot.runtime.intake import Backlog
 from bot.runtime.ratelimit import Limits, RateLimits, TelegramRateLimiter
 from bot.runtime.sender import OutboxSender
-from bot.runtime.updates import InboxBot, InboxUpdateProcessor, StartedUpdates, recover_unfinished
+from bot.runtime.updates import Claimer, InboxBot, InboxUpdateProcessor, Lanes, StartedUpdates
+from bot.runtime.workers import new_worker_id
 from bot.services import checkins, crisis_words, days, outbox, retention, state
+
+if TYPE_CHECKING:
+    from bot.runtime.webhook import WebhookServer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -95,18 +96,18 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 )
 
 
-def new_worker_id(kind: str) -> str:
-    """A name for this process in outbox claims: host, process and a random part."""
-    return f"{kind}:{socket.gethostname()[:20]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
 def build_services(
     settings: Settings, *, clock: Clock | None = None, db: Database | None = None, kind: str
 ) -> Services:
     days.use_default_zone(settings.default_timezone)
     return Services(
         settings=settings,
-        db=db or Database(settings.resolved_database_url),
+        db=db
+        or Database(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        ),
         clock=clock or SystemClock(),
         limits=RateLimits(
             Limits(
@@ -143,6 +144,11 @@ def build_bot(settings: Settings, services: Services) -> InboxBot:
         db=services.db,
         clock=services.clock,
         started=StartedUpdates(),
+        lanes=Lanes(
+            holder=services.worker_id,
+            lease_seconds=settings.lease_seconds,
+            max_chats=settings.handler_max_chats,
+        ),
         backlog=Backlog(
             per_chat=settings.updates_per_chat_max_waiting, total=settings.updates_max_waiting
         ),
@@ -253,8 +259,9 @@ async def _post_init(application: Any) -> None:
             session, username=bot.username, bot_id=bot.id, now=services.clock.now()
         )
     await register_default_menus(bot, services.settings.default_locale)
-    for update in await recover_unfinished(services.db, bot):
-        await application.update_queue.put(update)
+    if services.claimer is not None:
+        # Updates the last run left unfinished, or that other processes wrote down for us.
+        await services.claimer.start()
     if services.sender is not None:
         await services.sender.start()
     if services.dispatcher is not None:
@@ -274,6 +281,10 @@ async def _post_stop(application: Any) -> None:
     assert isinstance(application, CompanionApplication)
     if application.services.web is not None:
         await application.services.web.stop()
+    if application.services.claimer is not None:
+        await application.services.claimer.stop()
+    if application.services.processor is not None:
+        _LOGGER.info("%d updates handled here", application.services.processor.handled)
     if application.services.dispatcher is not None:
         await application.services.dispatcher.stop()
     if application.services.sender is not None:
@@ -309,6 +320,7 @@ def build_application(
         default_locale=settings.default_locale,
         max_concurrent=64,
         started=bot.started,
+        lanes=bot.lanes,
         backlog=bot.backlog,
     )
     services.processor = processor
@@ -332,6 +344,14 @@ def build_application(
         .build()
     )
     assert isinstance(application, CompanionApplication)
+    services.claimer = Claimer(
+        db=services.db,
+        clock=services.clock,
+        bot=bot,
+        lanes=bot.lanes,
+        queue=application.update_queue,
+        poll_seconds=settings.handler_poll_seconds,
+    )
     register_handlers(application)
     return application
 
@@ -402,3 +422,59 @@ async def stop_bot(application: CompanionApplication) -> None:
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
+
+
+async def start_handling(application: CompanionApplication) -> None:
+    """Start the bot without polling: its handlers take updates that a webhook endpoint (or
+    another process) writes to the inbox."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+
+
+async def stop_handling(application: CompanionApplication) -> None:
+    """Stop what start_handling started, in reverse order."""
+    if application.running:
+        await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
+async def set_webhook(application: CompanionApplication) -> None:
+    """Tell Telegram where to post updates, with the secret it sends back and the kinds wanted;
+    updates already waiting are kept."""
+    settings = application.services.settings
+    url, secret = settings.require_webhook()
+    await application.bot.set_webhook(
+        url=url,
+        secret_token=secret,
+        allowed_updates=list(ALLOWED_UPDATES),
+        max_connections=settings.webhook_max_connections,
+        drop_pending_updates=False,
+    )
+
+
+def build_webhook_server(application: CompanionApplication, *, receive: bool) -> WebhookServer:
+    """The webhook endpoint (when `receive`) and the health endpoints, on their own server.
+
+    The desk's server can mount the same routes (`webhook_routes`, `health_routes`) instead.
+    """
+    # Imported here: a polling bot does not load the web server.
+    from bot.runtime.webhook import Health, WebhookServer, health_routes, webhook_routes
+
+    services = application.services
+    settings = services.settings
+    bot = application.bot
+    assert isinstance(bot, InboxBot)
+    health = Health(services.db, ready=lambda: application.running)
+    routes = health_routes(health)
+    if receive:
+        _url, secret = settings.require_webhook()
+        routes += webhook_routes(
+            path=settings.webhook_path, secret=secret, bot=bot, queue=application.update_queue
+        )
+    return WebhookServer(routes, host=settings.webhook_listen_host, port=settings.webhook_port)

@@ -46,23 +46,89 @@ async def _require_current_schema(settings: Settings) -> None:
         await db.dispose()
 
 
-def cmd_run(settings: Settings) -> int:
-    """Long polling until interrupted."""
+def cmd_run(settings: Settings, *, webhook: bool = False) -> int:
+    """Long polling (or a webhook endpoint) until interrupted."""
     from bot.app import ALLOWED_UPDATES, build_application
     from bot.services.crisis_words import LexiconError
 
     settings.require_token()
+    if webhook:
+        settings.require_webhook()
     asyncio.run(_require_current_schema(settings))
+    if webhook:
+        asyncio.run(_serve(settings, receive=True))
+        return 0
     try:
         application = build_application(settings)
     except LexiconError as exc:
         raise ConfigError(f"the lexicon of words of crisis cannot be read: {exc}") from None
+    # Polling deletes a webhook set before (Telegram refuses getUpdates while one is set).
     application.run_polling(
         allowed_updates=list(ALLOWED_UPDATES),
         timeout=settings.polling_timeout_seconds,
         drop_pending_updates=False,
     )
     return 0
+
+
+async def _serve(settings: Settings, *, receive: bool) -> None:
+    """Handle updates from the inbox until SIGINT or SIGTERM: received by this process's webhook
+    endpoint (`receive`), or by other processes (`worker --handle`)."""
+    from bot.app import (
+        build_application,
+        build_webhook_server,
+        set_webhook,
+        start_handling,
+        stop_handling,
+    )
+    from bot.services.crisis_words import LexiconError
+
+    try:
+        application = build_application(settings)
+    except LexiconError as exc:
+        raise ConfigError(f"the lexicon of words of crisis cannot be read: {exc}") from None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await start_handling(application)
+    server = build_webhook_server(application, receive=receive)
+    try:
+        await server.start()
+        if receive:
+            await set_webhook(application)
+            _LOGGER.info("receiving updates by webhook at %s", settings.webhook_path)
+        await stop.wait()
+    finally:
+        await server.stop()
+        await stop_handling(application)
+
+
+def cmd_handle(settings: Settings) -> int:
+    """Handle updates other processes receive (and send, and dispatch) until interrupted."""
+    settings.require_token()
+    asyncio.run(_require_current_schema(settings))
+    asyncio.run(_serve(settings, receive=False))
+    return 0
+
+
+async def _webhook_info(settings: Settings) -> None:
+    from telegram import Bot
+
+    bot = Bot(settings.require_token(), base_url=settings.telegram_api_base_url)
+    async with bot:
+        info = await bot.get_webhook_info()
+    shown: dict[str, object] = {
+        "url": info.url or "(none: the bot polls)",
+        "pending_update_count": info.pending_update_count,
+        "max_connections": info.max_connections,
+        "allowed_updates": ",".join(info.allowed_updates or ()) or None,
+        "last_error_date": _utc(info.last_error_date) if info.last_error_date else None,
+        "last_error_message": info.last_error_message,
+    }
+    for key, value in shown.items():
+        if value is not None:
+            print(f"{key}\t{value}")
 
 
 async def _worker(settings: Settings) -> None:
@@ -409,9 +475,26 @@ def _parser() -> argparse.ArgumentParser:
         description="A Telegram companion for job coaching: check-ins, goals, a line to the coach.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands.add_parser("run", help="run the bot (long polling); needs BOT_TOKEN")
-    commands.add_parser(
+    run = commands.add_parser("run", help="run the bot (long polling); needs BOT_TOKEN")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET) instead of polling",
+    )
+    worker = commands.add_parser(
         "worker", help="send due check-ins and queued messages beside `run`; needs BOT_TOKEN"
+    )
+    worker.add_argument(
+        "--handle",
+        action="store_true",
+        help="also handle updates that other processes receive (any number of these)",
+    )
+    webhook = commands.add_parser("webhook", help="the webhook as Telegram sees it")
+    webhook_commands = webhook.add_subparsers(
+        dest="webhook_command", metavar="ACTION", required=True
+    )
+    webhook_commands.add_parser(
+        "info", help="Telegram's view: the URL, updates waiting, the last delivery error"
     )
     commands.add_parser("demo", help="chat with the bot in this terminal: no token, no network")
     db = commands.add_parser("db", help="the database")
@@ -525,9 +608,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         _setup_logging(settings.log_level if args.command != "demo" else "WARNING")
         if args.command == "run":
-            return cmd_run(settings)
+            return cmd_run(settings, webhook=args.webhook)
         if args.command == "worker":
-            return cmd_worker(settings)
+            return cmd_handle(settings) if args.handle else cmd_worker(settings)
+        if args.command == "webhook":
+            asyncio.run(_webhook_info(settings))
+            return 0
         if args.command == "demo":
             try:
                 from bot.devtools.demo import run_demo

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -108,8 +109,29 @@ class Settings(BaseSettings):
     # Long-polling wait for new updates.
     polling_timeout_seconds: Annotated[int, Field(ge=0)] = 30
     outbox_max_attempts: Annotated[int, Field(ge=1)] = 30
-    # How long a sender's claim on an outbox message lasts before another sender may take it over.
-    outbox_claim_seconds: Annotated[int, Field(ge=5)] = 120
+    # How long a sender's claim on an outbox message lasts before another sender may take it over
+    # (the sender renews its claims a third of the way through, while it works).
+    outbox_claim_seconds: Annotated[int, Field(ge=5)] = 30
+    # How long one process holds a chat's updates without renewing the lease; a process that
+    # dies holds its chats for at most this long.
+    lease_seconds: Annotated[float, Field(ge=1)] = 30.0
+    # How often a handler looks in the inbox for updates other processes wrote down.
+    handler_poll_seconds: Annotated[float, Field(gt=0)] = 0.5
+    # How many chats one process handles at once; beyond them, it leaves chats to other handlers.
+    handler_max_chats: Annotated[int, Field(ge=1)] = 64
+
+    # Webhooks (`companion run --webhook`): the public HTTPS address Telegram posts updates to
+    # (its path is the endpoint's), the secret Telegram sends back in a header with each one,
+    # and where this process listens (behind the TLS-terminating proxy).
+    webhook_url: str = ""
+    webhook_secret: SecretStr | None = None
+    webhook_listen_host: str = "127.0.0.1"
+    webhook_port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    # How many requests at once Telegram may open to this deployment (all its processes).
+    webhook_max_connections: Annotated[int, Field(ge=1, le=100)] = 40
+    # Database connections each process keeps open (PostgreSQL), and how many more it may open.
+    db_pool_size: Annotated[int, Field(ge=1)] = 10
+    db_max_overflow: Annotated[int, Field(ge=0)] = 10
     # An unanswered check-in gets one gentle reminder this long after it was sent.
     checkin_reminder_hours: Annotated[float, Field(gt=0)] = 3.0
     # Handled updates and settled outgoing messages hold what people wrote: keep them briefly.
@@ -178,6 +200,25 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a bot token (expected 123456:ABC…)")
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token.
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("1-256 characters: letters A-Z and a-z, digits, _ and -")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if value and not value.startswith("https://"):
+            host = urlsplit(value).hostname
+            if not (value.startswith("http://") and is_loopback_host(host)):
+                raise ValueError("must be an https:// address (plain http only on this machine)")
+        return value
+
     @field_validator("updates_max_waiting")
     @classmethod
     def _one_chat_cannot_fill_the_backlog(cls, value: int, info: ValidationInfo) -> int:
@@ -206,6 +247,19 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> dt.tzinfo:
         return ZoneInfo(self.default_timezone)
+
+    def require_webhook(self) -> tuple[str, str]:
+        """The webhook's URL and secret, or a ConfigError naming what is missing."""
+        if not self.webhook_url:
+            raise ConfigError("WEBHOOK_URL: missing (the public https:// address of the bot)")
+        if self.webhook_secret is None:
+            raise ConfigError("WEBHOOK_SECRET: missing (1-256 letters, digits, _ or -)")
+        return self.webhook_url, self.webhook_secret.get_secret_value()
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook endpoint answers on: the URL's own."""
+        return urlsplit(self.webhook_url).path or "/"
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError naming BOT_TOKEN."""

@@ -11,12 +11,21 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.app import build_application, start_bot, stop_bot
+from bot.app import (
+    build_application,
+    build_webhook_server,
+    set_webhook,
+    start_bot,
+    start_handling,
+    stop_bot,
+    stop_handling,
+)
 from bot.config import Settings, load_settings
 from bot.runtime.clock import Clock
 from bot.runtime.context import CompanionApplication
 from bot.runtime.db import Database
 from bot.runtime.schema import upgrade
+from bot.runtime.webhook import WebhookServer
 from bot.sandbox import Sandbox
 from bot.services import outbox
 
@@ -33,6 +42,7 @@ class Harness:
     settings: Settings
     clock: Clock | None = None
     application: CompanionApplication | None = None
+    web: WebhookServer | None = None
     _db: Database | None = field(default=None, repr=False)
 
     @classmethod
@@ -83,9 +93,24 @@ class Harness:
         await start_bot(self.application, poll_interval=0.0)
         return self.application
 
+    async def start_webhook_bot(self) -> CompanionApplication:
+        """The bot receiving by webhook: its endpoint on a free port of this machine, registered
+        with the sandbox, which then delivers updates to it."""
+        self.application = build_application(self.settings, clock=self.clock)
+        await start_handling(self.application)
+        self.web = build_webhook_server(self.application, receive=True)
+        await self.web.start()
+        await set_webhook(self.application)
+        return self.application
+
     async def stop_bot(self) -> None:
         application, self.application = self.application, None
-        if application is not None:
+        web, self.web = self.web, None
+        if web is not None:
+            await web.stop()
+            assert application is not None
+            await stop_handling(application)
+        elif application is not None:
             await stop_bot(application)
 
     async def restart_bot(self) -> CompanionApplication:
@@ -133,6 +158,9 @@ class Harness:
             busy = True
             if processor is not None:
                 await processor.wait_idle()
+        if services.claimer is not None and not busy:
+            # The chats handled are given back, as the claimer's next round would do.
+            await services.claimer.give_back_idle()
         sender = services.sender
         if sender is not None:
             async with services.db.session() as session:

@@ -78,12 +78,20 @@ from bot.models.placements import (
     PlacementContact,
     PlacementKind,
 )
-from bot.models.transport import BotState, InboxStatus, InboxUpdate, OutboxMessage, OutboxStatus
+from bot.models.transport import (
+    BotState,
+    ChatLease,
+    InboxStatus,
+    InboxUpdate,
+    OutboxMessage,
+    OutboxStatus,
+)
 
 __all__ = [
     "AssignmentKind",
     "AuditEvent",
     "BotState",
+    "ChatLease",
     "Checkin",
     "CheckinPause",
     "CheckinPauseBase",

@@ -47,6 +47,23 @@ class InboxUpdate(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_inbox_update_status", "status", "update_id"),)
 
 
+class ChatLease(SQLModel, table=True):
+    """Which process handles a chat's updates now, and until when (renewed while it works).
+
+    One process at a time handles a chat, in update_id order; when the lease runs out (its
+    process died) another process takes the chat over.
+    """
+
+    __tablename__ = "chat_lease"
+
+    # The chat, or the sender for an update without a chat, or 0 for one without either.
+    chat_key: int = Field(
+        primary_key=True, sa_type=BigInt, sa_column_kwargs={"autoincrement": False}
+    )
+    holder: str = Field(max_length=80)
+    lease_until: dt.datetime = Field(sa_type=UTCDateTime)
+
+
 class OutboxStatus(enum.StrEnum):
     """Where an outgoing message is on its way out."""
 

@@ -22,7 +22,7 @@ from bot.services.people import Actor
 if TYPE_CHECKING:
     from bot.runtime.dispatcher import Dispatcher
     from bot.runtime.sender import OutboxSender
-    from bot.runtime.updates import InboxUpdateProcessor
+    from bot.runtime.updates import Claimer, InboxUpdateProcessor
 
 
 class Server(Protocol):
@@ -48,6 +48,7 @@ class Services:
     dispatcher: Dispatcher | None = None
     processor: InboxUpdateProcessor | None = None
     web: Server | None = None
+    claimer: Claimer | None = None
 
     def wake_sender(self) -> None:
         """Something was queued in the outbox: deliver it without waiting for the next poll."""

@@ -73,7 +73,9 @@ def prepare_sqlite_file(database: str) -> None:
         _owner_only(Path(f"{path}{suffix}"), FILE_MODE)
 
 
-def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def make_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 10
+) -> AsyncEngine:
     """An async engine for the URL, creating a SQLite file and its folder when needed.
 
     Bound parameters carry what people wrote; `hide_parameters` keeps them out of the engine's
@@ -102,17 +104,19 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         echo=echo,
         hide_parameters=True,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
     )
 
 
 class Database:
     """The engine and a session factory, with a start/stop lifecycle."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 10
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo)
+        self.engine = make_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )

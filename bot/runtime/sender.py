@@ -7,6 +7,10 @@ who blocked the bot (403) and has their coach told once, and never retries a 400
 Each chat's messages go out one after another in their order; chats are served concurrently.
 A message is sent at least once: a duplicate is possible only for a message in flight when the
 process died (or whose claim could not be renewed in time).
+
+Claims are short (`claim_seconds`, 30 by default) and renewed by a heartbeat a third of the way
+through while the sender lives, so what a dead sender had claimed is taken over within that
+time; a sender that starts takes over at once what a dead sender of its own host held.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import datetime as dt
 import enum
 import logging
 import random
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,6 +42,7 @@ from bot.models.people import Reachability, ReachabilityState
 from bot.models.transport import OutboxMessage, OutboxStatus
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
+from bot.runtime.workers import dead_here
 from bot.services import outbox, reachability
 from bot.services.sql import table_of
 
@@ -126,7 +130,7 @@ class OutboxSender:
         self._chat_tasks: dict[int, asyncio.Task[None]] = {}
         self._chat_queues: dict[int, list[OutboxMessage]] = {}
         self._queued_ids: set[int] = set()
-        self._renewed_at = time.monotonic()
+        self._heartbeat: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
         self.sent_count = 0
@@ -138,7 +142,21 @@ class OutboxSender:
     async def start(self) -> None:
         if self._task is None:
             self._stopping = False
+            await self._free_dead_claims()
             self._task = asyncio.create_task(self._run(), name="outbox-sender")
+            self._heartbeat = asyncio.create_task(self._beat(), name="outbox-heartbeat")
+
+    async def _free_dead_claims(self) -> None:
+        """What a sender of this host that no longer runs had claimed goes back to the queue."""
+        try:
+            async with self._db.session() as session:
+                dead = dead_here(await outbox.claimants(session))
+                freed = await outbox.free_claims(session, workers=dead)
+        except Exception:
+            _LOGGER.exception("outbox: could not look for claims of stopped senders")
+            return
+        if freed:
+            _LOGGER.info("outbox: %d messages claimed by stopped senders taken over", freed)
 
     async def stop(self) -> None:
         """Stop claiming, let each chat finish the message in flight, hand back the rest."""
@@ -156,6 +174,11 @@ class OutboxSender:
             for chat_task in pending:
                 with contextlib.suppress(asyncio.CancelledError):
                     await chat_task
+        heartbeat, self._heartbeat = self._heartbeat, None
+        if heartbeat is not None:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
         leftover = [m.id for q in self._chat_queues.values() for m in q if m.id is not None]
         self._chat_queues.clear()
         self._chat_tasks.clear()
@@ -180,7 +203,6 @@ class OutboxSender:
     async def _run(self) -> None:
         while True:
             try:
-                await self._renew_claims()
                 claimed = await self.claim()
             except asyncio.CancelledError:
                 raise
@@ -196,23 +218,31 @@ class OutboxSender:
                 await asyncio.wait_for(self._wake.wait(), timeout=sleep)
 
     async def _sleep_time(self) -> float:
-        renew_in = self._claim_seconds / 4 - (time.monotonic() - self._renewed_at)
         try:
             async with self._db.session() as session:
                 due = await outbox.next_due_at(session, excluding_worker=self.worker_id)
         except Exception:
             _LOGGER.exception("outbox: could not read the next due time")
-            return min(self._poll_seconds, max(0.0, renew_in))
+            return self._poll_seconds
         if due is None:
-            return min(self._poll_seconds, max(0.0, renew_in))
+            return self._poll_seconds
         until_due = (due - self._clock.now()).total_seconds()
-        return max(0.0, min(self._poll_seconds, until_due, renew_in))
+        return max(0.0, min(self._poll_seconds, until_due))
+
+    async def _beat(self) -> None:
+        """The heartbeat: renew the claims on messages waiting here a third of the way through,
+        apart from the claiming loop, so that a slow claim never lets them run out."""
+        while True:
+            await asyncio.sleep(self._claim_seconds / 3)
+            try:
+                await self._renew_claims()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                _LOGGER.exception("outbox: renewing claims failed; trying again")
 
     async def _renew_claims(self) -> None:
         """Keep the claims on messages waiting here, so no other sender takes them over."""
-        if time.monotonic() - self._renewed_at < self._claim_seconds / 4:
-            return
-        self._renewed_at = time.monotonic()
         if not self._queued_ids:
             return
         async with self._db.session() as session:

@@ -28,6 +28,7 @@ from bot.sandbox.schema import load_schema
 from bot.sandbox.server import HttpServer
 from bot.sandbox.state import BotIdentity, SandboxState, scope_key
 from bot.sandbox.update_queue import UpdateQueue
+from bot.sandbox.webhook import WebhookDelivery
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
 DEFAULT_BOT_USERNAME = "companion_test_bot"
@@ -79,6 +80,7 @@ class Sandbox:
         self._users: dict[int, SandboxUser] = {}
         # Real time, not the injectable clocks: tests freeze those, but idleness is real.
         self._last_activity = time.monotonic()
+        self.webhook = WebhookDelivery(self.state.webhook, self.updates, clock, self.touch)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -91,10 +93,12 @@ class Sandbox:
         server = HttpServer(self._processor.handle, self._processor.download)
         await server.start(host, port)
         self._server = server
+        await self.webhook.start()
 
     async def stop(self) -> None:
         """Stop serving; pending long polls get an empty answer, hanging calls are dropped."""
         self.updates.close()
+        await self.webhook.stop()
         self._processor.release_hanging()
         if self._server is not None:
             server, self._server = self._server, None

@@ -32,6 +32,8 @@ class WebhookState:
     allowed_updates: list[str] | None = None
     secret_token: str | None = None
     ip_address: str | None = None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
 
 
 @dataclass(slots=True)

@@ -36,6 +36,8 @@ class UpdateQueue:
         self._closed = False
         self._poll: _Poll | None = None
         self._poll_ended = asyncio.Event()
+        # Told of each update queued (the webhook delivery waits on it).
+        self.listeners: list[Callable[[], None]] = []
 
     @property
     def next_update_id(self) -> int:
@@ -69,7 +71,16 @@ class UpdateQueue:
         self._next_id += 1
         self._pending.append(update)
         self._arrived.set()
+        self._tell()
         return update
+
+    def notify(self) -> None:
+        """Tell the listeners to look again (a webhook was set)."""
+        self._tell()
+
+    def _tell(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     def push_raw(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Queue an update exactly as given, unchecked, with the next update_id unless it names
@@ -81,6 +92,7 @@ class UpdateQueue:
         self._next_id = max(self._next_id, update_id + 1)
         self._pending.append(update)
         self._arrived.set()
+        self._tell()
         return update
 
     def confirm(self, offset: int | None) -> None:
@@ -93,6 +105,17 @@ class UpdateQueue:
         else:
             while len(self._pending) > -offset:
                 self._pending.popleft()
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Every unconfirmed update, oldest first."""
+        return list(self._pending)
+
+    def remove(self, update_id: int) -> None:
+        """Forget one update: a webhook answered it with a 2xx."""
+        for update in self._pending:
+            if update["update_id"] == update_id:
+                self._pending.remove(update)
+                return
 
     def peek(self, limit: int) -> list[dict[str, Any]]:
         return [update for _, update in zip(range(limit), self._pending, strict=False)]

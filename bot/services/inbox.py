@@ -99,6 +99,7 @@ class TakenIn:
     """The update ids of a batch that the inbox did not hold before, by what became of them."""
 
     started: set[int]
+    waiting: set[int]
     dropped: set[int]
     unreadable: set[int]
 
@@ -107,16 +108,18 @@ async def take_in(
     session: AsyncSession,
     *,
     started: Sequence[ReceivedUpdate],
+    waiting: Sequence[ReceivedUpdate] = (),
     dropped: Sequence[ReceivedUpdate] = (),
     unreadable: Sequence[ReceivedUpdate] = (),
     now: dt.datetime,
 ) -> TakenIn:
     """Write a fetched batch down in one statement: updates to handle as started (their first
     attempt begins now, in this process), dropped ones with their ids only (never what they
-    carried), unreadable ones as received for inspection. An update the inbox holds already is
+    carried), unreadable ones as received for inspection; `waiting` ones (their chat is handled
+    by another process now) as received, not started. An update the inbox holds already is
     left as it is; only new ids are returned."""
     rows: list[dict[str, Any]] = []
-    for u in started:
+    for u, is_started in [(u, True) for u in started] + [(u, False) for u in waiting]:
         rows.append(
             {
                 "update_id": u.update_id,
@@ -124,9 +127,9 @@ async def take_in(
                 "user_id": u.user_id,
                 "payload": u.payload,
                 "status": InboxStatus.RECEIVED,
-                "attempts": 1,
+                "attempts": 1 if is_started else 0,
                 "received_at": now,
-                "started_at": now,
+                "started_at": now if is_started else None,
                 "finished_at": None,
             }
         )
@@ -152,7 +155,7 @@ async def take_in(
             }
         )
     if not rows:
-        return TakenIn(set(), set(), set())
+        return TakenIn(set(), set(), set(), set())
     table = table_of(InboxUpdate)
     # Many parameter sets for one statement, not one statement with all the values in it: the
     # statement is compiled once and cached, which matters when a flood brings batch after batch.
@@ -163,6 +166,7 @@ async def take_in(
     written = set(result.scalars().all())
     return TakenIn(
         started={u.update_id for u in started} & written,
+        waiting={u.update_id for u in waiting} & written,
         dropped={u.update_id for u in dropped} & written,
         unreadable={u.update_id for u in unreadable} & written,
     )

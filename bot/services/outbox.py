@@ -446,6 +446,31 @@ async def release(
     )
 
 
+async def claimants(session: AsyncSession) -> list[str]:
+    """The senders that hold claims now (to find the dead ones among them)."""
+    rows = await session.exec(
+        select(OutboxMessage.claimed_by)
+        .where(col(OutboxMessage.status) == OutboxStatus.SENDING)
+        .distinct()
+    )
+    return [str(worker) for worker in rows.all() if worker]
+
+
+async def free_claims(session: AsyncSession, *, workers: Sequence[str]) -> int:
+    """Hand back everything these senders (known to be dead) had claimed."""
+    if not workers:
+        return 0
+    result = await session.exec(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.claimed_by).in_(list(workers)),
+        )
+        .values(status=OutboxStatus.PENDING, claimed_by=None, claim_until=None)
+    )
+    return int(result.rowcount)
+
+
 async def renew_claims(
     session: AsyncSession, *, message_ids: Sequence[int], worker: str, claim_until: dt.datetime
 ) -> None:

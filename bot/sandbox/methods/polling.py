@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.sandbox.errors import bad_request, conflict
@@ -9,6 +10,8 @@ from bot.sandbox.methods.context import CallContext
 
 # Telegram caps a long poll at 50 seconds.
 MAX_POLL_SECONDS = 50
+# What setWebhook's secret_token may be: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 async def get_updates(ctx: CallContext) -> Any:
@@ -33,14 +36,24 @@ async def set_webhook(ctx: CallContext) -> Any:
     if url and not url.startswith(("https://", "http://")):
         # Telegram wants HTTPS; plain HTTP is let through for local webhook tests.
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = ctx.params.get("secret_token")
+    if secret is not None and not _SECRET.fullmatch(str(secret)):
+        raise bad_request("bad webhook: Secret token contains unallowed characters")
+    max_connections = int(ctx.params.get("max_connections", 40))
+    if not 1 <= max_connections <= 100:
+        raise bad_request("bad webhook: max_connections must be between 1 and 100")
+    if url != webhook.url:
+        webhook.last_error_date = None
+        webhook.last_error_message = None
     webhook.url = url
-    webhook.max_connections = int(ctx.params.get("max_connections", 40))
+    webhook.max_connections = max_connections
     webhook.allowed_updates = ctx.params.get("allowed_updates")
     webhook.secret_token = ctx.params.get("secret_token")
     webhook.ip_address = ctx.params.get("ip_address")
     ctx.updates.set_allowed(ctx.params.get("allowed_updates"))
     if ctx.flag("drop_pending_updates"):
         ctx.updates.clear()
+    ctx.updates.notify()
     return True
 
 
@@ -64,4 +77,7 @@ async def get_webhook_info(ctx: CallContext) -> Any:
             info["allowed_updates"] = webhook.allowed_updates
         if webhook.ip_address:
             info["ip_address"] = webhook.ip_address
+        if webhook.last_error_date is not None:
+            info["last_error_date"] = webhook.last_error_date
+            info["last_error_message"] = webhook.last_error_message
     return info
