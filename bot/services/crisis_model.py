@@ -30,8 +30,9 @@ from bot.services.crisis_words import tokens
 MODEL_PATH = Path(__file__).resolve().parent / "crisis_lexicon" / "model.tsv"
 # The score over which a text counts as a crisis: chosen by leaving each batch of unseen
 # messages out of the training in turn (scripts/crisis_model.py cross).
-THRESHOLD = -0.5
+THRESHOLD = 1.0
 WINDOW = 24  # words in a window; windows overlap by half
+MIN_WORDS = 5
 MIN_COUNT = 2  # a piece seen fewer times than this carries no weight
 MIN_WEIGHT = 0.05  # nor does one this close to even
 EPOCHS = 30
@@ -87,8 +88,9 @@ def score(text: str, weights: Mapping[str, float] | None = None) -> float:
     windows are summed from running totals."""
     table = model() if weights is None else weights
     words = ["|" if word == "\n" else word for word in tokens(text)]
-    if not words:
-        return 0.0
+    if sum(word != "|" for word in words) < MIN_WORDS:
+        # Too few words to weigh: a greeting is not evidence; the lexicons read short texts.
+        return -math.inf
     weighed: dict[str, tuple[float, int]] = {}
     sums = [0.0]
     counts = [0]

@@ -239,6 +239,14 @@ def test_the_word_model_catches_what_no_phrase_rule_names_and_respects_a_negatio
     assert assess(text).tier() == Tier.CRISIS
     assert assess("minulla ei ole itsemurha-ajatuksia").tier() == Tier.WORRY
     assert assess("can we move the meeting to friday?").tier() == Tier.NONE
+    # Everyday greetings and plans are not evidence, however the pieces weigh.
+    for everyday in (
+        "hi its me again, how are you",
+        "mä oon taas täällä, moi",
+        "I dont want to go to the meeting",
+        "Hello again, it's me",
+    ):
+        assert assess(everyday).tier() == Tier.NONE, everyday
     # An organisation can move the model's hits to worry, as any rule.
     policy = Policy(rules={MODEL_RULE: Tier.WORRY})
     assert [hit.rule for hit in assess(text).hits] == [MODEL_RULE]
